@@ -1,0 +1,31 @@
+using System.Runtime.CompilerServices;
+
+namespace Tailor.Common;
+
+/// <summary>Argument checks whose messages carry the received value.</summary>
+public static class Guard
+{
+    public static void Positive(int value, [CallerArgumentExpression(nameof(value))] string name = "")
+    {
+        if (value <= 0)
+            throw new ArgumentOutOfRangeException(name, $"Received an invalid value for `{name}`, expected a positive integer. Received: {name}={value}");
+    }
+
+    public static void InRange(double value, double min, double max, [CallerArgumentExpression(nameof(value))] string name = "")
+    {
+        if (!(value >= min && value <= max))
+            throw new ArgumentOutOfRangeException(name, $"Received an invalid value for `{name}`, expected a number in [{min}, {max}]. Received: {name}={value}");
+    }
+
+    public static void NonNegative(double value, [CallerArgumentExpression(nameof(value))] string name = "")
+    {
+        if (!(value >= 0))
+            throw new ArgumentOutOfRangeException(name, $"Received an invalid value for `{name}`, expected a non-negative number. Received: {name}={value}");
+    }
+
+    public static void SameLength(int expected, int actual, string what)
+    {
+        if (expected != actual)
+            throw new ArgumentException($"{what}: expected length {expected}, received {actual}.");
+    }
+}

@@ -1,0 +1,83 @@
+namespace Tailor.Common;
+
+/// <summary>
+/// xoshiro256** seeded through SplitMix64. Hand-written instead of System.Random because its state
+/// must be saved in checkpoints and restored bit for bit, which System.Random does not allow.
+/// </summary>
+public sealed class Rng
+{
+    private ulong _s0, _s1, _s2, _s3;
+
+    public Rng(ulong seed)
+    {
+        ulong x = seed;
+        _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+    }
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public ulong NextULong()
+    {
+        ulong result = RotateLeft(_s1 * 5, 7) * 9;
+        ulong t = _s1 << 17;
+        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = RotateLeft(_s3, 45);
+        return result;
+    }
+
+    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+
+    /// <summary>Uniform in [0, 1) with 24 bits, exactly representable as float.</summary>
+    public float NextFloat() => (NextULong() >> 40) * (1.0f / (1 << 24));
+
+    public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform integer in [0, maxExclusive), unbiased (Lemire's method).</summary>
+    public int NextInt(int maxExclusive)
+    {
+        if (maxExclusive <= 0) throw new ArgumentOutOfRangeException(nameof(maxExclusive));
+        ulong range = (ulong)maxExclusive;
+        while (true)
+        {
+            ulong x = NextULong() >> 32;
+            ulong m = x * range;
+            ulong low = m & 0xFFFFFFFF;
+            if (low >= range || low >= ((0x1_0000_0000UL - range) % range)) return (int)(m >> 32);
+        }
+    }
+
+    /// <summary>Standard normal sample (Box-Muller, one of the pair kept for simplicity of state).</summary>
+    public double NextGaussian()
+    {
+        double u1 = 1.0 - NextDouble();
+        double u2 = NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+
+    public void Shuffle(Span<int> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    /// <summary>A new generator whose stream is independent of this one's future draws.</summary>
+    public Rng Split() => new(NextULong());
+
+    public ulong[] GetState() => [_s0, _s1, _s2, _s3];
+
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4) throw new ArgumentException($"Rng state must have 4 words, received {state.Length}.");
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
+}

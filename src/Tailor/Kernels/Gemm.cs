@@ -1,0 +1,253 @@
+using Tailor.Threading;
+
+namespace Tailor.Kernels;
+
+/// <summary>
+/// Single-precision matrix multiply, row-major: packed panels, cache blocking over k, and a
+/// register-blocked micro-kernel per instruction set. Work is split over rows of C (and, when C is
+/// too small to share, over fixed chunks of k reduced in a fixed order), so the result is the same
+/// bits whatever the number of threads.
+/// </summary>
+public static unsafe class Gemm
+{
+    internal const int Kc = 256;
+    internal const int McTarget = 96;
+    private const int KChunkTarget = 2048;
+    private const int MaxKChunks = 8;
+
+    [ThreadStatic] private static GemmJob? _job;
+
+    /// <summary>
+    /// Effectively computes c[i, j] = (accumulate ? c[i, j] : 0) + sum_p op(a)[i, p] * op(b)[p, j],
+    /// where op(a) is a (m x k) or its transpose, op(b) is b (k x n) or its transpose.
+    /// </summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate = false)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"Gemm sizes must be non-negative, received m={m}, n={n}, k={k}.");
+        if (m == 0 || n == 0) return;
+        CheckOperand(nameof(a), a.Length, transA ? k : m, transA ? m : k, lda);
+        CheckOperand(nameof(b), b.Length, transB ? n : k, transB ? k : n, ldb);
+        CheckOperand(nameof(c), c.Length, m, n, ldc);
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        var job = _job ??= new GemmJob();
+        fixed (float* pa = a, pb = b, pc = c)
+            job.Execute(KernelIsa.Active, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+    }
+
+    private static void CheckOperand(string name, int length, int rows, int cols, int ld)
+    {
+        if (ld < cols) throw new ArgumentException($"Gemm operand `{name}` has leading dimension {ld}, less than its {cols} columns.");
+        long needed = rows == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < needed) throw new ArgumentException($"Gemm operand `{name}` ({rows} x {cols}, ld {ld}) needs {needed} values, received {length}.");
+    }
+
+    /// <summary>How k is cut into chunks summed in a fixed order: only when rows are too few to share.</summary>
+    internal static int KChunks(int m, int k, int mc)
+    {
+        int mBlocks = (m + mc - 1) / mc;
+        if (mBlocks >= 4 || k < 2 * KChunkTarget) return 1;
+        return Math.Min(MaxKChunks, k / KChunkTarget);
+    }
+
+    private sealed class GemmJob : ParallelJob
+    {
+        private Isa _isa;
+        private bool _transA, _transB, _accumulate;
+        private int _m, _n, _k, _lda, _ldb, _ldc, _mr, _nr, _mc, _mBlocks, _nPanels, _kBlocks, _kChunks, _blocksPerChunk;
+        private float* _a, _b, _c;
+        private float[] _packedB = [];
+        private float[] _partials = [];
+        private float* _pb, _pp;
+        private int _phase;
+
+        [ThreadStatic] private static float[]? _packedA;
+
+        public void Execute(Isa isa, bool transA, bool transB, int m, int n, int k,
+            float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+        {
+            (_mr, _nr) = GemmMicroKernels.TileFor(isa);
+            _isa = isa; _transA = transA; _transB = transB; _accumulate = accumulate;
+            _m = m; _n = n; _k = k; _lda = lda; _ldb = ldb; _ldc = ldc; _a = a; _b = b; _c = c;
+            _mc = Math.Max(_mr, McTarget / _mr * _mr);
+            _mBlocks = (m + _mc - 1) / _mc;
+            _nPanels = (n + _nr - 1) / _nr;
+            _kBlocks = (k + Kc - 1) / Kc;
+            _kChunks = Math.Min(KChunks(m, k, _mc), _kBlocks);
+            _blocksPerChunk = (_kBlocks + _kChunks - 1) / _kChunks;
+            _kChunks = (_kBlocks + _blocksPerChunk - 1) / _blocksPerChunk;
+
+            int packedBLength = k * _nPanels * _nr;
+            if (_packedB.Length < packedBLength) _packedB = new float[packedBLength];
+            int partialLength = _kChunks > 1 ? _kChunks * m * n : 0;
+            if (_partials.Length < partialLength) _partials = new float[partialLength];
+
+            fixed (float* pb = _packedB, pp = _partials)
+            {
+                _pb = pb; _pp = pp;
+                _phase = 0;
+                WorkerPool.Run(this, _kBlocks);
+                _phase = 1;
+                WorkerPool.Run(this, _kChunks * _mBlocks);
+                if (_kChunks > 1)
+                {
+                    _phase = 2;
+                    WorkerPool.Run(this, (m + 63) / 64);
+                }
+            }
+            _a = _b = _c = _pb = _pp = null;
+        }
+
+        public override void Run(int task)
+        {
+            switch (_phase)
+            {
+                case 0: PackB(task); break;
+                case 1: Compute(task / _mBlocks, task % _mBlocks); break;
+                default: Reduce(task); break;
+            }
+        }
+
+        /// <summary>Packs k-block kb of op(B) as n-panels of kcLen x NR, zero-padded on the right.</summary>
+        private void PackB(int kb)
+        {
+            int k0 = kb * Kc, kcLen = Math.Min(Kc, _k - k0), nr = _nr;
+            float* dst = _pb + (long)k0 * _nPanels * nr;
+            for (int jp = 0; jp < _nPanels; jp++)
+            {
+                int j0 = jp * nr, width = Math.Min(nr, _n - j0);
+                float* panel = dst + (long)jp * kcLen * nr;
+                if (!_transB)
+                {
+                    for (int p = 0; p < kcLen; p++)
+                    {
+                        float* src = _b + (long)(k0 + p) * _ldb + j0;
+                        float* row = panel + p * nr;
+                        new ReadOnlySpan<float>(src, width).CopyTo(new Span<float>(row, width));
+                        if (width < nr) new Span<float>(row + width, nr - width).Clear();
+                    }
+                }
+                else
+                {
+                    if (width < nr) new Span<float>(panel, kcLen * nr).Clear();
+                    for (int j = 0; j < width; j++)
+                    {
+                        float* src = _b + (long)(j0 + j) * _ldb + k0;
+                        for (int p = 0; p < kcLen; p++) panel[p * nr + j] = src[p];
+                    }
+                }
+            }
+        }
+
+        /// <summary>Packs rows [i0, i0 + rows) x k-block of op(A) as m-panels of kcLen x MR.</summary>
+        private void PackA(float* dst, int i0, int rows, int k0, int kcLen)
+        {
+            int mr = _mr;
+            for (int ip = 0; ip < rows; ip += mr)
+            {
+                int height = Math.Min(mr, rows - ip);
+                float* panel = dst + (long)ip * kcLen;
+                if (height < mr) new Span<float>(panel, kcLen * mr).Clear();
+                if (!_transA)
+                {
+                    for (int i = 0; i < height; i++)
+                    {
+                        float* src = _a + (long)(i0 + ip + i) * _lda + k0;
+                        for (int p = 0; p < kcLen; p++) panel[p * mr + i] = src[p];
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kcLen; p++)
+                    {
+                        float* src = _a + (long)(k0 + p) * _lda + i0 + ip;
+                        float* row = panel + p * mr;
+                        for (int i = 0; i < height; i++) row[i] = src[i];
+                    }
+                }
+            }
+        }
+
+        private void Compute(int chunk, int mBlock)
+        {
+            int i0 = mBlock * _mc, rows = Math.Min(_mc, _m - i0), mr = _mr, nr = _nr;
+            int roundedRows = (rows + mr - 1) / mr * mr;
+            var packedA = _packedA;
+            if (packedA == null || packedA.Length < roundedRows * Kc) _packedA = packedA = new float[_mc * Kc];
+
+            bool partial = _kChunks > 1;
+            float* cBase = partial ? _pp + (long)chunk * _m * _n : _c;
+            int ldc = partial ? _n : _ldc;
+            int kbStart = chunk * _blocksPerChunk, kbEnd = Math.Min(_kBlocks, kbStart + _blocksPerChunk);
+            float* tile = stackalloc float[mr * nr];
+
+            fixed (float* pa = packedA)
+            {
+                for (int kb = kbStart; kb < kbEnd; kb++)
+                {
+                    int k0 = kb * Kc, kcLen = Math.Min(Kc, _k - k0);
+                    bool add = kb > kbStart || (_accumulate && !partial);
+                    PackA(pa, i0, rows, k0, kcLen);
+                    float* bBlock = _pb + (long)k0 * _nPanels * nr;
+                    for (int jp = 0; jp < _nPanels; jp++)
+                    {
+                        int j0 = jp * nr, width = Math.Min(nr, _n - j0);
+                        float* bPanel = bBlock + (long)jp * kcLen * nr;
+                        for (int ip = 0; ip < rows; ip += mr)
+                        {
+                            int height = Math.Min(mr, rows - ip);
+                            float* aPanel = pa + (long)ip * kcLen;
+                            float* cTile = cBase + (long)(i0 + ip) * ldc + j0;
+                            if (height == mr && width == nr)
+                            {
+                                Tile(kcLen, aPanel, bPanel, cTile, ldc, add);
+                            }
+                            else
+                            {
+                                Tile(kcLen, aPanel, bPanel, tile, nr, false);
+                                for (int i = 0; i < height; i++)
+                                for (int j = 0; j < width; j++)
+                                {
+                                    float v = tile[i * nr + j];
+                                    cTile[i * ldc + j] = add ? cTile[i * ldc + j] + v : v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Tile(int kc, float* a, float* b, float* c, int ldc, bool add)
+        {
+            switch (_isa)
+            {
+                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, b, c, ldc, add); break;
+                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, b, c, ldc, add); break;
+                default: GemmMicroKernels.PortableTile(kc, a, b, c, ldc, add); break;
+            }
+        }
+
+        /// <summary>Sums the k-chunk partials of 64 rows into C, chunk 0 first.</summary>
+        private void Reduce(int task)
+        {
+            int i0 = task * 64, i1 = Math.Min(_m, i0 + 64), n = _n;
+            for (int i = i0; i < i1; i++)
+            {
+                var dst = new Span<float>(_c + (long)i * _ldc, n);
+                var first = new ReadOnlySpan<float>(_pp + (long)i * n, n);
+                if (_accumulate) System.Numerics.Tensors.TensorPrimitives.Add(dst, first, dst);
+                else first.CopyTo(dst);
+                for (int chunk = 1; chunk < _kChunks; chunk++)
+                {
+                    var part = new ReadOnlySpan<float>(_pp + (long)chunk * _m * n + (long)i * n, n);
+                    System.Numerics.Tensors.TensorPrimitives.Add(dst, part, dst);
+                }
+            }
+        }
+    }
+}
