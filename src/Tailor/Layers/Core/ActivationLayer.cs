@@ -1,0 +1,33 @@
+using Tailor.Kernels;
+using Tailor.Tensors;
+
+namespace Tailor.Layers.Core;
+
+/// <summary>Keras's Activation layer: applies an activation function on its own (named ActivationLayer to keep <see cref="Kernels.Activation"/> for the enum).</summary>
+public sealed class ActivationLayer : ActivatedLayer
+{
+    private Tensor? _inputGradient;
+
+    public ActivationLayer(Activation activation, string? name = null) : base(activation) => Name = name;
+
+    public override string TypeName => "Activation";
+
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        CheckInput(input);
+        var z = PreActivationBuffer(input.Dim(0));
+        input.Span.CopyTo(z.Span);
+        return Activate(z);
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        if (!ComputeInputGradient) return null;
+        var dz = PreActivationGradient(outputGradient);
+        var dx = Ensure(ref _inputGradient, dz.Dim(0), InputShape);
+        dz.Span.CopyTo(dx.Span);
+        return dx;
+    }
+}

@@ -1,0 +1,94 @@
+using Tailor.Common;
+using Tailor.Initializers;
+using Tailor.Kernels;
+using Tailor.Regularizers;
+using Tailor.Tensors;
+
+namespace Tailor.Layers.Core;
+
+/// <summary>A fully connected layer: y = activation(x W + b), W of shape (inputs, units) as in Keras.</summary>
+public sealed class Dense : ActivatedLayer
+{
+    private Tensor? _input;
+    private Tensor? _inputGradient;
+
+    public Dense(int units, Activation activation = Activation.Linear, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
+        : base(activation)
+    {
+        Guard.Positive(units);
+        Units = units;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        Name = name;
+    }
+
+    public int Units { get; }
+    public bool UseBias { get; }
+    public Initializer KernelInitializer { get; }
+    public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+
+    public Parameter Kernel => Parameters[0];
+    public Parameter? Bias => UseBias ? Parameters[1] : null;
+
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape)
+    {
+        if (inputShape.Length != 1)
+            throw new ArgumentException(
+                $"{Describe()} expects input of shape (None, features), received shape {FormatBatchShape(inputShape)}. Add a Flatten layer before it.");
+        return [Units];
+    }
+
+    protected override void CreateParameters(Rng rng)
+    {
+        int inputs = InputShape[0];
+        var kernel = AddParameter(new Parameter("kernel", [inputs, Units], KernelRegularizer));
+        KernelInitializer.Fill(kernel.Value.Span, inputs, Units, rng);
+        if (UseBias)
+        {
+            var bias = AddParameter(new Parameter("bias", [Units], BiasRegularizer));
+            BiasInitializer.Fill(bias.Value.Span, Units, Units, rng);
+        }
+    }
+
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        CheckInput(input);
+        int batch = input.Dim(0), inputs = InputShape[0];
+        _input = input;
+        var z = PreActivationBuffer(batch);
+        Gemm.Multiply(false, false, batch, Units, inputs, input.Span, inputs, Kernel.Value.Span, Units, z.Span, Units);
+        if (UseBias) BiasKernels.AddRows(z.Span, Bias!.Value.Span);
+        return Activate(z);
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        var dz = PreActivationGradient(outputGradient);
+        int batch = dz.Dim(0), inputs = InputShape[0];
+        Gemm.Multiply(true, false, inputs, Units, batch, _input!.Span, inputs, dz.Span, Units, Kernel.Gradient.Span, Units);
+        if (UseBias) BiasKernels.SumRows(dz.Span, Bias!.Gradient.Span);
+        if (!ComputeInputGradient) return null;
+        var dx = Ensure(ref _inputGradient, batch, InputShape);
+        Gemm.Multiply(false, true, batch, inputs, Units, dz.Span, Units, Kernel.Value.Span, Units, dx.Span, inputs);
+        return dx;
+    }
+
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var config = base.GetConfig();
+        config["units"] = Units;
+        config["use_bias"] = UseBias;
+        config["kernel_initializer"] = KernelInitializer.Name;
+        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_regularizer"] = KernelRegularizer?.ToString();
+        config["bias_regularizer"] = BiasRegularizer?.ToString();
+        return config;
+    }
+}

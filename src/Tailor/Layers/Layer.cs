@@ -1,0 +1,133 @@
+using System.Text;
+using Tailor.Common;
+using Tailor.Tensors;
+
+namespace Tailor.Layers;
+
+/// <summary>
+/// A layer's life, as in Keras: the constructor checks hyperparameters; <see cref="Build"/> learns
+/// the input shape, creates the weights and pins the input it accepts; <see cref="Forward"/> and
+/// <see cref="Backward"/> run a batch. Shapes here exclude the batch dimension. Each layer owns its
+/// output and input-gradient buffers, sized for the largest batch seen and then reused.
+/// </summary>
+public abstract class Layer
+{
+    private readonly List<Parameter> _parameters = [];
+    private int[] _inputShape = [];
+    private int[] _outputShape = [];
+
+    /// <summary>Unique within a model; given Keras-style ("dense", "dense_1") when the model gets the layer unnamed.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The per-sample input shape, known once built.</summary>
+    public ReadOnlySpan<int> InputShape => _inputShape;
+
+    /// <summary>The per-sample output shape, known once built.</summary>
+    public ReadOnlySpan<int> OutputShape => _outputShape;
+
+    public bool IsBuilt { get; private set; }
+
+    /// <summary>Keras's class name, shown in summaries and model files.</summary>
+    public virtual string TypeName => GetType().Name;
+
+    /// <summary>The prefix Keras uses for automatic names: Conv2D gives "conv2d", MaxPooling2D "max_pooling2d".</summary>
+    public virtual string NamePrefix => ToSnakeCase(TypeName);
+
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    public long ParameterCount => _parameters.Sum(p => (long)p.Value.Length);
+
+    /// <summary>False for the first layer of a model, whose input gradient nobody needs.</summary>
+    internal bool ComputeInputGradient { get; set; } = true;
+
+    /// <summary>Builds the layer for a per-sample input shape, creating its weights with <paramref name="rng"/>.</summary>
+    public void Build(ReadOnlySpan<int> inputShape, Rng rng)
+    {
+        int[] input = inputShape.ToArray();
+        _outputShape = ComputeOutputShape(input);
+        _inputShape = input;
+        _parameters.Clear();
+        CreateParameters(rng);
+        IsBuilt = true;
+    }
+
+    /// <summary>The per-sample output shape for a per-sample input shape; throws, naming the layer, when the input does not fit.</summary>
+    public abstract int[] ComputeOutputShape(ReadOnlySpan<int> inputShape);
+
+    protected virtual void CreateParameters(Rng rng) { }
+
+    protected Parameter AddParameter(Parameter parameter)
+    {
+        _parameters.Add(parameter);
+        return parameter;
+    }
+
+    /// <summary>Runs a batch; the result is this layer's buffer, valid until its next forward.</summary>
+    public abstract Tensor Forward(Tensor input, bool training);
+
+    /// <summary>
+    /// Given dL/d(output) of the last forward, writes the parameters' gradients and returns dL/d(input)
+    /// (or null when <see cref="ComputeInputGradient"/> is false).
+    /// </summary>
+    public abstract Tensor? Backward(Tensor outputGradient);
+
+    /// <summary>The hyperparameters, with Keras's names, enough to rebuild the layer.</summary>
+    public virtual Dictionary<string, object?> GetConfig() => new() { ["name"] = Name };
+
+    /// <summary>The random stream of layers that draw at training time (Dropout).</summary>
+    internal virtual void SetTrainingRng(Rng rng) { }
+
+    /// <summary>"Conv2D 'conv2d_1'", for messages.</summary>
+    public string Describe() => $"{TypeName} '{Name ?? NamePrefix}'";
+
+    protected void CheckBuilt()
+    {
+        if (!IsBuilt) throw new InvalidOperationException($"{Describe()} has not been built. Build the model (or call Fit/Predict) first.");
+    }
+
+    /// <summary>Checks a batch against the built input shape.</summary>
+    protected void CheckInput(Tensor input)
+    {
+        CheckBuilt();
+        var shape = input.Shape;
+        bool ok = shape.Length == _inputShape.Length + 1;
+        for (int i = 0; ok && i < _inputShape.Length; i++) ok = shape[i + 1] == _inputShape[i];
+        if (!ok)
+            throw new ArgumentException($"{Describe()} expects input of shape {FormatBatchShape(_inputShape)}, received {input.ShapeString}.");
+    }
+
+    /// <summary>Makes sure <paramref name="buffer"/> holds a batch of the given per-sample shape, growing it only when needed.</summary>
+    protected static Tensor Ensure(ref Tensor? buffer, int batch, ReadOnlySpan<int> itemShape)
+    {
+        int item = Tensor.SizeOf(itemShape);
+        if (buffer == null || buffer.Buffer.Length < batch * item)
+        {
+            var shape = new int[itemShape.Length + 1];
+            shape[0] = batch;
+            itemShape.CopyTo(shape.AsSpan(1));
+            buffer = new Tensor(shape);
+        }
+        else buffer.SetBatch(batch);
+        return buffer;
+    }
+
+    /// <summary>Keras's way to write a batch shape: (None, 26, 26, 32).</summary>
+    public static string FormatBatchShape(ReadOnlySpan<int> itemShape)
+    {
+        var sb = new StringBuilder("(None");
+        foreach (int d in itemShape) sb.Append(", ").Append(d);
+        return sb.Append(')').ToString();
+    }
+
+    private static string ToSnakeCase(string name)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            char ch = name[i];
+            if (char.IsUpper(ch) && i > 0 && char.IsLower(name[i - 1])) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(ch));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,19 @@
+using Tailor.Kernels;
+
+namespace Tailor.Layers.Pooling;
+
+/// <summary>Mean over windows, as Keras's AveragePooling2D (padded cells are not counted).</summary>
+public sealed class AveragePooling2D : BasePooling2D
+{
+    public AveragePooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base(poolSize, strides, padding, name) { }
+
+    public AveragePooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base((poolSize, poolSize), strides is int s ? (s, s) : null, padding, name) { }
+
+    protected override void ForwardImage(int image, Span<float> input, Span<float> output) =>
+        PoolingKernels.AverageForward(Geometry, input, output);
+
+    protected override void BackwardImage(int image, Span<float> outputGradient, Span<float> inputGradient) =>
+        PoolingKernels.AverageBackward(Geometry, outputGradient, inputGradient);
+}

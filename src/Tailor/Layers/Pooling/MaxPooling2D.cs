@@ -1,0 +1,27 @@
+using Tailor.Kernels;
+
+namespace Tailor.Layers.Pooling;
+
+/// <summary>Max over windows (pool 2 and stride = pool by default, padding valid), as Keras's MaxPooling2D.</summary>
+public sealed class MaxPooling2D : BasePooling2D
+{
+    private int[] _argmax = [];
+
+    public MaxPooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base(poolSize, strides, padding, name) { }
+
+    public MaxPooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base((poolSize, poolSize), strides is int s ? (s, s) : null, padding, name) { }
+
+    protected override void PrepareForward(int batch)
+    {
+        int needed = batch * Geometry.OutputPositions * Geometry.Channels;
+        if (_argmax.Length < needed) _argmax = new int[needed];
+    }
+
+    protected override void ForwardImage(int image, Span<float> input, Span<float> output) =>
+        PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(image * output.Length, output.Length));
+
+    protected override void BackwardImage(int image, Span<float> outputGradient, Span<float> inputGradient) =>
+        PoolingKernels.MaxBackward(outputGradient, _argmax.AsSpan(image * outputGradient.Length, outputGradient.Length), inputGradient);
+}

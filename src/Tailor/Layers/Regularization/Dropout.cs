@@ -1,0 +1,81 @@
+using Tailor.Common;
+using Tailor.Tensors;
+
+namespace Tailor.Layers.Regularization;
+
+/// <summary>
+/// Zeroes a fraction <c>rate</c> of its inputs at training time and scales the rest by 1 / (1 - rate),
+/// so inference is the identity (Keras's inverted dropout).
+/// </summary>
+public sealed class Dropout : Layer
+{
+    private Rng _rng;
+    private float[] _mask = [];
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private bool _maskActive;
+
+    public Dropout(float rate, ulong? seed = null, string? name = null)
+    {
+        if (!(rate >= 0 && rate < 1))
+            throw new ArgumentOutOfRangeException(nameof(rate), $"Received an invalid value for `rate`, expected a number in [0, 1). Received: rate={rate}");
+        Rate = rate;
+        Seed = seed;
+        _rng = new Rng(seed ?? 0);
+        Name = name;
+    }
+
+    public float Rate { get; }
+    public ulong? Seed { get; }
+
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+    internal override void SetTrainingRng(Rng rng)
+    {
+        if (Seed == null) _rng = rng;
+    }
+
+    internal Rng TrainingRng => _rng;
+
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        CheckInput(input);
+        int batch = input.Dim(0);
+        var y = Ensure(ref _output, batch, OutputShape);
+        _maskActive = training && Rate > 0;
+        if (!_maskActive)
+        {
+            input.Span.CopyTo(y.Span);
+            return y;
+        }
+        int n = input.Length;
+        if (_mask.Length < n) _mask = new float[n];
+        float keep = 1f / (1f - Rate);
+        var x = input.Span;
+        var o = y.Span;
+        for (int i = 0; i < n; i++)
+        {
+            float m = _rng.NextFloat() >= Rate ? keep : 0f;
+            _mask[i] = m;
+            o[i] = x[i] * m;
+        }
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        if (!ComputeInputGradient) return null;
+        var dx = Ensure(ref _inputGradient, outputGradient.Dim(0), InputShape);
+        if (_maskActive) System.Numerics.Tensors.TensorPrimitives.Multiply(outputGradient.Span, _mask.AsSpan(0, outputGradient.Length), dx.Span);
+        else outputGradient.Span.CopyTo(dx.Span);
+        return dx;
+    }
+
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var config = base.GetConfig();
+        config["rate"] = Rate;
+        config["seed"] = Seed;
+        return config;
+    }
+}

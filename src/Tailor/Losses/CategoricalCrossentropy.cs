@@ -1,0 +1,45 @@
+using Tailor.Kernels;
+
+namespace Tailor.Losses;
+
+/// <summary>-sum_j t_j log p_j per sample, for one-hot (or soft) targets and probabilities p.</summary>
+public sealed class CategoricalCrossentropy : Loss
+{
+    public override string Name => "categorical_crossentropy";
+
+    public override float Compute(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
+    {
+        double total = 0;
+        float scale = 1f / batch;
+        for (int r = 0; r < batch; r++)
+        {
+            var p = predictions.Slice(r * outputs, outputs);
+            var t = targets.Slice(r * outputs, outputs);
+            // Keras rescales the probabilities to sum to one before the log.
+            float sum = System.Numerics.Tensors.TensorPrimitives.Sum(p);
+            double sample = 0;
+            for (int j = 0; j < outputs; j++)
+            {
+                float q = Clip(p[j] / sum);
+                if (t[j] != 0) sample -= t[j] * Math.Log(q);
+                if (!gradient.IsEmpty) gradient[r * outputs + j] = -t[j] / q * scale;
+            }
+            total += sample;
+        }
+        return (float)(total / batch);
+    }
+
+    public override bool FusesWith(Activation activation) => activation == Activation.Softmax;
+
+    public override void PreActivationGradient(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
+    {
+        float scale = 1f / batch;
+        for (int r = 0; r < batch; r++)
+        {
+            var t = targets.Slice(r * outputs, outputs);
+            float mass = System.Numerics.Tensors.TensorPrimitives.Sum(t);
+            for (int j = 0; j < outputs; j++)
+                gradient[r * outputs + j] = (predictions[r * outputs + j] * mass - t[j]) * scale;
+        }
+    }
+}

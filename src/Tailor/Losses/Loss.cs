@@ -1,0 +1,44 @@
+using Tailor.Kernels;
+
+namespace Tailor.Losses;
+
+/// <summary>
+/// A loss over a batch of predictions (batch x outputs). Targets are one value per output, or for
+/// the sparse loss one class index per sample. Values are means over the batch, as Keras reports them.
+/// </summary>
+public abstract class Loss
+{
+    /// <summary>Keras's name: "categorical_crossentropy" and so on.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Values per sample the targets hold, for <paramref name="outputs"/> predicted values.</summary>
+    public virtual int TargetLength(int outputs) => outputs;
+
+    /// <summary>Returns the mean loss; when <paramref name="gradient"/> is not empty writes dL/d(prediction) into it.</summary>
+    public abstract float Compute(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient);
+
+    /// <summary>Whether, after this output activation, the loss can give dL/dz directly (stable and cheaper).</summary>
+    public virtual bool FusesWith(Activation activation) => false;
+
+    /// <summary>dL/dz for the pre-activation of a fused output activation.</summary>
+    public virtual void PreActivationGradient(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient) =>
+        throw new NotSupportedException($"{Name} does not fuse with an output activation.");
+
+    public override string ToString() => Name;
+
+    public static readonly IReadOnlyList<string> Names = ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error"];
+
+    public static Loss Parse(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "categorical_crossentropy" => new CategoricalCrossentropy(),
+        "sparse_categorical_crossentropy" => new SparseCategoricalCrossentropy(),
+        "binary_crossentropy" => new BinaryCrossentropy(),
+        "mean_squared_error" or "mse" => new MeanSquaredError(),
+        _ => throw new ArgumentException($"Unknown loss '{name}'. Valid losses: {string.Join(", ", Names)}."),
+    };
+
+    /// <summary>Keras clips probabilities to [epsilon, 1 - epsilon] before taking logs.</summary>
+    protected const float Epsilon = 1e-7f;
+
+    protected static float Clip(float p) => Math.Clamp(p, Epsilon, 1 - Epsilon);
+}

@@ -1,0 +1,20 @@
+namespace Tailor.Models;
+
+/// <summary>
+/// Hooks that <see cref="Sequential.Fit"/> calls at training, epoch and batch boundaries, as Keras's
+/// callbacks. Epochs are 0-based here, as in Keras's callback API. Set <see cref="Sequential.StopTraining"/> to stop.
+/// </summary>
+public abstract class Callback
+{
+    /// <summary>The model being trained, set before <see cref="OnTrainBegin"/>.</summary>
+    public Sequential? Model { get; internal set; }
+
+    public virtual void OnTrainBegin(TrainingInfo info) { }
+    public virtual void OnEpochBegin(int epoch) { }
+    public virtual void OnBatchEnd(int epoch, int batch, double loss) { }
+    public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
+    public virtual void OnTrainEnd(History history) { }
+}
+
+/// <summary>What a training run is about to do.</summary>
+public sealed record TrainingInfo(int Epochs, int InitialEpoch, int StepsPerEpoch, int Samples, int ValidationSamples, int BatchSize);

@@ -1,0 +1,390 @@
+using System.Diagnostics;
+using Tailor.Common;
+using Tailor.Layers;
+using Tailor.Layers.Core;
+using Tailor.Losses;
+using Tailor.Metrics;
+using Tailor.Optimizers;
+using Tailor.Tensors;
+
+namespace Tailor.Models;
+
+/// <summary>
+/// A plain stack of layers with Keras's workflow: Add, Compile, Fit, Evaluate, Predict, Summary.
+/// The same <see cref="Seed"/> gives the same initial weights, and Fit's seed the same shuffles and
+/// dropout masks, so a run repeats bit for bit.
+/// </summary>
+public sealed class Sequential
+{
+    private readonly List<Layer> _layers = [];
+    private readonly List<Parameter> _parameters = [];
+    private int[]? _inputShape;
+    private Tensor? _xBatch, _yBatch, _lossGradient;
+
+    public Sequential(string name = "sequential", ulong seed = 0)
+    {
+        Name = name;
+        Seed = seed;
+    }
+
+    public Sequential(IEnumerable<Layer> layers, string name = "sequential", ulong seed = 0) : this(name, seed)
+    {
+        foreach (var layer in layers) Add(layer);
+    }
+
+    public string Name { get; }
+
+    /// <summary>Seeds the initial weights.</summary>
+    public ulong Seed { get; }
+
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    public ReadOnlySpan<int> InputShape => _inputShape;
+
+    public bool IsBuilt => _inputShape != null;
+
+    public Optimizer? Optimizer { get; private set; }
+    public Loss? Loss { get; private set; }
+    public IReadOnlyList<string> Metrics { get; private set; } = [];
+
+    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch.</summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>The random stream of the current or last Fit (shuffles, dropout); saved by checkpoints.</summary>
+    public Rng? TrainingRng { get; private set; }
+
+    public long ParameterCount => _layers.Sum(l => l.ParameterCount);
+
+    public int OutputLength => _layers[^1].OutputShape[^1];
+
+    public void Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (IsBuilt) throw new InvalidOperationException($"Model '{Name}' is already built; add layers before building it.");
+        string prefix = layer.NamePrefix;
+        if (layer.Name == null)
+        {
+            int count = _layers.Count(l => l.NamePrefix == prefix && l.Name != null && (l.Name == prefix || l.Name.StartsWith(prefix + "_")));
+            layer.Name = count == 0 ? prefix : $"{prefix}_{count}";
+        }
+        if (_layers.Any(l => l.Name == layer.Name))
+            throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'. Layer names must be unique.");
+        _layers.Add(layer);
+    }
+
+    /// <summary>Builds every layer for a per-sample input shape, e.g. (28, 28, 1), creating weights from <see cref="Seed"/>.</summary>
+    public void Build(params int[] inputShape)
+    {
+        if (_layers.Count == 0)
+            throw new InvalidOperationException($"Model '{Name}' cannot be built because it has no layers. Call `model.Add(layer)`.");
+        foreach (int d in inputShape)
+            if (d <= 0) throw new ArgumentException($"Model '{Name}' input shape must have positive dimensions, received {Tensor.Format(inputShape)}.");
+        var rng = new Rng(Seed);
+        ReadOnlySpan<int> shape = inputShape;
+        foreach (var layer in _layers)
+        {
+            layer.Build(shape, rng);
+            layer.ComputeInputGradient = layer != _layers[0];
+            shape = layer.OutputShape;
+        }
+        _parameters.Clear();
+        foreach (var layer in _layers) _parameters.AddRange(layer.Parameters);
+        _inputShape = (int[])inputShape.Clone();
+        ConfigureFusedOutput();
+    }
+
+    public void Compile(Optimizer optimizer, Loss loss, params string[] metrics)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(loss);
+        foreach (var m in metrics)
+            if (m != "accuracy" && m != "acc")
+                throw new ArgumentException($"Unknown metric '{m}'. Valid metrics: accuracy.");
+        Optimizer = optimizer;
+        Loss = loss;
+        Metrics = metrics.Select(_ => "accuracy").Distinct().ToArray();
+        ConfigureFusedOutput();
+    }
+
+    /// <summary>Keras's string form: Compile("rmsprop", "categorical_crossentropy", "accuracy").</summary>
+    public void Compile(string optimizer, string loss, params string[] metrics) =>
+        Compile(Optimizers.Optimizer.Parse(optimizer), Losses.Loss.Parse(loss), metrics);
+
+    private void ConfigureFusedOutput()
+    {
+        foreach (var layer in _layers.OfType<ActivatedLayer>()) layer.GradientIsPreActivation = false;
+        if (_layers.Count > 0 && _layers[^1] is ActivatedLayer last && Loss != null && Loss.FusesWith(last.Activation))
+            last.GradientIsPreActivation = true;
+    }
+
+    public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
+        (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
+        IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
+        Rng? trainingRng = null, History? history = null)
+    {
+        Guard.Positive(epochs);
+        Guard.Positive(batchSize, "batch_size");
+        if (!(validationSplit >= 0 && validationSplit < 1))
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Received an invalid value for `validation_split`, expected a number in [0, 1). Received: validation_split={validationSplit}");
+        if (initialEpoch < 0 || initialEpoch > epochs)
+            throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"initial_epoch must be in [0, epochs={epochs}], received {initialEpoch}.");
+        RequireCompiled();
+        EnsureBuilt(x);
+        CheckData(x, y, "x", "y");
+
+        if (validationData == null && validationSplit > 0)
+        {
+            int splitAt = (int)Math.Ceiling(x.Dim(0) * (1 - validationSplit));
+            validationData = (x.Slice(splitAt, x.Dim(0) - splitAt), y.Slice(splitAt, y.Dim(0) - splitAt));
+            x = x.Slice(0, splitAt);
+            y = y.Slice(0, splitAt);
+        }
+        if (validationData is var (vx, vy)) CheckData(vx, vy, "validation x", "validation y");
+        int samples = x.Dim(0);
+        if (samples == 0) throw new ArgumentException("Fit received no training samples.");
+
+        var allCallbacks = new List<Callback>();
+        if (verbose > 0) allCallbacks.Add(new ProgressLogger());
+        if (callbacks != null) allCallbacks.AddRange(callbacks);
+        int steps = (samples + batchSize - 1) / batchSize;
+        var rng = TrainingRng = trainingRng ?? new Rng(seed ?? Seed + 1);
+        foreach (var layer in _layers) layer.SetTrainingRng(rng.Split());
+        history ??= new History();
+        StopTraining = false;
+
+        var info = new TrainingInfo(epochs, initialEpoch, steps, samples, validationData?.X.Dim(0) ?? 0, batchSize);
+        foreach (var c in allCallbacks) { c.Model = this; c.OnTrainBegin(info); }
+
+        var order = new int[samples];
+        var clock = new Stopwatch();
+        for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
+        {
+            clock.Restart();
+            foreach (var c in allCallbacks) c.OnEpochBegin(epoch);
+            for (int i = 0; i < samples; i++) order[i] = i;
+            if (shuffle) rng.Shuffle(order);
+
+            double lossSum = 0;
+            long correct = 0;
+            for (int step = 0; step < steps; step++)
+            {
+                int start = step * batchSize, count = Math.Min(batchSize, samples - start);
+                var (xb, yb) = GatherBatch(x, y, order.AsSpan(start, count));
+                float loss = ComputeGradientsOnBatch(xb, yb, out int batchCorrect);
+                if (!float.IsFinite(loss))
+                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
+                Optimizer!.Apply(_parameters);
+                lossSum += (double)loss * count;
+                correct += batchCorrect;
+                foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
+            }
+
+            var logs = new Dictionary<string, double> { ["loss"] = lossSum / samples };
+            if (Metrics.Count > 0) logs["accuracy"] = (double)correct / (samples * Accuracy.CountPerSample(Loss!, OutputLength));
+            if (validationData is var (valX, valY))
+            {
+                var val = EvaluateCore(valX, valY, Math.Max(batchSize, 256));
+                logs["val_loss"] = val.Loss;
+                if (Metrics.Count > 0) logs["val_accuracy"] = val.Accuracy;
+            }
+            clock.Stop();
+            history.Add(epoch + 1, logs, clock.Elapsed.TotalSeconds);
+            foreach (var c in allCallbacks) c.OnEpochEnd(epoch, logs);
+        }
+        foreach (var c in allCallbacks) c.OnTrainEnd(history);
+        return history;
+    }
+
+    /// <summary>One batch forward and backward: fills every parameter's gradient and returns the loss (penalties included).</summary>
+    public float ComputeGradients(Tensor x, Tensor y)
+    {
+        RequireCompiled();
+        EnsureBuilt(x);
+        CheckData(x, y, "x", "y");
+        return ComputeGradientsOnBatch(x, y, out _);
+    }
+
+    /// <summary>One optimizer step on one batch; returns the loss before the step.</summary>
+    public float TrainOnBatch(Tensor x, Tensor y)
+    {
+        float loss = ComputeGradients(x, y);
+        Optimizer!.Apply(_parameters);
+        return loss;
+    }
+
+    private float ComputeGradientsOnBatch(Tensor x, Tensor y, out int correct)
+    {
+        int batch = x.Dim(0), outputs = OutputLength;
+        var prediction = ForwardAll(x, training: true);
+        var gradient = Layer_Ensure(ref _lossGradient, batch, outputs);
+        float loss;
+        if (_layers[^1] is ActivatedLayer { GradientIsPreActivation: true })
+        {
+            loss = Loss!.Compute(prediction.Span, y.Span, batch, outputs, default);
+            Loss.PreActivationGradient(prediction.Span, y.Span, batch, outputs, gradient.Span);
+        }
+        else loss = Loss!.Compute(prediction.Span, y.Span, batch, outputs, gradient.Span);
+        correct = Metrics.Count > 0 ? Accuracy.CountCorrect(Loss, prediction.Span, y.Span, batch, outputs) : 0;
+
+        Tensor? upstream = gradient;
+        for (int i = _layers.Count - 1; i >= 0 && upstream != null; i--) upstream = _layers[i].Backward(upstream);
+        foreach (var p in _parameters)
+        {
+            if (p.Regularizer == null) continue;
+            loss += p.Regularizer.Penalty(p.Value.Span);
+            p.Regularizer.AddGradient(p.Value.Span, p.Gradient.Span);
+        }
+        return loss;
+    }
+
+    private Tensor ForwardAll(Tensor x, bool training)
+    {
+        var current = x;
+        foreach (var layer in _layers) current = layer.Forward(current, training);
+        return current;
+    }
+
+    public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32)
+    {
+        Guard.Positive(batchSize, "batch_size");
+        RequireCompiled();
+        EnsureBuilt(x);
+        CheckData(x, y, "x", "y");
+        return EvaluateCore(x, y, batchSize);
+    }
+
+    private Evaluation EvaluateCore(Tensor x, Tensor y, int batchSize)
+    {
+        int samples = x.Dim(0), outputs = OutputLength;
+        double lossSum = 0;
+        long correct = 0;
+        for (int start = 0; start < samples; start += batchSize)
+        {
+            int count = Math.Min(batchSize, samples - start);
+            var (xb, yb) = CopyBatch(x, y, start, count);
+            var prediction = ForwardAll(xb, training: false);
+            lossSum += (double)Loss!.Compute(prediction.Span, yb.Span, count, outputs, default) * count;
+            correct += Accuracy.CountCorrect(Loss, prediction.Span, yb.Span, count, outputs);
+        }
+        double penalty = 0;
+        foreach (var p in _parameters) if (p.Regularizer != null) penalty += p.Regularizer.Penalty(p.Value.Span);
+        return new Evaluation(lossSum / samples + penalty, (double)correct / (samples * Accuracy.CountPerSample(Loss!, outputs)));
+    }
+
+    /// <summary>The outputs for every sample of <paramref name="x"/>, in inference mode (dropout off).</summary>
+    public Tensor Predict(Tensor x, int batchSize = 32)
+    {
+        Guard.Positive(batchSize, "batch_size");
+        EnsureBuilt(x);
+        CheckInputs(x, "x");
+        int samples = x.Dim(0), outputs = OutputLength;
+        var result = new Tensor(samples, outputs);
+        for (int start = 0; start < samples; start += batchSize)
+        {
+            int count = Math.Min(batchSize, samples - start);
+            var (xb, _) = CopyBatch(x, null, start, count);
+            ForwardAll(xb, training: false).Span.CopyTo(result.Span.Slice(start * outputs, count * outputs));
+        }
+        return result;
+    }
+
+    /// <summary>Every layer's output for <paramref name="x"/> in inference mode, as Keras's activation model gives them.</summary>
+    public IReadOnlyList<(Layer Layer, Tensor Output)> GetActivations(Tensor x)
+    {
+        EnsureBuilt(x);
+        CheckInputs(x, "x");
+        var result = new List<(Layer, Tensor)>();
+        var current = x;
+        foreach (var layer in _layers)
+        {
+            current = layer.Forward(current, training: false);
+            result.Add((layer, current.Clone()));
+        }
+        return result;
+    }
+
+    /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
+    public string Summary() => ModelSummary.Format(this);
+
+    private void RequireCompiled()
+    {
+        if (Optimizer == null || Loss == null)
+            throw new InvalidOperationException($"Model '{Name}' must be compiled before training or evaluation. Call `model.Compile(optimizer, loss, metrics)`.");
+    }
+
+    private void EnsureBuilt(Tensor x)
+    {
+        if (!IsBuilt)
+        {
+            if (x.Rank < 2) throw new ArgumentException($"Model '{Name}' expects a batch of samples, received x of shape {x.ShapeString}.");
+            Build(x.Shape[1..].ToArray());
+        }
+    }
+
+    private void CheckInputs(Tensor x, string what)
+    {
+        var shape = x.Shape;
+        bool ok = shape.Length == _inputShape!.Length + 1 && shape[1..].SequenceEqual(_inputShape);
+        if (!ok)
+            throw new ArgumentException(
+                $"{_layers[0].Describe()} expects {what} of shape {Layer.FormatBatchShape(_inputShape)}, received {x.ShapeString}.");
+    }
+
+    private void CheckData(Tensor x, Tensor y, string xName, string yName)
+    {
+        CheckInputs(x, xName);
+        if (y.Rank == 0 || y.Dim(0) != x.Dim(0))
+            throw new ArgumentException($"{xName} and {yName} must hold the same number of samples: {xName} has {x.Dim(0)} ({x.ShapeString}), {yName} has {(y.Rank == 0 ? 0 : y.Dim(0))} ({y.ShapeString}).");
+        int outputs = OutputLength, expected = Loss!.TargetLength(outputs);
+        if (y.ItemLength != expected)
+        {
+            string hint = Loss is SparseCategoricalCrossentropy
+                ? "Pass class indices, one per sample."
+                : $"Pass one-hot targets of shape (N, {outputs}), e.g. with ToCategorical(labels, {outputs}).";
+            throw new ArgumentException(
+                $"{Loss.Name} expects {yName} with {expected} values per sample to match the output of {_layers[^1].Describe()} " +
+                $"(shape {Layer.FormatBatchShape(_layers[^1].OutputShape)}), received {yName} of shape {y.ShapeString}. {hint}");
+        }
+    }
+
+    private (Tensor X, Tensor Y) GatherBatch(Tensor x, Tensor y, ReadOnlySpan<int> rows)
+    {
+        var xb = Layer_Ensure(ref _xBatch, rows.Length, x.Shape[1..]);
+        var yb = Layer_Ensure(ref _yBatch, rows.Length, y.Shape[1..]);
+        int xItem = x.ItemLength, yItem = y.ItemLength;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            x.Buffer.AsSpan(rows[i] * xItem, xItem).CopyTo(xb.Buffer.AsSpan(i * xItem));
+            y.Buffer.AsSpan(rows[i] * yItem, yItem).CopyTo(yb.Buffer.AsSpan(i * yItem));
+        }
+        return (xb, yb);
+    }
+
+    private (Tensor X, Tensor Y) CopyBatch(Tensor x, Tensor? y, int start, int count)
+    {
+        var xb = Layer_Ensure(ref _xBatch, count, x.Shape[1..]);
+        x.Buffer.AsSpan(start * x.ItemLength, count * x.ItemLength).CopyTo(xb.Buffer);
+        if (y == null) return (xb, xb);
+        var yb = Layer_Ensure(ref _yBatch, count, y.Shape[1..]);
+        y.Buffer.AsSpan(start * y.ItemLength, count * y.ItemLength).CopyTo(yb.Buffer);
+        return (xb, yb);
+    }
+
+    private static Tensor Layer_Ensure(ref Tensor? buffer, int batch, ReadOnlySpan<int> itemShape)
+    {
+        int item = Tensor.SizeOf(itemShape);
+        if (buffer == null || buffer.Buffer.Length < batch * item || !buffer.Shape[1..].SequenceEqual(itemShape))
+        {
+            var shape = new int[itemShape.Length + 1];
+            shape[0] = batch;
+            itemShape.CopyTo(shape.AsSpan(1));
+            buffer = new Tensor(shape);
+        }
+        else buffer.SetBatch(batch);
+        return buffer;
+    }
+
+    private static Tensor Layer_Ensure(ref Tensor? buffer, int batch, int item) => Layer_Ensure(ref buffer, batch, [item]);
+}

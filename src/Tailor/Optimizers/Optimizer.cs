@@ -1,0 +1,98 @@
+using Tailor.Layers;
+
+namespace Tailor.Optimizers;
+
+/// <summary>
+/// Updates parameters from their gradients. Keeps its slots (momenta, velocities) per parameter,
+/// created on the first step; <see cref="Iterations"/> counts steps as Keras's optimizer does.
+/// Optional clipping of each gradient by norm or by value happens before the update.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly List<float[][]> _slots = [];
+
+    protected Optimizer(float learningRate)
+    {
+        if (!(learningRate > 0) || float.IsInfinity(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), $"Received an invalid value for `learning_rate`, expected a positive number. Received: learning_rate={learningRate}");
+        LearningRate = learningRate;
+    }
+
+    public abstract string Name { get; }
+
+    public float LearningRate { get; set; }
+
+    /// <summary>Steps taken so far.</summary>
+    public long Iterations { get; set; }
+
+    /// <summary>Each gradient is rescaled so that its L2 norm is at most this (Keras's clipnorm).</summary>
+    public float? ClipNorm { get; set; }
+
+    /// <summary>Each gradient value is clipped to [-value, value] (Keras's clipvalue).</summary>
+    public float? ClipValue { get; set; }
+
+    /// <summary>Slots per parameter (e.g. Adam's m and v).</summary>
+    protected abstract int SlotCount { get; }
+
+    public void Apply(IReadOnlyList<Parameter> parameters)
+    {
+        Iterations++;
+        while (_slots.Count < parameters.Count)
+        {
+            int length = parameters[_slots.Count].Value.Length;
+            var slots = new float[SlotCount][];
+            for (int s = 0; s < SlotCount; s++) slots[s] = new float[length];
+            _slots.Add(slots);
+        }
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            var g = p.Gradient.Span;
+            Clip(g);
+            Update(p.Value.Span, g, _slots[i]);
+        }
+    }
+
+    private void Clip(Span<float> gradient)
+    {
+        if (ClipValue is float v) System.Numerics.Tensors.TensorPrimitives.Clamp(gradient, -v, v, gradient);
+        if (ClipNorm is float n)
+        {
+            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(gradient);
+            if (norm > n) System.Numerics.Tensors.TensorPrimitives.Multiply(gradient, n / norm, gradient);
+        }
+    }
+
+    protected abstract void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots);
+
+    /// <summary>The slots, for checkpoints: one list per parameter.</summary>
+    public IReadOnlyList<float[][]> Slots => _slots;
+
+    /// <summary>Restores slots saved from an optimizer of the same kind over the same parameters.</summary>
+    public void SetSlots(IReadOnlyList<float[][]> slots)
+    {
+        _slots.Clear();
+        foreach (var s in slots)
+        {
+            if (s.Length != SlotCount) throw new ArgumentException($"{Name} expects {SlotCount} slots per parameter, received {s.Length}.");
+            _slots.Add(s.Select(a => (float[])a.Clone()).ToArray());
+        }
+    }
+
+    public virtual Dictionary<string, object?> GetConfig() => new()
+    {
+        ["name"] = Name, ["learning_rate"] = LearningRate, ["clipnorm"] = ClipNorm, ["clipvalue"] = ClipValue,
+    };
+
+    public static readonly IReadOnlyList<string> Names = ["sgd", "rmsprop", "adam", "adamw"];
+
+    /// <summary>An optimizer by Keras's name, with Keras's defaults.</summary>
+    public static Optimizer Parse(string name, float? learningRate = null) => name?.Trim().ToLowerInvariant() switch
+    {
+        "sgd" => new Sgd(learningRate ?? 0.01f),
+        "rmsprop" => new RmsProp(learningRate ?? 0.001f),
+        "adam" => new Adam(learningRate ?? 0.001f),
+        "adamw" => new AdamW(learningRate ?? 0.001f),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Valid optimizers: {string.Join(", ", Names)}."),
+    };
+}
