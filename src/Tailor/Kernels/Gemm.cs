@@ -22,8 +22,19 @@ public static unsafe class Gemm
     /// where op(a) is a (m x k) or its transpose, op(b) is b (k x n) or its transpose.
     /// </summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate = false)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate = false) =>
+        Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, default, relu: false);
+
+    /// <summary>
+    /// As <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/>,
+    /// then c[i, j] += bias[j] (when bias is not empty) and c[i, j] = max(c[i, j], 0) (when relu), applied
+    /// to each block of rows while it is still in cache.
+    /// </summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate,
+        ReadOnlySpan<float> bias, bool relu)
     {
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"Gemm bias has {bias.Length} values for {n} columns.");
         if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"Gemm sizes must be non-negative, received m={m}, n={n}, k={k}.");
         if (m == 0 || n == 0) return;
         CheckOperand(nameof(a), a.Length, transA ? k : m, transA ? m : k, lda);
@@ -31,12 +42,17 @@ public static unsafe class Gemm
         CheckOperand(nameof(c), c.Length, m, n, ldc);
         if (k == 0)
         {
-            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (!accumulate) row.Clear();
+                Epilogue.Apply(row, bias, relu);
+            }
             return;
         }
         var job = _job ??= new GemmJob();
-        fixed (float* pa = a, pb = b, pc = c)
-            job.Execute(KernelIsa.Active, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+            job.Execute(KernelIsa.Active, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, bias.IsEmpty ? null : pbias, relu);
     }
 
     private static void CheckOperand(string name, int length, int rows, int cols, int ld)
@@ -59,7 +75,8 @@ public static unsafe class Gemm
         private Isa _isa;
         private bool _transA, _transB, _accumulate;
         private int _m, _n, _k, _lda, _ldb, _ldc, _mr, _nr, _mc, _mBlocks, _nPanels, _kBlocks, _kChunks, _blocksPerChunk;
-        private float* _a, _b, _c;
+        private float* _a, _b, _c, _bias;
+        private bool _relu;
         private float[] _packedB = [];
         private float[] _partials = [];
         private float* _pb, _pp;
@@ -68,8 +85,9 @@ public static unsafe class Gemm
         [ThreadStatic] private static float[]? _packedA;
 
         public void Execute(Isa isa, bool transA, bool transB, int m, int n, int k,
-            float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+            float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* bias, bool relu)
         {
+            _bias = bias; _relu = relu;
             (_mr, _nr) = GemmMicroKernels.TileFor(isa);
             _isa = isa; _transA = transA; _transB = transB; _accumulate = accumulate;
             _m = m; _n = n; _k = k; _lda = lda; _ldb = ldb; _ldc = ldc; _a = a; _b = b; _c = c;
@@ -99,7 +117,7 @@ public static unsafe class Gemm
                     WorkerPool.Run(this, (m + 63) / 64);
                 }
             }
-            _a = _b = _c = _pb = _pp = null;
+            _a = _b = _c = _pb = _pp = _bias = null;
         }
 
         public override void Run(int task)
@@ -220,6 +238,14 @@ public static unsafe class Gemm
                     }
                 }
             }
+            if (!partial) ApplyEpilogue(i0, i0 + rows);
+        }
+
+        private void ApplyEpilogue(int i0, int i1)
+        {
+            if (_bias == null && !_relu) return;
+            var bias = _bias == null ? default : new ReadOnlySpan<float>(_bias, _n);
+            for (int i = i0; i < i1; i++) Epilogue.Apply(new Span<float>(_c + (long)i * _ldc, _n), bias, _relu);
         }
 
         private void Tile(int kc, float* a, float* b, float* c, int ldc, bool add)
@@ -248,6 +274,7 @@ public static unsafe class Gemm
                     System.Numerics.Tensors.TensorPrimitives.Add(dst, part, dst);
                 }
             }
+            ApplyEpilogue(i0, i1);
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Tailor.Kernels;
 
 /// <summary>2D max and average pooling over one NHWC image (H x W x C).</summary>
@@ -7,14 +9,11 @@ public static class PoolingKernels
     public static void MaxForward(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> output, Span<int> argmax)
     {
         int c = g.Channels;
+        Span<int> cells = stackalloc int[g.KernelHeight * g.KernelWidth];
         for (int oh = 0; oh < g.OutHeight; oh++)
         for (int ow = 0; ow < g.OutWidth; ow++)
         {
-            int o = (oh * g.OutWidth + ow) * c;
-            var best = output.Slice(o, c);
-            var where = argmax.Slice(o, c);
-            best.Fill(float.NegativeInfinity);
-            where.Fill(-1);
+            int count = 0;
             for (int kh = 0; kh < g.KernelHeight; kh++)
             {
                 int ih = oh * g.StrideHeight + kh - g.PadTop;
@@ -22,14 +21,55 @@ public static class PoolingKernels
                 for (int kw = 0; kw < g.KernelWidth; kw++)
                 {
                     int iw = ow * g.StrideWidth + kw - g.PadLeft;
-                    if ((uint)iw >= (uint)g.Width) continue;
-                    int i = (ih * g.Width + iw) * c;
-                    var x = image.Slice(i, c);
-                    for (int ch = 0; ch < c; ch++)
-                        if (x[ch] > best[ch] || where[ch] < 0) { best[ch] = x[ch]; where[ch] = i + ch; }
+                    if ((uint)iw < (uint)g.Width) cells[count++] = (ih * g.Width + iw) * c;
                 }
             }
+            int o = (oh * g.OutWidth + ow) * c;
+            MaxOverCells(image, cells[..count], output.Slice(o, c), argmax.Slice(o, c));
         }
+    }
+
+    /// <summary>Channel-wise max over the given cell offsets, vectorised across channels; ties keep the first cell.</summary>
+    private static void MaxOverCells(ReadOnlySpan<float> image, ReadOnlySpan<int> cells, Span<float> best, Span<int> where)
+    {
+        int c = best.Length, ch = 0, w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && c >= w)
+        {
+            var lanes = LaneOffsets();
+            for (; ch <= c - w; ch += w)
+            {
+                var max = new Vector<float>(image.Slice(cells[0] + ch));
+                var arg = new Vector<int>(cells[0] + ch) + lanes;
+                for (int i = 1; i < cells.Length; i++)
+                {
+                    var x = new Vector<float>(image.Slice(cells[i] + ch));
+                    var greater = Vector.GreaterThan(x, max);
+                    max = Vector.ConditionalSelect(greater, x, max);
+                    arg = Vector.ConditionalSelect(greater, new Vector<int>(cells[i] + ch) + lanes, arg);
+                }
+                max.CopyTo(best.Slice(ch));
+                arg.CopyTo(where.Slice(ch));
+            }
+        }
+        for (; ch < c; ch++)
+        {
+            float max = image[cells[0] + ch];
+            int arg = cells[0] + ch;
+            for (int i = 1; i < cells.Length; i++)
+            {
+                float x = image[cells[i] + ch];
+                if (x > max) { max = x; arg = cells[i] + ch; }
+            }
+            best[ch] = max;
+            where[ch] = arg;
+        }
+    }
+
+    private static Vector<int> LaneOffsets()
+    {
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = i;
+        return new Vector<int>(lanes);
     }
 
     /// <summary>Routes each output gradient to the input that won the max (input gradient overwritten).</summary>

@@ -102,17 +102,16 @@ public sealed class Conv2D : Core.ActivatedLayer
         _job.Start(ImageJob.Phase.Expand);
         WorkerPool.Run(_job, batch);
         var z = PreActivationBuffer(batch);
-        Gemm.Multiply(false, false, rows, Filters, patch, _cols, patch, Kernel.Value.Span, Filters, z.Span, Filters);
-        if (UseBias) BiasKernels.AddRows(z.Span, Bias!.Value.Span);
+        Gemm.Multiply(false, false, rows, Filters, patch, _cols, patch, Kernel.Value.Span, Filters, z.Span, Filters,
+            accumulate: false, UseBias ? Bias!.Value.Span : default, ProductAppliesRelu);
         return Activate(z);
     }
 
     public override Tensor? Backward(Tensor outputGradient)
     {
-        var dz = PreActivationGradient(outputGradient);
+        var dz = PreActivationGradient(outputGradient, UseBias ? Bias!.Gradient.Span : default);
         int batch = dz.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
         Gemm.Multiply(true, false, patch, Filters, rows, _cols, patch, dz.Span, Filters, Kernel.Gradient.Span, Filters);
-        if (UseBias) BiasKernels.SumRows(dz.Span, Bias!.Gradient.Span);
         if (!ComputeInputGradient) return null;
         EnsureArray(ref _colsGradient, rows * patch);
         Gemm.Multiply(false, true, rows, patch, Filters, dz.Span, Filters, Kernel.Value.Span, Filters, _colsGradient, patch);

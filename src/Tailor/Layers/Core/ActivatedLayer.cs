@@ -4,9 +4,10 @@ using Tailor.Tensors;
 namespace Tailor.Layers.Core;
 
 /// <summary>
-/// A layer that applies an activation to its pre-activation z. It keeps z only when the activation's
-/// derivative needs it, and skips the activation's backward when the loss has already produced
-/// dL/dz (softmax with cross-entropy, sigmoid with binary cross-entropy).
+/// A layer that applies an activation to its pre-activation z = (linear part) + bias. Bias and ReLU
+/// run inside the matrix product; other activations after it, keeping z only when their derivative
+/// needs it. Backward skips the activation when the loss has already produced dL/dz (softmax with
+/// cross-entropy, sigmoid with binary cross-entropy).
 /// </summary>
 public abstract class ActivatedLayer : Layer
 {
@@ -21,29 +22,40 @@ public abstract class ActivatedLayer : Layer
     /// <summary>Set by the model when the loss hands this layer dL/dz instead of dL/dy.</summary>
     internal bool GradientIsPreActivation { get; set; }
 
-    /// <summary>The buffer the linear part writes z into (the output itself when z need not be kept).</summary>
+    /// <summary>Whether the matrix product applies the activation itself (ReLU and linear).</summary>
+    protected bool ProductAppliesActivation => Activation is Activation.Relu or Activation.Linear;
+
+    protected bool ProductAppliesRelu => Activation == Activation.Relu;
+
+    /// <summary>The buffer the product writes into: the output itself unless z must be kept apart.</summary>
     protected Tensor PreActivationBuffer(int batch)
     {
         var output = Ensure(ref _output, batch, OutputShape);
         return Activations.BackwardNeedsInput(Activation) ? Ensure(ref _preActivation, batch, OutputShape) : output;
     }
 
-    /// <summary>Applies the activation to z in place or into the output buffer.</summary>
+    /// <summary>Applies an activation the product could not apply; returns the output.</summary>
     protected Tensor Activate(Tensor z)
     {
         var y = _output!;
-        Activations.Forward(Activation, z.Span, y.Span, OutputShape[^1]);
+        if (!ProductAppliesActivation) Activations.Forward(Activation, z.Span, y.Span, OutputShape[^1]);
         return y;
     }
 
-    /// <summary>dL/dz from dL/dy, in a buffer this layer owns.</summary>
-    protected Tensor PreActivationGradient(Tensor outputGradient)
+    /// <summary>dL/dz from dL/dy in a buffer this layer owns, and the bias gradient (column sums of dz) when asked.</summary>
+    protected Tensor PreActivationGradient(Tensor outputGradient, Span<float> biasGradient)
     {
-        if (GradientIsPreActivation || Activation == Activation.Linear) return outputGradient;
-        int batch = outputGradient.Dim(0);
+        int batch = outputGradient.Dim(0), n = OutputShape[^1];
         var dz = Ensure(ref _preActivationGradient, batch, OutputShape);
+        if (GradientIsPreActivation || ProductAppliesActivation)
+        {
+            bool relu = !GradientIsPreActivation && ProductAppliesRelu;
+            GradientRows.MaskAndSum(_output!.Span, outputGradient.Span, dz.Span, biasGradient, n, relu);
+            return dz;
+        }
         var z = Activations.BackwardNeedsInput(Activation) ? _preActivation! : _output!;
-        Activations.Backward(Activation, z.Span, _output!.Span, outputGradient.Span, dz.Span, OutputShape[^1]);
+        Activations.Backward(Activation, z.Span, _output!.Span, outputGradient.Span, dz.Span, n);
+        if (!biasGradient.IsEmpty) GradientRows.MaskAndSum(default, dz.Span, dz.Span, biasGradient, n, relu: false);
         return dz;
     }
 

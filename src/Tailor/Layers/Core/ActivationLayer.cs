@@ -18,14 +18,18 @@ public sealed class ActivationLayer : ActivatedLayer
     {
         CheckInput(input);
         var z = PreActivationBuffer(input.Dim(0));
-        input.Span.CopyTo(z.Span);
+        if (ProductAppliesRelu) TensorPrimitivesRelu(input, z);
+        else input.Span.CopyTo(z.Span);
         return Activate(z);
     }
+
+    private static void TensorPrimitivesRelu(Tensor input, Tensor output) =>
+        System.Numerics.Tensors.TensorPrimitives.Max(input.Span, 0f, output.Span);
 
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (!ComputeInputGradient) return null;
-        var dz = PreActivationGradient(outputGradient);
+        var dz = PreActivationGradient(outputGradient, default);
         var dx = Ensure(ref _inputGradient, dz.Dim(0), InputShape);
         dz.Span.CopyTo(dx.Span);
         return dx;

@@ -63,17 +63,16 @@ public sealed class Dense : ActivatedLayer
         int batch = input.Dim(0), inputs = InputShape[0];
         _input = input;
         var z = PreActivationBuffer(batch);
-        Gemm.Multiply(false, false, batch, Units, inputs, input.Span, inputs, Kernel.Value.Span, Units, z.Span, Units);
-        if (UseBias) BiasKernels.AddRows(z.Span, Bias!.Value.Span);
+        Gemm.Multiply(false, false, batch, Units, inputs, input.Span, inputs, Kernel.Value.Span, Units, z.Span, Units,
+            accumulate: false, UseBias ? Bias!.Value.Span : default, ProductAppliesRelu);
         return Activate(z);
     }
 
     public override Tensor? Backward(Tensor outputGradient)
     {
-        var dz = PreActivationGradient(outputGradient);
+        var dz = PreActivationGradient(outputGradient, UseBias ? Bias!.Gradient.Span : default);
         int batch = dz.Dim(0), inputs = InputShape[0];
         Gemm.Multiply(true, false, inputs, Units, batch, _input!.Span, inputs, dz.Span, Units, Kernel.Gradient.Span, Units);
-        if (UseBias) BiasKernels.SumRows(dz.Span, Bias!.Gradient.Span);
         if (!ComputeInputGradient) return null;
         var dx = Ensure(ref _inputGradient, batch, InputShape);
         Gemm.Multiply(false, true, batch, inputs, Units, dz.Span, Units, Kernel.Value.Span, Units, dx.Span, inputs);

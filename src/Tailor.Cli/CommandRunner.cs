@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Tailor.Data;
+using Tailor.Models;
+
+namespace Tailor.Cli;
+
+/// <summary>Runs the parsed command and turns the library's exceptions into one line and an exit code.</summary>
+internal static class CommandRunner
+{
+    public static int Invoke(ParseResult parsed)
+    {
+        try
+        {
+            CommonOptions.Apply(parsed);
+            return parsed.Invoke();
+        }
+        catch (Exception e) when (Describe(e) is var (message, code))
+        {
+            Console.Error.WriteLine($"tailor: error: {message}");
+            return code;
+        }
+    }
+
+    private static (string, int)? Describe(Exception e) => e switch
+    {
+        UsageException u => (u.Message, ExitCodes.Usage),
+        ArgumentException a => (a.Message, ExitCodes.Usage),
+        DataFormatException or DataNotFoundException or DataDownloadException => (e.Message, ExitCodes.Failure),
+        TrainingDivergedException => (e.Message, ExitCodes.Failure),
+        IOException or UnauthorizedAccessException => (e.Message, ExitCodes.Failure),
+        AggregateException { InnerException: { } inner } => Describe(inner),
+        _ => null,
+    };
+}
+
+/// <summary>A wrong command line detected after parsing (a name or value the parser cannot judge).</summary>
+internal sealed class UsageException(string message) : Exception(message);

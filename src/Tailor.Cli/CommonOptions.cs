@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Tailor.Data;
+using Tailor.Threading;
+
+namespace Tailor.Cli;
+
+/// <summary>Options every command understands.</summary>
+internal static class CommonOptions
+{
+    public static readonly Option<string?> Data = new("--data")
+    {
+        Description = "Folder with the four Fashion-MNIST files (else TAILOR_DATA, the repository's data/fashion, the user cache).",
+        Recursive = true,
+    };
+
+    public static readonly Option<int?> Threads = new("--threads")
+    {
+        Description = "Threads for the kernels (default: all cores).",
+        Recursive = true,
+    };
+
+    public static void Apply(ParseResult parsed)
+    {
+        if (parsed.GetValue(Threads) is int threads)
+        {
+            if (threads < 1) throw new UsageException($"--threads must be a positive integer, received {threads}.");
+            WorkerPool.Threads = threads;
+        }
+    }
+
+    /// <summary>Finds and loads the dataset, saying where it came from.</summary>
+    public static (FashionMnistDataset Dataset, DataLocation Location) LoadDataset(ParseResult parsed)
+    {
+        var location = new DataLocator().Locate(parsed.GetValue(Data));
+        return (FashionMnist.Load(location.Directory), location);
+    }
+
+    public static Option<ulong> Seed() => new("--seed") { Description = "Seed for sampling, weights, shuffles and dropout.", DefaultValueFactory = _ => 1 };
+
+    public static Option<string> Out(string defaultFolder) => new("--out")
+    {
+        Description = $"Output folder (default: {defaultFolder}).",
+        DefaultValueFactory = _ => defaultFolder,
+    };
+}

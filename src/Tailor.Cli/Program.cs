@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Tailor.Cli;
+using Tailor.Cli.Commands;
+
+var root = new RootCommand("Tailor: the Zalando Fashion-MNIST study with a Keras-style C# engine.")
+{
+    CommonOptions.Data,
+    CommonOptions.Threads,
+};
+root.Subcommands.Add(TutorialCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(DataCommands.Create());
+root.Subcommands.Add(BenchCommand.Create());
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line per problem, naming the option, instead of the parser's help dump.
+    foreach (var error in parsed.Errors) Console.Error.WriteLine($"tailor: error: {error.Message}");
+    Console.Error.WriteLine("Run 'tailor --help' for the commands and options.");
+    return ExitCodes.Usage;
+}
+return CommandRunner.Invoke(parsed);

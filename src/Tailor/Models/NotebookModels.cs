@@ -1,0 +1,74 @@
+using Tailor.Kernels;
+using Tailor.Layers.Convolutional;
+using Tailor.Layers.Core;
+using Tailor.Layers.Pooling;
+using Tailor.Layers.Regularization;
+
+namespace Tailor.Models;
+
+/// <summary>The three models of the Zalando Fashion-MNIST notebook.</summary>
+public enum NotebookModel
+{
+    /// <summary>784-128-64-10 on flattened images.</summary>
+    Dense,
+    /// <summary>Three 3x3 convolutions (32, 64, 64 filters) with 2x2 max pooling, then 64-10.</summary>
+    Cnn,
+    /// <summary>The CNN with Dropout(0.5) before its dense head.</summary>
+    CnnDropout,
+}
+
+public static class NotebookModels
+{
+    public static readonly IReadOnlyDictionary<string, NotebookModel> Names = new Dictionary<string, NotebookModel>
+    {
+        ["dense"] = NotebookModel.Dense, ["cnn"] = NotebookModel.Cnn, ["cnn-dropout"] = NotebookModel.CnnDropout,
+    };
+
+    public static NotebookModel Parse(string name)
+    {
+        if (name != null && Names.TryGetValue(name.Trim().ToLowerInvariant(), out var model)) return model;
+        throw new ArgumentException($"Unknown model '{name}'. Valid models: {string.Join(", ", Names.Keys)}.");
+    }
+
+    public static string CliName(this NotebookModel model) => Names.First(p => p.Value == model).Key;
+
+    /// <summary>The notebook's title for the model.</summary>
+    public static string Title(this NotebookModel model) => model switch
+    {
+        NotebookModel.Dense => "Dense baseline",
+        NotebookModel.Cnn => "Convolutional network",
+        _ => "Convolutional network with dropout",
+    };
+
+    /// <summary>Per-sample input: flat 784 values for the dense model (as the notebook reshapes), 28x28x1 images otherwise.</summary>
+    public static int[] InputShape(this NotebookModel model) => model == NotebookModel.Dense ? [784] : [28, 28, 1];
+
+    /// <summary>The batch sizes of the notebook's runs (and of the PyTorch peer).</summary>
+    public static int DefaultBatchSize(this NotebookModel model) => model == NotebookModel.Dense ? 128 : 64;
+
+    /// <summary>A built, uncompiled model with weights drawn from <paramref name="seed"/>.</summary>
+    public static Sequential Create(NotebookModel model, ulong seed = 0)
+    {
+        var m = new Sequential(seed: seed);
+        if (model == NotebookModel.Dense)
+        {
+            m.Add(new Dense(128, Activation.Relu));
+            m.Add(new Dense(64, Activation.Relu));
+            m.Add(new Dense(10, Activation.Softmax));
+        }
+        else
+        {
+            m.Add(new Conv2D(32, 3, activation: Activation.Relu));
+            m.Add(new MaxPooling2D(2));
+            m.Add(new Conv2D(64, 3, activation: Activation.Relu));
+            m.Add(new MaxPooling2D(2));
+            m.Add(new Conv2D(64, 3, activation: Activation.Relu));
+            m.Add(new Flatten());
+            if (model == NotebookModel.CnnDropout) m.Add(new Dropout(0.5f));
+            m.Add(new Dense(64, Activation.Relu));
+            m.Add(new Dense(10, Activation.Softmax));
+        }
+        m.Build(model.InputShape());
+        return m;
+    }
+}
