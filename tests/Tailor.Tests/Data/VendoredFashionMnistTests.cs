@@ -44,6 +44,19 @@ public sealed class VendoredFashionMnistTests(VendoredFashionMnistFixture fixtur
         }
     }
 
+    [Fact]
+    public void Notebook_sample_has_the_notebook_sizes()
+    {
+        var sample = FashionSample.Draw(_data);
+
+        Assert.Equal("(8000, 28, 28, 1)", sample.Train.Images.ShapeString);
+        Assert.Equal("(2000, 28, 28, 1)", sample.Validation.Images.ShapeString);
+        Assert.Equal("(2500, 28, 28, 1)", sample.Test.Images.ShapeString);
+        Assert.Equal("(8000, 10)", sample.Train.OneHot.ShapeString);
+        // Sampling 10,000 of 60,000 keeps the classes near balance: about 1,000 each.
+        Assert.All(ClassCounts.Count([.. sample.Train.Labels, .. sample.Validation.Labels], 10), n => Assert.InRange(n, 850, 1150));
+    }
+
     [Theory]
     [MemberData(nameof(VendoredFiles))]
     public void Vendored_files_match_the_catalogue_checksums(string name)
