@@ -56,12 +56,12 @@ internal static class DataCommands
             {
                 if (i < 0 || i >= set.Count)
                     throw new UsageException($"--index must be in [0, {set.Count - 1}] for the {set.Count:N0} {which} images, received {i}.");
-                png = ImageRendering.Image(set.ImageTensor(i), $"{i}: {FashionMnist.ClassNames[set.Labels[i]]}");
+                png = ImageRendering.Image(set.ToTensor([i]), $"{i}: {FashionMnist.ClassNames[set.Labels[i]]}");
                 path = parsed.GetValue(output) ?? $"image-{i}.png";
             }
             else
             {
-                var (images, captions) = set.ExamplesPerClass(8);
+                var (images, captions) = set.ExamplesPerClass(8, FashionMnist.ClassNames);
                 png = ImageRendering.Grid(images, captions, columns: 8, title: $"Fashion-MNIST {which} images, 8 per class");
                 path = parsed.GetValue(output) ?? "grid.png";
             }

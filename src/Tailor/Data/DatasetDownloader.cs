@@ -1,3 +1,4 @@
+using Tailor.Common;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography;

@@ -1,3 +1,4 @@
+using Tailor.Common;
 using System.Buffers.Binary;
 using System.IO.Compression;
 

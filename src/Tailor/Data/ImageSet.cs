@@ -62,6 +62,20 @@ public sealed class ImageSet
         return labels;
     }
 
+    /// <summary>The first <paramref name="perClass"/> images of each class in file order, class after class, captioned with the class name.</summary>
+    public (Tensor Images, IReadOnlyList<string> Captions) ExamplesPerClass(int perClass, IReadOnlyList<string> classNames)
+    {
+        var chosen = new List<int>();
+        for (int label = 0; label < classNames.Count; label++)
+        {
+            int found = 0;
+            for (int i = 0; i < Count && found < perClass; i++)
+                if (Labels[i] == label) { chosen.Add(i); found++; }
+        }
+        var indices = chosen.ToArray();
+        return (ToTensor(indices), indices.Select(i => classNames[Labels[i]]).ToArray());
+    }
+
     private void CheckIndex(int index)
     {
         if ((uint)index >= (uint)Count)

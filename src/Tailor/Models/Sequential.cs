@@ -305,6 +305,22 @@ public sealed class Sequential
         return result;
     }
 
+    /// <summary>Copies of every parameter's values, layer by layer (Keras's get_weights).</summary>
+    public float[][] GetWeights() => _parameters.Select(p => p.Value.Span.ToArray()).ToArray();
+
+    /// <summary>Replaces every parameter's values (Keras's set_weights); shapes must match.</summary>
+    public void SetWeights(IReadOnlyList<float[]> weights)
+    {
+        if (weights.Count != _parameters.Count)
+            throw new ArgumentException($"Model '{Name}' has {_parameters.Count} weight tensors, received {weights.Count}.");
+        for (int i = 0; i < weights.Count; i++)
+        {
+            if (weights[i].Length != _parameters[i].Value.Length)
+                throw new ArgumentException($"Weight {i} ({_parameters[i].Name}) of model '{Name}' has {_parameters[i].Value.Length} values, received {weights[i].Length}.");
+            weights[i].CopyTo(_parameters[i].Value.Span);
+        }
+    }
+
     /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
     public string Summary() => ModelSummary.Format(this);
 

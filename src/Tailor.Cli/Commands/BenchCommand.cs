@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using Tailor.Benchmarks;
+using Tailor.Common;
+using Tailor.Data;
+using Tailor.Kernels;
+using Tailor.Models;
+using Tailor.Threading;
+
+namespace Tailor.Cli.Commands;
+
+/// <summary>`tailor bench`: epoch times, inference speed and share of the FMA peak, optionally beside the PyTorch peer.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var peer = new Option<string?>("--peer") { Description = "PyTorch peer script to run in the same invocation (e.g. ../shared/bench/peer_torch.py)." };
+        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
+        var epochs = new Option<int>("--epochs") { Description = "Measured epochs per model (after one warm-up epoch).", DefaultValueFactory = _ => 5 };
+        var scaling = new Option<bool>("--scaling") { Description = "Also measure the CNN's epoch time against batch size, training images and threads." };
+        var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling };
+        command.SetAction(parsed =>
+        {
+            int measured = parsed.GetValue(epochs);
+            if (measured <= 0) throw new UsageException($"--epochs must be a positive integer, received {measured}.");
+            string? peerScript = parsed.GetValue(peer);
+            if (peerScript != null && !File.Exists(peerScript)) throw new UsageException($"--peer: no file '{Path.GetFullPath(peerScript)}'.");
+            var (dataset, location) = CommonOptions.LoadDataset(parsed);
+            var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook);
+            int threads = WorkerPool.Threads;
+
+            Console.WriteLine($"Kernels: {KernelIsa.Describe()}, {threads} thread(s)");
+            double peak = FmaPeak.MeasureGflops(threads);
+            Console.WriteLine($"FMA peak: {peak:F1} GFLOP/s");
+            var results = new List<ModelBenchmark>();
+            foreach (var kind in new[] { NotebookModel.Dense, NotebookModel.Cnn, NotebookModel.CnnDropout })
+            {
+                Console.WriteLine($"Measuring {kind.CliName()}...");
+                results.Add(EpochBenchmark.Measure(sample, kind, measured));
+            }
+            IReadOnlyList<PeerResult> peers = [];
+            if (peerScript != null)
+            {
+                Console.WriteLine($"Running the peer {peerScript} with {threads} thread(s)...");
+                peers = PeerBenchmark.Run(peerScript, location.Directory, threads, Console.Out);
+            }
+
+            var table = new Table().AddColumn("Model").AddColumn(new TableColumn("Batch").RightAligned())
+                .AddColumn(new TableColumn("Tailor s/epoch").RightAligned()).AddColumn(new TableColumn("GFLOP/s").RightAligned())
+                .AddColumn(new TableColumn("% of peak").RightAligned()).AddColumn(new TableColumn("Inference img/s").RightAligned());
+            if (peers.Count > 0)
+                table.AddColumn(new TableColumn("Peer s/epoch").RightAligned()).AddColumn(new TableColumn("Speed-up").RightAligned())
+                    .AddColumn(new TableColumn("Peer img/s").RightAligned()).AddColumn(new TableColumn("Inference speed-up").RightAligned());
+            var rows = new List<Dictionary<string, object?>>();
+            foreach (var r in results)
+            {
+                var p = peers.FirstOrDefault(x => x.Model == r.Model);
+                double? peerImages = p == null ? null : 2500 / p.InferenceSeconds;
+                var cells = new List<string> { r.Model, I(r.BatchSize), F(r.MedianEpochSeconds, 3), F(r.TrainingGflops, 1), F(100 * r.TrainingGflops / peak, 1), F(r.InferenceImagesPerSecond, 0) };
+                if (peers.Count > 0)
+                    cells.AddRange(p == null ? ["-", "-", "-", "-"] :
+                        [F(p.MedianEpochSeconds, 3), F(p.MedianEpochSeconds / r.MedianEpochSeconds, 2) + "x", F(peerImages!.Value, 0), F(r.InferenceImagesPerSecond / peerImages.Value, 2) + "x"]);
+                table.AddRow(cells.ToArray());
+                rows.Add(new()
+                {
+                    ["model"] = r.Model, ["batch_size"] = r.BatchSize, ["train_images"] = r.TrainImages,
+                    ["median_epoch_s"] = r.MedianEpochSeconds, ["training_gflops"] = r.TrainingGflops, ["peak_share"] = r.TrainingGflops / peak,
+                    ["inference_images_per_s"] = r.InferenceImagesPerSecond,
+                    ["peer_median_epoch_s"] = p?.MedianEpochSeconds, ["speedup"] = p == null ? null : p.MedianEpochSeconds / r.MedianEpochSeconds,
+                    ["peer_inference_images_per_s"] = peerImages, ["inference_speedup"] = peerImages == null ? null : r.InferenceImagesPerSecond / peerImages,
+                });
+            }
+            AnsiConsole.Write(table);
+
+            List<Dictionary<string, object?>>? scalingRows = null;
+            if (parsed.GetValue(scaling)) scalingRows = Scaling(dataset, measured);
+
+            if (parsed.GetValue(json) is string path)
+            {
+                var document = new Dictionary<string, object?>
+                {
+                    ["isa"] = KernelIsa.Active.ToString(), ["threads"] = threads, ["fma_peak_gflops"] = peak,
+                    ["measured_epochs"] = measured, ["models"] = rows, ["scaling"] = scalingRows,
+                };
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                Console.WriteLine($"Wrote {Path.GetFullPath(path)}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The CNN's epoch time against batch size, training images and threads.</summary>
+    private static List<Dictionary<string, object?>> Scaling(FashionMnistDataset dataset, int epochs)
+    {
+        var rows = new List<Dictionary<string, object?>>();
+        var table = new Table().Title("CNN epoch time").AddColumn("Varied").AddColumn(new TableColumn("Value").RightAligned())
+            .AddColumn(new TableColumn("Train images").RightAligned()).AddColumn(new TableColumn("Batch").RightAligned())
+            .AddColumn(new TableColumn("Threads").RightAligned()).AddColumn(new TableColumn("s/epoch").RightAligned());
+        void Add(string varied, string value, FashionSample sample, int batch, int threads)
+        {
+            int saved = WorkerPool.Threads;
+            WorkerPool.Threads = threads;
+            try
+            {
+                Console.WriteLine($"Scaling: {varied} = {value}...");
+                var r = EpochBenchmark.Measure(sample, NotebookModel.Cnn, epochs, batch);
+                table.AddRow(varied, value, I(r.TrainImages), I(batch), I(threads), F(r.MedianEpochSeconds, 3));
+                rows.Add(new() { ["varied"] = varied, ["train_images"] = r.TrainImages, ["batch_size"] = batch, ["threads"] = threads, ["median_epoch_s"] = r.MedianEpochSeconds });
+            }
+            finally { WorkerPool.Threads = saved; }
+        }
+        var notebook = FashionSample.Draw(dataset, FashionSampleOptions.Notebook);
+        int all = Math.Max(1, Environment.ProcessorCount);
+        foreach (int batch in new[] { 16, 32, 64, 128, 256, 512 }) Add("batch size", I(batch), notebook, batch, all);
+        foreach (int images in new[] { 1_000, 8_000, 60_000 })
+        {
+            var sample = images == 60_000
+                ? FashionSample.Draw(dataset, FashionSampleOptions.Full with { ValidationCount = 2_000 })
+                : FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { TrainCount = images + 2_000 });
+            Add("training images", I(sample.Train.Count), sample, 64, all);
+        }
+        foreach (int threads in new[] { 1, 2 }) Add("threads", I(threads), notebook, 64, threads);
+        AnsiConsole.Write(table);
+        return rows;
+    }
+
+    private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
+    private static string I(int v) => v.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Tailor.Models;
+using Tailor.Studies;
+
+namespace Tailor.Cli.Commands;
+
+/// <summary>`tailor tutorial`: the whole notebook, one report.</summary>
+internal static class TutorialCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "A few epochs of each model, for a fast look at every section." };
+        var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
+        var example = new Option<int>("--example") { Description = "Test image (index in the test sample) to predict and to show feature maps for.", DefaultValueFactory = _ => 0 };
+        var seed = CommonOptions.Seed();
+        var output = CommonOptions.Out("out/tutorial");
+        var command = new Command("tutorial", "Run the whole Zalando Fashion-MNIST notebook and write report.html.") { quick, full, example, seed, output };
+        command.SetAction(parsed =>
+        {
+            var options = (parsed.GetValue(quick) ? TutorialOptions.Quick : new TutorialOptions()) with
+            {
+                OutputDirectory = parsed.GetValue(output)!,
+                Seed = parsed.GetValue(seed),
+                Full = parsed.GetValue(full),
+                ExampleIndex = parsed.GetValue(example),
+            };
+            options.Validate();
+            var (dataset, location) = CommonOptions.LoadDataset(parsed);
+            var tutorial = new ZalandoTutorial(options, Console.Out);
+            tutorial.Run(dataset, location);
+
+            var table = new Table().Title("The three models").AddColumn("Model")
+                .AddColumn(new TableColumn("Parameters").RightAligned()).AddColumn(new TableColumn("Epochs").RightAligned())
+                .AddColumn(new TableColumn("Seconds").RightAligned()).AddColumn(new TableColumn("Test loss").RightAligned())
+                .AddColumn(new TableColumn("Test accuracy").RightAligned());
+            foreach (var r in tutorial.Results)
+                table.AddRow(r.Model.Title(), r.Parameters.ToString("N0", CultureInfo.InvariantCulture), r.Epochs.ToString(),
+                    r.Seconds.ToString("F1", CultureInfo.InvariantCulture), r.TestLoss.ToString("F4", CultureInfo.InvariantCulture),
+                    r.TestAccuracy.ToString("F4", CultureInfo.InvariantCulture));
+            AnsiConsole.Write(table);
+            Console.WriteLine($"Report: {Path.GetFullPath(tutorial.ReportPath)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

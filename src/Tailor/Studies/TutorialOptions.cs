@@ -1,0 +1,28 @@
+namespace Tailor.Studies;
+
+/// <summary>
+/// How long the tutorial trains each model: a first, longer run whose curves show where validation
+/// stops improving, and the number of epochs kept from it, as the notebook chooses them.
+/// </summary>
+public sealed record TutorialOptions
+{
+    public string OutputDirectory { get; init; } = "out/tutorial";
+    public ulong Seed { get; init; } = 1;
+    public bool Full { get; init; }
+    public (int Explore, int Keep) Dense { get; init; } = (50, 20);
+    public (int Explore, int Keep) Cnn { get; init; } = (30, 14);
+    public (int Explore, int Keep) CnnDropout { get; init; } = (30, 20);
+    /// <summary>The test image whose prediction and feature maps the report shows (index into the test sample).</summary>
+    public int ExampleIndex { get; init; }
+
+    /// <summary>A few epochs of each model, for a fast look at every section.</summary>
+    public static TutorialOptions Quick { get; } = new() { Dense = (6, 4), Cnn = (3, 2), CnnDropout = (3, 2) };
+
+    public void Validate()
+    {
+        foreach (var (name, (explore, keep)) in new[] { ("dense", Dense), ("cnn", Cnn), ("cnn-dropout", CnnDropout) })
+            if (explore <= 0 || keep <= 0 || keep > explore)
+                throw new ArgumentException($"Tutorial epochs for {name} must satisfy 0 < kept ({keep}) <= explored ({explore}).");
+        if (ExampleIndex < 0) throw new ArgumentException($"--example must be a non-negative test image index, received {ExampleIndex}.");
+    }
+}
