@@ -11,6 +11,7 @@ namespace Tailor.Visualization;
 public static class FeatureMaps
 {
     public const int DefaultColumns = 16;
+    public const int TargetTileSize = 72;
     private const float TitleSize = 16f;
 
     /// <summary>
@@ -18,18 +19,21 @@ public static class FeatureMaps
     /// own (value = (x - mean) / std * 64 + 128, clipped to [0, 255], as the notebook does) and
     /// coloured with viridis; channels that are constant carry no picture and are drawn at the dark
     /// end. The tiles fill <paramref name="columns"/> per row under a title of layer name and shape.
+    /// Each value becomes a <paramref name="scale"/> x <paramref name="scale"/> block; by default the
+    /// scale makes tiles about <see cref="TargetTileSize"/> pixels wide.
     /// </summary>
-    public static byte[] Render(Tensor activation, string layerName, int columns = DefaultColumns, int scale = 4)
+    public static byte[] Render(Tensor activation, string layerName, int columns = DefaultColumns, int? scale = null)
     {
         ArgumentNullException.ThrowIfNull(activation);
         ArgumentNullException.ThrowIfNull(layerName);
         Guard.Positive(columns);
-        Guard.Positive(scale);
         (int height, int width, int channels) = ActivationSize(activation);
+        int pixelScale = scale ?? AutomaticScale(height, width);
+        Guard.Positive(pixelScale);
 
         string title = $"{layerName}  {activation.ShapeString}";
         int titleWidth = (int)MathF.Ceiling(SkiaDrawing.MeasureText(title, TitleSize, bold: true));
-        var grid = new FeatureMapGrid(channels, height * scale, width * scale, Math.Min(columns, channels),
+        var grid = new FeatureMapGrid(channels, height * pixelScale, width * pixelScale, Math.Min(columns, channels),
             TitleHeight: (int)(TitleSize * 2f), MinimumWidth: titleWidth);
 
         using SKSurface surface = SkiaDrawing.CreateSurface(grid.ImageWidth, grid.ImageHeight);
@@ -45,10 +49,17 @@ public static class FeatureMaps
             var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
             using SKImage tile = SKImage.FromPixelCopy(info, rgba, width * 4);
             (int left, int top) = grid.TileOrigin(c);
-            SkiaDrawing.DrawScaled(surface.Canvas, tile, left, top, scale);
+            SkiaDrawing.DrawScaled(surface.Canvas, tile, left, top, pixelScale);
         }
         return PngFile.Encode(surface);
     }
+
+    /// <summary>
+    /// A whole-pixel scale that makes tiles about <see cref="TargetTileSize"/> pixels wide, so the
+    /// pictures of successive layers (26x26, 11x11, 3x3, ...) come out at similar sizes.
+    /// </summary>
+    private static int AutomaticScale(int height, int width) =>
+        Math.Max(1, (int)Math.Round((double)TargetTileSize / Math.Max(height, width)));
 
     /// <summary>Channel <paramref name="channel"/> of interleaved HWC values as levels 0..255.</summary>
     private static void Standardise(ReadOnlySpan<float> values, int channel, int channels, Span<byte> levels)

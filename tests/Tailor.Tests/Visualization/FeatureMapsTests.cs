@@ -29,6 +29,24 @@ public sealed class FeatureMapsTests
         Assert.Equal(expectedColumns, tiles.Count(t => t.Top == tiles.Min(u => u.Top)));
     }
 
+    [Theory]
+    [InlineData(26, 26)]
+    [InlineData(13, 13)]
+    [InlineData(11, 11)]
+    [InlineData(5, 7)]
+    [InlineData(3, 3)]
+    public void Render_ByDefault_ScalesLayersOfAnySizeToSimilarTiles(int height, int width)
+    {
+        using SKBitmap bitmap = DecodedPng.Decode(FeatureMaps.Render(Patterned(height, width, 4), "layer"));
+
+        foreach (SKRectI tile in ColouredRegions(bitmap))
+        {
+            Assert.Equal(0, tile.Width % width);
+            Assert.Equal(tile.Width / width, tile.Height / height);
+            Assert.InRange(Math.Max(tile.Width, tile.Height), 0.75 * FeatureMaps.TargetTileSize, 1.25 * FeatureMaps.TargetTileSize);
+        }
+    }
+
     [Fact]
     public void Render_AcceptsHwcWithoutTheBatchDimension()
     {
