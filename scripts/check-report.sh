@@ -45,10 +45,19 @@ run_chromium() {
         --virtual-time-budget=5000 "$@"
 }
 
+# A file:// URL for an absolute path; escapes the characters that would end or alter the path part.
+file_url() {
+    local path="${1//%/%25}"
+    path="${path// /%20}"
+    path="${path//#/%23}"
+    path="${path//\?/%3F}"
+    printf 'file://%s' "$path"
+}
+
 failures=0
 
 # 1. Console messages of the unmodified page.
-run_chromium --dump-dom "file://$report_path" >"$work/dom.html" 2>"$work/console.log" \
+run_chromium --dump-dom "$(file_url "$report_path")" >"$work/dom.html" 2>"$work/console.log" \
     || { echo "check-report: chromium failed on $report (exit $?):" >&2; tail -n 20 "$work/console.log" >&2; exit 2; }
 if grep -q ':CONSOLE' "$work/console.log"; then
     echo "FAIL: the page logged to the console:"
@@ -94,7 +103,7 @@ PROBE="$probe" awk 'BEGIN { probe = ENVIRON["PROBE"] }
     { print }
     END { if (!done) exit 3 }' "$report_path" >"$probed" \
     || { echo "check-report: $report has no <head> element to hold the probe." >&2; exit 2; }
-run_chromium --dump-dom "file://$probed" >"$work/probed-dom.html" 2>/dev/null \
+run_chromium --dump-dom "$(file_url "$probed")" >"$work/probed-dom.html" 2>/dev/null \
     || { echo "check-report: chromium failed on the probed copy of $report." >&2; exit 2; }
 result="$(sed -n '/<pre id="report-check-result">/,/<\/pre>/p' "$work/probed-dom.html" | sed -e 's/<pre id="report-check-result">//' -e 's/<\/pre>.*//' \
     -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&quot;/"/g' -e 's/&amp;/\&/g')"
@@ -111,7 +120,7 @@ fi
 if [[ -n "$screenshot" ]]; then
     mkdir -p "$(dirname "$screenshot")"
     screenshot_path="$(realpath "$screenshot")"
-    run_chromium --window-size="$window_size" --screenshot="$screenshot_path" "file://$report_path" >/dev/null 2>&1 \
+    run_chromium --window-size="$window_size" --screenshot="$screenshot_path" "$(file_url "$report_path")" >/dev/null 2>&1 \
         || { echo "check-report: chromium could not take the screenshot." >&2; exit 2; }
     echo "Screenshot: $screenshot_path ($window_size)"
 fi

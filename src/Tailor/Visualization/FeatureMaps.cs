@@ -29,7 +29,7 @@ public static class FeatureMaps
         Guard.Positive(columns);
         (int height, int width, int channels) = ActivationSize(activation);
         int pixelScale = scale ?? AutomaticScale(height, width);
-        Guard.Positive(pixelScale);
+        Guard.Positive(pixelScale, nameof(scale));
 
         string title = $"{layerName}  {activation.ShapeString}";
         int titleWidth = (int)MathF.Ceiling(SkiaDrawing.MeasureText(title, TitleSize, bold: true));
