@@ -10,9 +10,11 @@ namespace Tailor.Common;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Creates the folder if needed and replaces <paramref name="path"/> with what <paramref name="write"/> puts in the stream.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string temp = TempPathFor(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

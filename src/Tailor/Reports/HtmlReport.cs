@@ -1,3 +1,4 @@
+using Tailor.Common;
 using System.Net;
 using System.Text;
 using Tailor.Visualization;

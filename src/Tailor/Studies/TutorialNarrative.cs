@@ -1,8 +1,7 @@
-using System.Globalization;
-
 namespace Tailor.Studies;
 
 /// <summary>The report's explanations: what each step of the study does and why, for a reader new to it.</summary>
+/// Numbers follow the current culture; the tailor command runs with the invariant one.
 internal static class TutorialNarrative
 {
     public const string Introduction =
@@ -13,14 +12,14 @@ internal static class TutorialNarrative
         "computed by Tailor's own CPU engine in this run; the figures and tables are this run's, with a fixed seed so that " +
         "running it again gives the same numbers.";
 
-    public static string Data(string where, int trainFiles, int testFiles, int train, int validation, int test) => Invariant(
+    public static string Data(string where, int trainFiles, int testFiles, int train, int validation, int test) =>
         $"Fashion-MNIST replaces the handwritten digits of MNIST with photos of clothes from Zalando's catalogue: " +
         $"{trainFiles:N0} training and {testFiles:N0} test images, each 28 x 28 grey levels, in ten classes. The files are " +
         $"in the IDX format (a small header with a magic number and the dimensions, then one byte per pixel) and were read " +
         $"from {where}. Like the notebook, the study works on a random sample so that it runs in minutes: {train + validation:N0} " +
         $"training images, of which the first {validation:N0} are held out for validation (never trained on, used to watch for " +
         $"overfitting after every epoch), so the models learn from {train:N0}; and {test:N0} test images, looked at only once, " +
-        $"at the end.");
+        $"at the end.";
 
     public const string Preprocessing =
         "Two changes make the data fit for a network. The pixels are scaled from bytes 0-255 to numbers in [0, 1]: " +
@@ -52,18 +51,18 @@ internal static class TutorialNarrative
         "flattened features at every training step (and scaling the rest by two), so no unit can rely on a particular other " +
         "one. At test time nothing is dropped. The model is otherwise the same convnet, with the same number of parameters.";
 
-    public static string LossAndOptimizer(int batchSize, int train) => Invariant(
+    public static string LossAndOptimizer(int batchSize, int train) =>
         $"Training minimises the categorical cross-entropy, -log of the probability given to the true class, averaged over " +
         $"a batch of {batchSize} images; an epoch is one pass over the {train:N0} training images, {(train + batchSize - 1) / batchSize} " +
         $"steps. RMSprop (learning rate 0.001, as Keras) updates each weight against its gradient, divided by a running " +
-        $"average of that gradient's recent size, so that every weight moves at a sensible pace.");
+        $"average of that gradient's recent size, so that every weight moves at a sensible pace.";
 
-    public static string ChoosingEpochs(int bestEpoch, double bestLoss, int kept, int explored) => Invariant(
+    public static string ChoosingEpochs(int bestEpoch, double bestLoss, int kept, int explored) =>
         $"The validation loss was lowest after epoch {bestEpoch} ({bestLoss:F4}); after that point more epochs mostly fit " +
         $"the training images better. As the notebook does, the model is then taken after {kept} of the {explored} epochs and " +
         $"measured on the test images. Training {kept} epochs again from scratch with the same seed retraces exactly the " +
         $"first {kept} epochs above, so Tailor keeps the weights it had after epoch {kept} instead of training twice: the same " +
-        $"model, bit for bit, in less time.");
+        $"model, bit for bit, in less time.";
 
     public static string Prediction(string model) =>
         $"The {model} now classifies a test image: softmax gives a probability for each of the ten classes, and the " +
@@ -81,6 +80,4 @@ internal static class TutorialNarrative
         "convnet train longer before it overfits. What the notebook left to try (k-fold cross-validation, augmentation, " +
         "L2 regularisation, early stopping, other optimizers, batch and kernel sizes, the full training set) can be done " +
         "with `tailor train` and its options on the same engine.";
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using Tailor.Common;
 using SkiaSharp;
 
 namespace Tailor.Visualization;

@@ -1,3 +1,4 @@
+using Tailor.Common;
 using Tailor.Data;
 
 namespace Tailor.Tests.Data;

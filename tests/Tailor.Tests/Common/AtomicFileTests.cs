@@ -1,6 +1,6 @@
-using Tailor.Visualization;
+using Tailor.Common;
 
-namespace Tailor.Tests.Visualization;
+namespace Tailor.Tests.Common;
 
 public sealed class AtomicFileTests : IDisposable
 {
