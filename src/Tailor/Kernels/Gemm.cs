@@ -209,7 +209,12 @@ public static unsafe class Gemm
                 {
                     int k0 = kb * Kc, kcLen = Math.Min(Kc, _k - k0);
                     bool add = kb > kbStart || (_accumulate && !partial);
-                    PackA(pa, i0, rows, k0, kcLen);
+                    // Row-major A is read in place, a row per register; only a transposed A and the last,
+                    // partial panel are packed.
+                    bool inPlace = !_transA && _isa != Isa.Portable;
+                    int fullRows = rows / mr * mr;
+                    if (!inPlace) PackA(pa, i0, rows, k0, kcLen);
+                    else if (fullRows < rows) PackA(pa + (long)fullRows * kcLen, i0 + fullRows, rows - fullRows, k0, kcLen);
                     float* bBlock = _pb + (long)k0 * _nPanels * nr;
                     for (int jp = 0; jp < _nPanels; jp++)
                     {
@@ -220,7 +225,22 @@ public static unsafe class Gemm
                             int height = Math.Min(mr, rows - ip);
                             float* aPanel = pa + (long)ip * kcLen;
                             float* cTile = cBase + (long)(i0 + ip) * ldc + j0;
-                            if (height == mr && width == nr)
+                            if (inPlace && height == mr)
+                            {
+                                float* aRows = _a + (long)(i0 + ip) * _lda + k0;
+                                if (width == nr) TileInPlace(kcLen, aRows, _lda, bPanel, cTile, ldc, add);
+                                else
+                                {
+                                    TileInPlace(kcLen, aRows, _lda, bPanel, tile, nr, false);
+                                    for (int i = 0; i < height; i++)
+                                    for (int j = 0; j < width; j++)
+                                    {
+                                        float v = tile[i * nr + j];
+                                        cTile[i * ldc + j] = add ? cTile[i * ldc + j] + v : v;
+                                    }
+                                }
+                            }
+                            else if (height == mr && width == nr)
                             {
                                 Tile(kcLen, aPanel, bPanel, cTile, ldc, add);
                             }
@@ -246,6 +266,12 @@ public static unsafe class Gemm
             if (_bias == null && !_relu) return;
             var bias = _bias == null ? default : new ReadOnlySpan<float>(_bias, _n);
             for (int i = i0; i < i1; i++) Epilogue.Apply(new Span<float>(_c + (long)i * _ldc, _n), bias, _relu);
+        }
+
+        private void TileInPlace(int kc, float* a, int lda, float* b, float* c, int ldc, bool add)
+        {
+            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, a, lda, b, c, ldc, add);
+            else GemmMicroKernels.Avx2TileRows(kc, a, lda, b, c, ldc, add);
         }
 
         private void Tile(int kc, float* a, float* b, float* c, int ldc, bool add)
