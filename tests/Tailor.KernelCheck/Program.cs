@@ -17,6 +17,18 @@ foreach (var activation in Enum.GetValues<Activation>()) failures.AddRange(Eleme
 failures.AddRange(ElementwiseSweep.ReluBackward());
 failures.AddRange(ElementwiseSweep.Bias());
 
+// A path wider than the detected one is refused.
+if (KernelIsa.Detected < Isa.Avx512)
+{
+    try
+    {
+        KernelIsa.Active = Isa.Avx512;
+        failures.Add($"KernelIsa.Active accepted Avx512 although only {KernelIsa.Detected} was detected");
+        KernelIsa.Active = KernelIsa.Detected;
+    }
+    catch (PlatformNotSupportedException) { }
+}
+
 foreach (var failure in failures.Take(20)) Console.WriteLine($"failure: {failure}");
 if (failures.Count > 20) Console.WriteLine($"... and {failures.Count - 20} more failures");
 Console.WriteLine(failures.Count == 0 ? "PASS" : $"FAIL ({failures.Count})");
