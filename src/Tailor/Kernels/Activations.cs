@@ -34,6 +34,7 @@ public static class Activations
 
     public static void Forward(Activation activation, ReadOnlySpan<float> z, Span<float> y, int rowLength)
     {
+        if (z.IsEmpty) return; // TensorPrimitives refuses empty spans
         switch (activation)
         {
             case Activation.Linear: if (!z.Overlaps(y)) z.CopyTo(y); break;
@@ -42,7 +43,14 @@ public static class Activations
             case Activation.Tanh: TensorPrimitives.Tanh(z, y); break;
             case Activation.Softmax:
                 for (int r = 0; r < z.Length; r += rowLength)
-                    TensorPrimitives.SoftMax(z.Slice(r, rowLength), y.Slice(r, rowLength));
+                {
+                    // exp(z - max) / sum: TensorPrimitives.SoftMax exponentiates z itself and overflows to NaN above 88.
+                    var zr = z.Slice(r, rowLength);
+                    var yr = y.Slice(r, rowLength);
+                    TensorPrimitives.Subtract(zr, TensorPrimitives.Max(zr), yr);
+                    TensorPrimitives.Exp(yr, yr);
+                    TensorPrimitives.Divide(yr, TensorPrimitives.Sum(yr), yr);
+                }
                 break;
             case Activation.Elu:
                 for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v > 0 ? v : EluAlpha * (MathF.Exp(v) - 1); }
@@ -59,6 +67,7 @@ public static class Activations
 
     public static void Backward(Activation activation, ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int rowLength)
     {
+        if (y.IsEmpty) return;
         switch (activation)
         {
             case Activation.Linear: if (!dy.Overlaps(dz)) dy.CopyTo(dz); break;

@@ -15,7 +15,8 @@ public sealed class BinaryCrossentropy : Loss
         {
             float p = Clip(predictions[i]), t = targets[i];
             total -= t * Math.Log(p) + (1 - t) * Math.Log(1 - p);
-            if (!gradient.IsEmpty) gradient[i] = (p - t) / (p * (1 - p)) * scale;
+            // Zero where the clip bites, as the gradient of Keras's clip is.
+            if (!gradient.IsEmpty) gradient[i] = p == predictions[i] ? (p - t) / (p * (1 - p)) * scale : 0;
         }
         return (float)(total / (batch * outputs));
     }

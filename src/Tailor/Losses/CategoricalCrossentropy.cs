@@ -15,14 +15,24 @@ public sealed class CategoricalCrossentropy : Loss
         {
             var p = predictions.Slice(r * outputs, outputs);
             var t = targets.Slice(r * outputs, outputs);
-            // Keras rescales the probabilities to sum to one before the log.
+            // Keras rescales the probabilities to sum to one before the log, and clips them; the gradient
+            // goes through both: with q = p / S, dL/dp_k = (sum_j t_j [q_j unclipped] - t_k / q_k [q_k unclipped]) / S.
             float sum = System.Numerics.Tensors.TensorPrimitives.Sum(p);
             double sample = 0;
+            float mass = 0;
             for (int j = 0; j < outputs; j++)
             {
-                float q = Clip(p[j] / sum);
-                if (t[j] != 0) sample -= t[j] * Math.Log(q);
-                if (!gradient.IsEmpty) gradient[r * outputs + j] = -t[j] / q * scale;
+                float q = p[j] / sum, clipped = Clip(q);
+                if (t[j] != 0) sample -= t[j] * Math.Log(clipped);
+                if (q == clipped) mass += t[j];
+            }
+            if (!gradient.IsEmpty)
+            {
+                for (int j = 0; j < outputs; j++)
+                {
+                    float q = p[j] / sum;
+                    gradient[r * outputs + j] = (mass - (q == Clip(q) ? t[j] / q : 0)) * scale / sum;
+                }
             }
             total += sample;
         }

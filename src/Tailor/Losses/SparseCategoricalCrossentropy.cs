@@ -18,9 +18,15 @@ public sealed class SparseCategoricalCrossentropy : Loss
         {
             int label = Label(targets[r], outputs, r);
             var p = predictions.Slice(r * outputs, outputs);
-            float q = Clip(p[label] / System.Numerics.Tensors.TensorPrimitives.Sum(p));
-            total -= Math.Log(q);
-            if (!gradient.IsEmpty) gradient[r * outputs + label] = -scale / q;
+            float sum = System.Numerics.Tensors.TensorPrimitives.Sum(p), q = p[label] / sum, clipped = Clip(q);
+            total -= Math.Log(clipped);
+            // Through the rescaling q = p / S: dL/dp_k = (1 - [k = label] / q) / S, zero where the clip bites.
+            if (!gradient.IsEmpty && q == clipped)
+            {
+                var g = gradient.Slice(r * outputs, outputs);
+                g.Fill(scale / sum);
+                g[label] = (1 - 1 / q) * scale / sum;
+            }
         }
         return (float)(total / batch);
     }

@@ -1,0 +1,105 @@
+using Tailor.Kernels;
+using Tailor.Threading;
+
+namespace Tailor.Tests.Kernels;
+
+/// <summary>Gemm.Multiply against its scalar reference under every kernel path this machine has.</summary>
+[Collection(GlobalSwitches.Name)]
+public class GemmTests
+{
+    public static TheoryData<bool, bool, bool> Modes()
+    {
+        var data = new TheoryData<bool, bool, bool>();
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+        foreach (bool accumulate in new[] { false, true })
+            data.Add(transA, transB, accumulate);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Equals_the_scalar_reference_under_every_supported_path(bool transA, bool transB, bool accumulate)
+    {
+        var failures = GemmSweep.Run(GemmSweep.SupportedIsas(), transA, transB, accumulate);
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:{Environment.NewLine}{string.Join(Environment.NewLine, failures.Take(10))}");
+    }
+
+    [Fact]
+    public void The_sweep_covers_every_path_up_to_the_detected_one_and_the_k_chunk_path()
+    {
+        var isas = GemmSweep.SupportedIsas();
+        Assert.Equal(Isa.Portable, isas[0]);
+        Assert.Equal(KernelIsa.Detected, isas[^1]);
+        Assert.Equal((int)KernelIsa.Detected + 1, isas.Count);
+
+        // Few row blocks and k >= 4096 cut k into chunks summed in a fixed order; the row block depends on the path's tile.
+        foreach (var isa in isas)
+        {
+            int mr = GemmMicroKernels.TileFor(isa).Mr, mc = Math.Max(mr, Gemm.McTarget / mr * mr);
+            var chunks = GemmSweep.KChunkShapes.Select(s => Gemm.KChunks(s.M, s.K, mc)).ToList();
+            Assert.True(chunks.Count(c => c > 1) >= 3, $"{isa}: chunks per shape {string.Join(", ", chunks)}");
+            Assert.Contains(8, chunks);
+        }
+        foreach (int size in GemmSweep.Sizes)
+        {
+            Assert.Contains(GemmSweep.Shapes, s => s.M == size);
+            Assert.Contains(GemmSweep.Shapes, s => s.N == size);
+            Assert.Contains(GemmSweep.Shapes, s => s.K == size);
+        }
+        Assert.Contains(GemmSweep.Shapes, s => s.ExtraA > 0 && s.ExtraB > 0 && s.ExtraC > 0);
+    }
+
+    [Fact]
+    public void Results_are_the_same_bits_for_one_thread_and_two_on_every_path()
+    {
+        var saved = (KernelIsa.Active, WorkerPool.Threads);
+        try
+        {
+            foreach (var isa in GemmSweep.SupportedIsas())
+            foreach (var shape in GemmSweep.KChunkShapes.Append(new GemmShape(257, 100, 128, 0, 0, 0)))
+            {
+                KernelIsa.Active = isa;
+                var rng = new Common.Rng(3);
+                var a = Reference.RandomData.Uniform(rng, shape.M * shape.K);
+                var b = Reference.RandomData.Uniform(rng, shape.K * shape.N);
+                var one = new float[shape.M * shape.N];
+                var two = new float[shape.M * shape.N];
+                WorkerPool.Threads = 1;
+                Gemm.Multiply(false, false, shape.M, shape.N, shape.K, a, shape.K, b, shape.N, one, shape.N);
+                WorkerPool.Threads = 2;
+                Gemm.Multiply(false, false, shape.M, shape.N, shape.K, a, shape.K, b, shape.N, two, shape.N);
+                Assert.True(one.AsSpan().SequenceEqual(two), $"{isa} {shape}: one thread and two threads differ");
+            }
+        }
+        finally
+        {
+            (KernelIsa.Active, WorkerPool.Threads) = saved;
+        }
+    }
+
+    [Fact]
+    public void Empty_k_clears_or_keeps_C_and_empty_m_or_n_touch_nothing()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.Multiply(false, false, 2, 2, 0, [], 0, [], 2, c, 2, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4], c);
+        Gemm.Multiply(false, false, 2, 2, 0, [], 0, [], 2, c, 2, accumulate: false);
+        Assert.Equal([0f, 0, 0, 0], c);
+        c[0] = 9;
+        Gemm.Multiply(false, false, 0, 2, 3, [], 3, new float[6], 2, c, 2);
+        Assert.Equal(9, c[0]);
+    }
+
+    [Fact]
+    public void Operands_too_small_or_with_short_leading_dimensions_are_refused_by_name()
+    {
+        var big = new float[100];
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 3, 4, 5, big, 4, big, 4, big, 4));
+        Assert.Contains("`a`", e.Message);
+        Assert.Contains("leading dimension 4, less than its 5 columns", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 3, 4, 5, big, 5, new float[19], 4, big, 4));
+        Assert.Contains("`b`", e.Message);
+        Assert.Contains("needs 20 values, received 19", e.Message);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Numerics;
+using Tailor.Kernels;
+
+namespace Tailor.Tests.Kernels;
+
+/// <summary>
+/// Reruns the kernel sweeps (GEMM under the detected path, activations, bias) in a child process,
+/// Tailor.KernelCheck, with the switches .NET 10 honours turning the wider instruction sets off, so
+/// that the AVX2 and portable paths, and the narrower TensorPrimitives and Vector&lt;T&gt; code, are
+/// tested on a machine that has AVX-512.
+/// </summary>
+public class IsaChildProcessTests
+{
+    public static TheoryData<string, Isa, bool> Cases() => new()
+    {
+        { "", KernelIsa.Detected, Vector.IsHardwareAccelerated },
+        { "DOTNET_EnableAVX512", KernelIsa.Detected < Isa.Avx2 ? KernelIsa.Detected : Isa.Avx2, Vector.IsHardwareAccelerated },
+        { "DOTNET_EnableAVX2", Isa.Portable, Vector.IsHardwareAccelerated },
+        { "DOTNET_EnableHWIntrinsic", Isa.Portable, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Kernel_sweeps_pass_with_wider_instruction_sets_switched_off(string disabled, Isa expected, bool accelerated)
+    {
+        var (exitCode, output) = RunKernelCheck(disabled);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(lines.Length >= 3, $"KernelCheck printed too little (exit code {exitCode}):\n{output}");
+        Assert.Equal($"detected: {expected}", lines[0]);
+        Assert.EndsWith($"accelerated: {accelerated}", lines[1]);
+        Assert.True(exitCode == 0 && lines[^1] == "PASS", $"KernelCheck with {(disabled == "" ? "no switch" : disabled + "=0")} failed (exit code {exitCode}):\n{output}");
+    }
+
+    private static (int ExitCode, string Output) RunKernelCheck(string disabled)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Tailor.KernelCheck.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: Tailor.Tests should reference tests/Tailor.KernelCheck.");
+        var start = new ProcessStartInfo(DotnetHost(), [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Switches this process was started with stay on: the expectations start from this process's Detected.
+        if (disabled != "") start.Environment[disabled] = "0";
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"KernelCheck with {disabled}=0 did not finish in two minutes.");
+        }
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+
+    /// <summary>The dotnet host running these tests (DOTNET_HOST_PATH is set by the SDK), else the one on PATH.</summary>
+    private static string DotnetHost()
+    {
+        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
+        string? current = Environment.ProcessPath;
+        if (current != null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
+        return "dotnet";
+    }
+}

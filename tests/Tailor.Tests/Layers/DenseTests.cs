@@ -1,0 +1,51 @@
+using Tailor.Common;
+using Tailor.Kernels;
+using Tailor.Layers.Core;
+using Tailor.Tests.Reference;
+
+namespace Tailor.Tests.Layers;
+
+public class DenseTests
+{
+    public static TheoryData<Activation, int, int, int, bool> Cases()
+    {
+        var data = new TheoryData<Activation, int, int, int, bool>();
+        foreach (var activation in Enum.GetValues<Activation>())
+        {
+            data.Add(activation, 1, 1, 1, true);
+            data.Add(activation, 7, 5, 3, true);
+            data.Add(activation, 17, 10, 4, false);
+            data.Add(activation, 33, 16, 2, true);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_and_gradients_match_the_double_reference(Activation activation, int inputs, int units, int batch, bool useBias)
+    {
+        var layer = new Dense(units, activation, useBias);
+        var result = LayerGradientCheck.Run(layer, [inputs], batch,
+            (x, p) => LayerReference.Dense(x, batch, p[0], useBias ? p[1] : null, units, activation),
+            seed: (ulong)(1000 * (int)activation + 10 * inputs + units));
+        result.AssertPassed();
+    }
+
+    [Fact]
+    public void Kernel_has_the_Keras_layout_inputs_by_units()
+    {
+        var layer = new Dense(128);
+        layer.Build([784], new Rng(1));
+        Assert.Equal([784, 128], layer.Kernel.Value.Shape.ToArray());
+        Assert.Equal([128], layer.Bias!.Value.Shape.ToArray());
+        Assert.Equal(100_480, layer.ParameterCount);
+    }
+
+    [Fact]
+    public void Smaller_batch_after_a_larger_one_reuses_buffers_and_stays_correct()
+    {
+        var layer = new Dense(4, Activation.Tanh);
+        LayerGradientCheck.Run(layer, [6], 8, (x, p) => LayerReference.Dense(x, 8, p[0], p[1], 4, Activation.Tanh), seed: 3).AssertPassed();
+        LayerGradientCheck.Run(layer, [6], 3, (x, p) => LayerReference.Dense(x, 3, p[0], p[1], 4, Activation.Tanh), seed: 4).AssertPassed();
+    }
+}
