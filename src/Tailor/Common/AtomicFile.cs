@@ -14,9 +14,9 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         string temp = TempPathFor(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);

@@ -1,6 +1,6 @@
 using Tailor.Common;
 
-namespace Tailor.Tests.Common;
+namespace Tailor.Tests.IO;
 
 public sealed class AtomicFileTests : IDisposable
 {
