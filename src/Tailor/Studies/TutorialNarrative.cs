@@ -58,8 +58,10 @@ internal static class TutorialNarrative
         $"average of that gradient's recent size, so that every weight moves at a sensible pace.";
 
     public static string ChoosingEpochs(int bestEpoch, double bestLoss, int kept, int explored) =>
-        $"The validation loss was lowest after epoch {bestEpoch} ({bestLoss:F4}); after that point more epochs mostly fit " +
-        $"the training images better. As the notebook does, the model is then taken after {kept} of the {explored} epochs and " +
+        (bestEpoch < explored
+            ? $"The validation loss was lowest after epoch {bestEpoch} ({bestLoss:F4}); after that point more epochs mostly fit the training images better. "
+            : $"The validation loss was still falling at the last epoch ({bestLoss:F4}): more epochs would help. ") +
+        $"As the notebook does, the model is then taken after {kept} of the {explored} epochs and " +
         $"measured on the test images. Training {kept} epochs again from scratch with the same seed retraces exactly the " +
         $"first {kept} epochs above, so Tailor keeps the weights it had after epoch {kept} instead of training twice: the same " +
         $"model, bit for bit, in less time.";

@@ -54,7 +54,7 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
     {
         log.WriteLine("== The data");
         var section = _report.AddSection("The data");
-        section.Paragraph(TutorialNarrative.Data(location.Description, dataset.Train.Count, dataset.Test.Count,
+        section.Paragraph(TutorialNarrative.Data($"{location.Directory} ({location.Description})", dataset.Train.Count, dataset.Test.Count,
             sample.Train.Count, sample.Validation.Count, sample.Test.Count));
         section.Table(["Label", "Class", "Train", "Test"],
             ClassCounts.Of(dataset).Select(c => (IReadOnlyList<string>)[c.Label.ToString(), c.Name, N(c.Train), N(c.Test)]),
