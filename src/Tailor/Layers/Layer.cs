@@ -97,10 +97,10 @@ public abstract class Layer
     }
 
     /// <summary>Makes sure <paramref name="buffer"/> holds a batch of the given per-sample shape, growing it only when needed.</summary>
-    protected static Tensor Ensure(ref Tensor? buffer, int batch, ReadOnlySpan<int> itemShape)
+    protected internal static Tensor Ensure(ref Tensor? buffer, int batch, ReadOnlySpan<int> itemShape)
     {
         int item = Tensor.SizeOf(itemShape);
-        if (buffer == null || buffer.Buffer.Length < batch * item)
+        if (buffer == null || buffer.Buffer.Length < batch * item || !buffer.Shape[1..].SequenceEqual(itemShape))
         {
             var shape = new int[itemShape.Length + 1];
             shape[0] = batch;

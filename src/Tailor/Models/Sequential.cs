@@ -218,7 +218,7 @@ public sealed class Sequential
     {
         int batch = x.Dim(0), outputs = OutputLength;
         var prediction = ForwardAll(x, training: true);
-        var gradient = Layer_Ensure(ref _lossGradient, batch, outputs);
+        var gradient = Ensure(ref _lossGradient, batch, outputs);
         float loss;
         if (_layers[^1] is ActivatedLayer { GradientIsPreActivation: true })
         {
@@ -367,8 +367,8 @@ public sealed class Sequential
 
     private (Tensor X, Tensor Y) GatherBatch(Tensor x, Tensor y, ReadOnlySpan<int> rows)
     {
-        var xb = Layer_Ensure(ref _xBatch, rows.Length, x.Shape[1..]);
-        var yb = Layer_Ensure(ref _yBatch, rows.Length, y.Shape[1..]);
+        var xb = Layer.Ensure(ref _xBatch, rows.Length, x.Shape[1..]);
+        var yb = Layer.Ensure(ref _yBatch, rows.Length, y.Shape[1..]);
         int xItem = x.ItemLength, yItem = y.ItemLength;
         for (int i = 0; i < rows.Length; i++)
         {
@@ -380,27 +380,13 @@ public sealed class Sequential
 
     private (Tensor X, Tensor Y) CopyBatch(Tensor x, Tensor? y, int start, int count)
     {
-        var xb = Layer_Ensure(ref _xBatch, count, x.Shape[1..]);
+        var xb = Layer.Ensure(ref _xBatch, count, x.Shape[1..]);
         x.Buffer.AsSpan(start * x.ItemLength, count * x.ItemLength).CopyTo(xb.Buffer);
         if (y == null) return (xb, xb);
-        var yb = Layer_Ensure(ref _yBatch, count, y.Shape[1..]);
+        var yb = Layer.Ensure(ref _yBatch, count, y.Shape[1..]);
         y.Buffer.AsSpan(start * y.ItemLength, count * y.ItemLength).CopyTo(yb.Buffer);
         return (xb, yb);
     }
 
-    private static Tensor Layer_Ensure(ref Tensor? buffer, int batch, ReadOnlySpan<int> itemShape)
-    {
-        int item = Tensor.SizeOf(itemShape);
-        if (buffer == null || buffer.Buffer.Length < batch * item || !buffer.Shape[1..].SequenceEqual(itemShape))
-        {
-            var shape = new int[itemShape.Length + 1];
-            shape[0] = batch;
-            itemShape.CopyTo(shape.AsSpan(1));
-            buffer = new Tensor(shape);
-        }
-        else buffer.SetBatch(batch);
-        return buffer;
-    }
-
-    private static Tensor Layer_Ensure(ref Tensor? buffer, int batch, int item) => Layer_Ensure(ref buffer, batch, [item]);
+    private static Tensor Ensure(ref Tensor? buffer, int batch, int item) => Layer.Ensure(ref buffer, batch, [item]);
 }
