@@ -82,7 +82,7 @@ public static unsafe class Gemm
         private float* _pb, _pp;
         private int _phase;
 
-        [ThreadStatic] private static float[]? _packedA;
+        private float[][] _packedA = [];
 
         public void Execute(Isa isa, bool transA, bool transB, int m, int n, int k,
             float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* bias, bool relu)
@@ -98,6 +98,11 @@ public static unsafe class Gemm
             _kChunks = Math.Min(KChunks(m, k, _mc), _kBlocks);
             _blocksPerChunk = (_kBlocks + _kChunks - 1) / _kChunks;
             _kChunks = (_kBlocks + _blocksPerChunk - 1) / _blocksPerChunk;
+
+            int slots = WorkerPool.SlotCount;
+            if (_packedA.Length < slots) Array.Resize(ref _packedA, slots);
+            for (int s = 0; s < slots; s++)
+                if (_packedA[s] == null || _packedA[s].Length < _mc * Kc) _packedA[s] = new float[_mc * Kc];
 
             int packedBLength = k * _nPanels * _nr;
             if (_packedB.Length < packedBLength) _packedB = new float[packedBLength];
@@ -193,9 +198,7 @@ public static unsafe class Gemm
         private void Compute(int chunk, int mBlock)
         {
             int i0 = mBlock * _mc, rows = Math.Min(_mc, _m - i0), mr = _mr, nr = _nr;
-            int roundedRows = (rows + mr - 1) / mr * mr;
-            var packedA = _packedA;
-            if (packedA == null || packedA.Length < roundedRows * Kc) _packedA = packedA = new float[_mc * Kc];
+            var packedA = _packedA[WorkerPool.CurrentSlot];
 
             bool partial = _kChunks > 1;
             float* cBase = partial ? _pp + (long)chunk * _m * _n : _c;

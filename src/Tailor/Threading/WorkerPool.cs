@@ -18,6 +18,17 @@ public static class WorkerPool
     private static int _nextTask;
     private static int _running;
     [ThreadStatic] private static bool _insideJob;
+    [ThreadStatic] private static int _slot;
+
+    /// <summary>
+    /// Which participant of a job the current thread is: 0 for the caller, 1 + i for worker i. Kernels
+    /// index per-thread scratch by it, so scratch can be allocated up front rather than on a worker's
+    /// first task (which, on a busy machine, may come late).
+    /// </summary>
+    internal static int CurrentSlot => _slot;
+
+    /// <summary>Slots a job may use now: the caller's and one per worker that may run.</summary>
+    internal static int SlotCount => Math.Max(_threads, _workers.Length + 1);
 
     /// <summary>Threads used for kernels, the caller included. Defaults to the processor count.</summary>
     public static int Threads
@@ -94,10 +105,12 @@ public static class WorkerPool
     private sealed class Worker
     {
         private readonly SemaphoreSlim _wake = new(0);
+        private readonly int _index;
         public Exception? Failure;
 
         public Worker(int index)
         {
+            _index = index;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"tailor-worker-{index}" };
             thread.Start();
         }
@@ -107,6 +120,7 @@ public static class WorkerPool
         private void Loop()
         {
             _insideJob = true;
+            _slot = _index + 1;
             while (true)
             {
                 // Spin briefly before sleeping: kernels come in quick succession during training.
