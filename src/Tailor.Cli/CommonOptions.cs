@@ -35,7 +35,14 @@ internal static class CommonOptions
         return (FashionMnist.Load(location.Directory), location);
     }
 
-    public static Option<ulong> Seed() => new("--seed") { Description = "Seed for sampling, weights, shuffles and dropout.", DefaultValueFactory = _ => 1 };
+    public static Option<ulong> Seed() => new("--seed") { Description = "Seed for the initial weights, the shuffles and dropout.", DefaultValueFactory = _ => 1 };
+
+    /// <summary>The seed of Python's random.sample that picks the images; 1109 is the notebook's (and the peer's) sample.</summary>
+    public static Option<ulong> SampleSeed() => new("--sample-seed")
+    {
+        Description = "Seed of the image sample (default: 1109, the notebook's own sample, drawn as Python's random.sample draws it).",
+        DefaultValueFactory = _ => FashionSampleOptions.Notebook.Seed,
+    };
 
     public static Option<string> Out(string defaultFolder) => new("--out")
     {

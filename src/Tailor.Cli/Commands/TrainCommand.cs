@@ -17,11 +17,12 @@ internal static class TrainCommand
         var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." };
         var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
         var seed = CommonOptions.Seed();
+        var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/train");
 
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary and metrics.json.")
         {
-            model, epochs, batchSize, optimizer, learningRate, full, seed, output,
+            model, epochs, batchSize, optimizer, learningRate, full, seed, sampleSeed, output,
         };
         command.SetAction(parsed =>
         {
@@ -38,7 +39,7 @@ internal static class TrainCommand
             string outDir = parsed.GetValue(output)!;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location.Description}");
-            var sample = FashionSample.Draw(dataset, SampleOptions(parsed.GetValue(full), options.Seed));
+            var sample = FashionSample.Draw(dataset, SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed)));
             Console.WriteLine($"Training {options.Model.Title()} on {sample.Train.Count:N0} images, validating on {sample.Validation.Count:N0}, testing on {sample.Test.Count:N0}.");
             var run = TrainingRun.Train(sample, options);
             Console.WriteLine(run.Model.Summary());

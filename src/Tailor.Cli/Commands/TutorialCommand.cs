@@ -15,14 +15,16 @@ internal static class TutorialCommand
         var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
         var example = new Option<int>("--example") { Description = "Test image (index in the test sample) to predict and to show feature maps for.", DefaultValueFactory = _ => 0 };
         var seed = CommonOptions.Seed();
+        var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/tutorial");
-        var command = new Command("tutorial", "Run the whole Zalando Fashion-MNIST notebook and write report.html.") { quick, full, example, seed, output };
+        var command = new Command("tutorial", "Run the whole Zalando Fashion-MNIST notebook and write report.html.") { quick, full, example, seed, sampleSeed, output };
         command.SetAction(parsed =>
         {
             var options = (parsed.GetValue(quick) ? TutorialOptions.Quick : new TutorialOptions()) with
             {
                 OutputDirectory = parsed.GetValue(output)!,
                 Seed = parsed.GetValue(seed),
+                SampleSeed = parsed.GetValue(sampleSeed),
                 Full = parsed.GetValue(full),
                 ExampleIndex = parsed.GetValue(example),
             };

@@ -7,8 +7,9 @@ namespace Tailor.Data;
 /// PyTorch peer (bench/peer_torch.py) draw them: a seeded sample of training positions and then of
 /// test positions, without replacement; the first <see cref="FashionSampleOptions.ValidationCount"/>
 /// sampled training images validate (the peer's <c>xv = xtr[:nval]</c>), the rest train.
-/// The peer samples from <c>range(0, 59999)</c>, which never picks the last image; here every image
-/// can be picked. The sequence differs from Python's random.sample: seeds do not carry over.
+/// The draw is Python's own (<see cref="PythonRandom"/>), so the notebook's seed 1109 gives exactly its
+/// images, and the peer's; like them it samples from <c>range(0, count - 1)</c>, so the last image of
+/// each file is never picked.
 /// </summary>
 public sealed class FashionSample
 {
@@ -47,14 +48,16 @@ public sealed class FashionSample
         options ??= FashionSampleOptions.Notebook;
         int trainCount = options.TrainCount ?? dataset.Train.Count;
         int testCount = options.TestCount ?? dataset.Test.Count;
-        CheckCount(trainCount, 1, dataset.Train.Count, nameof(options.TrainCount), "the training images available");
-        CheckCount(testCount, 1, dataset.Test.Count, nameof(options.TestCount), "the test images available");
+        if (options.TrainCount is not null)
+            CheckCount(trainCount, 1, dataset.Train.Count - 1, nameof(options.TrainCount), "the training images available but the last, which the notebook's draw never picks");
+        if (options.TestCount is not null)
+            CheckCount(testCount, 1, dataset.Test.Count - 1, nameof(options.TestCount), "the test images available but the last, which the notebook's draw never picks");
         CheckCount(options.ValidationCount, 0, trainCount - 1, nameof(options.ValidationCount), "TrainCount - 1, leaving at least one image to train on");
 
-        // One generator for both draws, training first, so the test sample depends on the seed alone.
-        var rng = new Rng(options.Seed);
-        int[] train = options.TrainCount is null ? FileOrder(trainCount) : IndexSampler.Sample(dataset.Train.Count, trainCount, rng);
-        int[] test = options.TestCount is null ? FileOrder(testCount) : IndexSampler.Sample(dataset.Test.Count, testCount, rng);
+        // One generator for both draws, training first, as the notebook's two random.sample calls.
+        var random = new PythonRandom(options.Seed);
+        int[] train = options.TrainCount is null ? FileOrder(trainCount) : random.Sample(dataset.Train.Count - 1, trainCount);
+        int[] test = options.TestCount is null ? FileOrder(testCount) : random.Sample(dataset.Test.Count - 1, testCount);
 
         int validation = options.ValidationCount;
         return new FashionSample(options, train, test,

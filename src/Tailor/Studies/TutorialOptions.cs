@@ -7,7 +7,10 @@ namespace Tailor.Studies;
 public sealed record TutorialOptions
 {
     public string OutputDirectory { get; init; } = "out/tutorial";
+    /// <summary>Seeds the weights, shuffles and dropout of every model.</summary>
     public ulong Seed { get; init; } = 1;
+    /// <summary>Seeds the image sample; the notebook's by default.</summary>
+    public ulong SampleSeed { get; init; } = Data.FashionSampleOptions.Notebook.Seed;
     public bool Full { get; init; }
     public (int Explore, int Keep) Dense { get; init; } = (50, 20);
     public (int Explore, int Keep) Cnn { get; init; } = (30, 14);

@@ -31,7 +31,7 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
     public void Run(FashionMnistDataset dataset, DataLocation location)
     {
         options.Validate();
-        var sample = FashionSample.Draw(dataset, (options.Full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = options.Seed });
+        var sample = FashionSample.Draw(dataset, (options.Full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = options.SampleSeed });
         if (options.ExampleIndex >= sample.Test.Count)
             throw new ArgumentException($"--example must be below the {sample.Test.Count:N0} test images, received {options.ExampleIndex}.");
         Directory.CreateDirectory(options.OutputDirectory);

@@ -114,7 +114,7 @@ public sealed class FashionSampleTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => FashionSample.Draw(Data, Small with { TrainCount = 601 }));
 
-        Assert.Contains("expected 1 to 600", e.Message);
+        Assert.Contains("expected 1 to 599", e.Message);
         Assert.Contains("TrainCount=601", e.Message);
     }
 
