@@ -12,7 +12,8 @@ internal static class CommandRunner
         try
         {
             CommonOptions.Apply(parsed);
-            return parsed.Invoke();
+            // The parser's own handler would print a stack trace; errors are reported below, one line each.
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Describe(e) is var (message, code))
         {
