@@ -6,7 +6,7 @@ using Tailor.Visualization;
 
 namespace Tailor.Cli.Commands;
 
-/// <summary>`tailor data info|show|download`.</summary>
+/// <summary>`tailor data info|show|download|export`.</summary>
 internal static class DataCommands
 {
     public static Command Create()
@@ -15,6 +15,7 @@ internal static class DataCommands
         command.Subcommands.Add(Info());
         command.Subcommands.Add(Show());
         command.Subcommands.Add(Download());
+        command.Subcommands.Add(ExportCommand.Create());
         return command;
     }
 

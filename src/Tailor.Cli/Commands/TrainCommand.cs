@@ -24,6 +24,7 @@ internal static class TrainCommand
         {
             model, epochs, batchSize, optimizer, learningRate, full, seed, sampleSeed, output,
         };
+        var images = ImageFolderInput.AddTo(command);
         command.SetAction(parsed =>
         {
             var options = new TrainingOptions
@@ -37,11 +38,11 @@ internal static class TrainCommand
             };
             options.Validate();
             string outDir = parsed.GetValue(output)!;
-            var (dataset, location) = CommonOptions.LoadDataset(parsed);
-            Console.WriteLine($"Data: {location.Description}");
-            var sample = FashionSample.Draw(dataset, SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed)));
-            Console.WriteLine($"Training {options.Model.Title()} on {sample.Train.Count:N0} images, validating on {sample.Validation.Count:N0}, testing on {sample.Test.Count:N0}.");
-            var run = TrainingRun.Train(sample, options);
+            var (train, validation, test) = images.IsGiven(parsed)
+                ? images.Load(parsed, options.Seed)
+                : Sample(parsed, parsed.GetValue(full), parsed.GetValue(sampleSeed));
+            Console.WriteLine($"Training {options.Model.Title()} on {train.Count:N0} images, validating on {validation.Count:N0}, testing on {test.Count:N0}.");
+            var run = TrainingRun.Train(train, validation, test, options);
             Console.WriteLine(run.Model.Summary());
             run.WriteOutputs(outDir);
             Console.WriteLine(run.Describe());
@@ -49,6 +50,14 @@ internal static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static (LabeledTensors Train, LabeledTensors Validation, LabeledTensors Test) Sample(ParseResult parsed, bool full, ulong seed)
+    {
+        var (dataset, location) = CommonOptions.LoadDataset(parsed);
+        Console.WriteLine($"Data: {location.Description}");
+        var sample = FashionSample.Draw(dataset, SampleOptions(full, seed));
+        return (sample.Train, sample.Validation, sample.Test);
     }
 
     public static NotebookModel ParseModel(string name)

@@ -13,17 +13,22 @@ namespace Tailor.Studies;
 public sealed record TrainingRun(TrainingOptions Options, Sequential Model, History History, Evaluation Test, double Seconds)
 {
     /// <summary>Trains with validation at each epoch, then evaluates on the test images.</summary>
-    public static TrainingRun Train(FashionSample data, TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1)
+    public static TrainingRun Train(FashionSample data, TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1) =>
+        Train(data.Train, data.Validation, data.Test, options, callbacks, verbose);
+
+    /// <summary>Trains on any three sets of 28x28x1 images with one-hot labels (image folders, for instance).</summary>
+    public static TrainingRun Train(LabeledTensors train, LabeledTensors validation, LabeledTensors testSet, TrainingOptions options,
+        IReadOnlyList<Callback>? callbacks = null, int verbose = 1)
     {
         options.Validate();
         var model = NotebookModels.Create(options.Model, options.Seed);
         model.Compile(options.CreateOptimizer(), new Losses.CategoricalCrossentropy(), "accuracy");
         var clock = Stopwatch.StartNew();
-        var history = model.Fit(Inputs(data.Train, options.Model), data.Train.OneHot, options.Epochs, options.EffectiveBatchSize,
-            validationData: (Inputs(data.Validation, options.Model), data.Validation.OneHot),
+        var history = model.Fit(Inputs(train, options.Model), train.OneHot, options.Epochs, options.EffectiveBatchSize,
+            validationData: (Inputs(validation, options.Model), validation.OneHot),
             callbacks: callbacks, seed: options.Seed + 1, verbose: verbose);
         clock.Stop();
-        var test = model.Evaluate(Inputs(data.Test, options.Model), data.Test.OneHot, batchSize: 256);
+        var test = model.Evaluate(Inputs(testSet, options.Model), testSet.OneHot, batchSize: 256);
         return new TrainingRun(options, model, history, test, clock.Elapsed.TotalSeconds);
     }
 

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Tailor.Data;
+using Tailor.Data.Images;
+
+namespace Tailor.Cli.Commands;
+
+/// <summary>`tailor data export`: the notebook's sample (or the full set) as folders of PNG or JPEG files.</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var format = new Option<string>("--format") { Description = "png (lossless) or jpeg.", DefaultValueFactory = _ => "png" };
+        var quality = new Option<int>("--quality") { Description = "JPEG quality, 1 to 100.", DefaultValueFactory = _ => 95 };
+        var output = new Option<string>("--out") { Description = "Folder to write train/, validation/, test/ and export.json into.", Required = true };
+        var full = new Option<bool>("--full") { Description = "All 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
+        var sampleSeed = CommonOptions.SampleSeed();
+        var command = new Command("export",
+            "Write the images as DIR/{train,validation,test}/<class>/NNNNN.png, numbered in sample order, for `tailor train --images DIR`.")
+        {
+            format, quality, output, full, sampleSeed,
+        };
+        command.SetAction(parsed =>
+        {
+            var fileFormat = ParseFormat(parsed.GetValue(format)!);
+            int q = parsed.GetValue(quality);
+            if (q is < 1 or > 100) throw new UsageException($"--quality must be 1 to 100, received {q}.");
+            string target = parsed.GetValue(output)!;
+            var (dataset, location) = CommonOptions.LoadDataset(parsed);
+            Console.WriteLine($"Data: {location.Description}");
+            var sample = FashionSample.Draw(dataset, TrainCommand.SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed)));
+            int written = FashionMnistImages.Export(dataset, sample, target, fileFormat, q);
+            Console.WriteLine($"Wrote {written:N0} {fileFormat.ToString().ToUpperInvariant()} files ({sample.Train.Count:N0} train, {sample.Validation.Count:N0} validation, {sample.Test.Count:N0} test) and {FashionMnistImages.ManifestName} to {Path.GetFullPath(target)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static ImageFileFormat ParseFormat(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "png" => ImageFileFormat.Png,
+        "jpeg" or "jpg" => ImageFileFormat.Jpeg,
+        _ => throw new UsageException($"--format: unknown format '{name}'. Valid formats: png, jpeg."),
+    };
+}

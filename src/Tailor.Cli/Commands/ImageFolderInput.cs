@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Tailor.Data;
+using Tailor.Data.Images;
+
+namespace Tailor.Cli.Commands;
+
+/// <summary>The options and loading of `tailor train --images DIR`: a train/, test/ (and validation/) image folder.</summary>
+internal sealed class ImageFolderInput
+{
+    private readonly Option<string?> _images = new("--images")
+    {
+        Description = "Train from image files instead of the IDX files: DIR/train and DIR/test (and DIR/validation, else a seeded 20% of train), " +
+                      "one subfolder per class, read in file-name order (as `tailor data export` numbers them).",
+    };
+
+    private readonly Option<string> _fit = new("--image-fit")
+    {
+        Description = "How images of another size reach 28x28: stretch, pad or crop.",
+        DefaultValueFactory = _ => "stretch",
+    };
+
+    private readonly Option<bool> _skipUnreadable = new("--skip-unreadable")
+    {
+        Description = "Leave out image files that cannot be decoded (with a warning) instead of stopping.",
+    };
+
+    public static ImageFolderInput AddTo(Command command)
+    {
+        var input = new ImageFolderInput();
+        command.Options.Add(input._images);
+        command.Options.Add(input._fit);
+        command.Options.Add(input._skipUnreadable);
+        return input;
+    }
+
+    public bool IsGiven(ParseResult parsed) => parsed.GetValue(_images) != null;
+
+    public (LabeledTensors Train, LabeledTensors Validation, LabeledTensors Test) Load(ParseResult parsed, ulong seed)
+    {
+        string directory = parsed.GetValue(_images)!;
+        var options = new ImageFolderOptions
+        {
+            Fit = ParseFit(parsed.GetValue(_fit)!),
+            Order = ImageOrder.ByFileName,
+            OnUnreadable = parsed.GetValue(_skipUnreadable) ? UnreadableImagePolicy.Skip : UnreadableImagePolicy.Fail,
+            // Fashion-MNIST's class folders keep the catalogue's labels, so the model's outputs mean the usual classes.
+            ClassNames = FashionMnistImages.ClassOrderOf(Path.Combine(directory, ImageFolderSplits.TrainFolder)),
+        };
+        var splits = ImageFolderSplits.Open(directory, options);
+        if (splits.ClassNames.Count != FashionMnist.NumClasses)
+            throw new UsageException($"--images: the notebook's models have {FashionMnist.NumClasses} outputs, but '{splits.Train.Directory}' has {splits.ClassNames.Count} class folders ({string.Join(", ", splits.ClassNames)}).");
+        foreach (var skipped in splits.Skipped) Console.Error.WriteLine($"tailor: warning: skipped {skipped}");
+        string order = options.ClassNames is null ? "folder names sorted" : "Fashion-MNIST's label order";
+        Console.WriteLine($"Data: images in {Path.GetFullPath(directory)}, classes in {order}: {string.Join(", ", splits.ClassNames)}");
+        return splits.ToTensors(seed: seed);
+    }
+
+    private static ImageFit ParseFit(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "stretch" => ImageFit.Stretch,
+        "pad" => ImageFit.Pad,
+        "crop" => ImageFit.Crop,
+        _ => throw new UsageException($"--image-fit: unknown fit '{name}'. Valid fits: stretch, pad, crop."),
+    };
+}

@@ -1,0 +1,219 @@
+using Tailor.Tensors;
+using Tailor.Threading;
+
+namespace Tailor.Data.Images;
+
+/// <summary>
+/// A labelled image dataset read from a folder with one subfolder per class, as Keras's
+/// <c>image_dataset_from_directory</c>: classes are the subfolders (sorted by name unless
+/// <see cref="ImageFolderOptions.ClassNames"/> gives their order), images are the files with an image
+/// extension inside them (subfolders included), sorted by name. Each image is decoded, fitted to the
+/// model's size and converted to its channels; a folder within the memory budget is decoded once, when
+/// opened, and kept as bytes; a larger one is decoded again for every batch.
+/// </summary>
+public sealed class ImageFolder
+{
+    private readonly string[] _files;
+    private readonly int[] _labels;
+    private readonly byte[]? _cache;
+
+    private ImageFolder(string directory, ImageFolderOptions options, IReadOnlyList<string> classNames,
+        string[] files, int[] labels, byte[]? cache, IReadOnlyList<SkippedImage> skipped)
+    {
+        Directory = directory;
+        Options = options;
+        ClassNames = classNames;
+        _files = files;
+        _labels = labels;
+        _cache = cache;
+        Skipped = skipped;
+    }
+
+    public string Directory { get; }
+
+    public ImageFolderOptions Options { get; }
+
+    /// <summary>Class folder names, indexed by label.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The image files, in dataset order.</summary>
+    public IReadOnlyList<string> Files => _files;
+
+    /// <summary>The label of each file, in dataset order.</summary>
+    public IReadOnlyList<int> Labels => _labels;
+
+    /// <summary>Files left out under <see cref="UnreadableImagePolicy.Skip"/>, in dataset order.</summary>
+    public IReadOnlyList<SkippedImage> Skipped { get; }
+
+    public int Count => _files.Length;
+
+    /// <summary>Whether the decoded images are held in memory (the folder fits the budget).</summary>
+    public bool IsCached => _cache != null;
+
+    /// <summary>Per-sample shape: (height, width, channels).</summary>
+    public int[] SampleShape => [Options.Height, Options.Width, Options.Channels];
+
+    /// <summary>Lists and, within the memory budget, decodes the folder.</summary>
+    public static ImageFolder Open(string directory, ImageFolderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        options ??= new ImageFolderOptions();
+        options.Validate();
+        if (!System.IO.Directory.Exists(directory))
+            throw new DataNotFoundException($"Image folder '{directory}' does not exist.");
+
+        var classNames = ClassFolders(directory, options.ClassNames);
+        var (files, labels) = ListImages(directory, classNames, options.Order);
+        long bytes = (long)files.Length * options.BytesPerImage;
+        bool cache = bytes <= options.MemoryBudgetBytes;
+
+        // Within the budget every image is decoded now; beyond it only the headers are read, so a file
+        // that is not an image at all is still found before training starts.
+        var pixels = cache ? new byte[bytes] : null;
+        var errors = new string?[files.Length];
+        Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads }, i =>
+        {
+            try
+            {
+                if (pixels != null) Read(files[i], options, pixels.AsSpan(i * options.BytesPerImage, options.BytesPerImage));
+                else ImageDecoder.ReadSize(files[i]);
+            }
+            catch (DataFormatException e) { errors[i] = e.Message; }
+        });
+
+        var skipped = new List<SkippedImage>();
+        for (int i = 0; i < files.Length; i++)
+        {
+            if (errors[i] is not { } error) continue;
+            if (options.OnUnreadable == UnreadableImagePolicy.Fail) throw new DataFormatException(files[i], Reason(files[i], error));
+            skipped.Add(new SkippedImage(files[i], Reason(files[i], error)));
+        }
+        if (skipped.Count > 0)
+        {
+            var keep = Enumerable.Range(0, files.Length).Where(i => errors[i] == null).ToArray();
+            pixels = pixels == null ? null : Compact(pixels, keep, options.BytesPerImage);
+            files = [.. keep.Select(i => files[i])];
+            labels = [.. keep.Select(i => labels[i])];
+        }
+        if (files.Length == 0)
+            throw new DataFormatException(directory, $"holds no image that could be decoded ({skipped.Count} skipped).");
+        return new ImageFolder(directory, options, classNames, files, labels, pixels, skipped);
+    }
+
+    /// <summary>Decodes <paramref name="path"/> and writes its model pixels (height x width x channels bytes).</summary>
+    public static void Read(string path, ImageFolderOptions options, Span<byte> destination)
+    {
+        var image = ImagePreprocessing.Resize(ImageDecoder.Decode(path), options.Width, options.Height, options.Fit);
+        ImagePreprocessing.ToChannels(image, options.ColorMode, destination, options.Background);
+    }
+
+    /// <summary>All images as an (N, height, width, channels) tensor in [0, 1] (decoded now when not cached).</summary>
+    public Tensor ToTensor()
+    {
+        var tensor = new Tensor([Count, .. SampleShape]);
+        FillImages(0, Count, tensor.Span);
+        return tensor;
+    }
+
+    /// <summary>All images with their labels, integer and one-hot over <see cref="ClassNames"/>.</summary>
+    public LabeledTensors ToLabeledTensors() =>
+        new(ToTensor(), [.. _labels], Categorical.ToCategorical(_labels, ClassNames.Count));
+
+    /// <summary>
+    /// The images in order, <paramref name="batchSize"/> at a time (the last batch may be smaller), decoded
+    /// batch by batch when the folder is not cached. The tensors are reused from one batch to the next:
+    /// copy what must outlive the step.
+    /// </summary>
+    public IEnumerable<LabeledTensors> Batches(int batchSize)
+    {
+        Common.Guard.Positive(batchSize);
+        int size = Math.Min(batchSize, Count);
+        var images = new Tensor([size, .. SampleShape]);
+        var oneHot = new Tensor(size, ClassNames.Count);
+        for (int start = 0; start < Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, Count - start);
+            images.SetBatch(count);
+            oneHot.SetBatch(count);
+            FillImages(start, count, images.Span);
+            var labels = _labels.AsSpan(start, count).ToArray();
+            oneHot.Span.Clear();
+            for (int i = 0; i < count; i++) oneHot.Span[i * ClassNames.Count + labels[i]] = 1f;
+            yield return new LabeledTensors(images, labels, oneHot);
+        }
+    }
+
+    /// <summary>Writes images [start, start + count) as floats in [0, 1] into <paramref name="destination"/>.</summary>
+    public void FillImages(int start, int count, Span<float> destination)
+    {
+        int size = Options.BytesPerImage;
+        if (start < 0 || count < 0 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Images [{start}, {start + count}) are outside the {Count} images of '{Directory}'.");
+        if (destination.Length < count * size)
+            throw new ArgumentException($"{count} images need {count * size} values, the destination holds {destination.Length}.", nameof(destination));
+        if (_cache != null)
+        {
+            PixelScaling.ToUnitRange(_cache.AsSpan(start * size, count * size), destination);
+            return;
+        }
+        var bytes = new byte[count * size];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads },
+            i => Read(_files[start + i], Options, bytes.AsSpan(i * size, size)));
+        PixelScaling.ToUnitRange(bytes, destination);
+    }
+
+    private static IReadOnlyList<string> ClassFolders(string directory, IReadOnlyList<string>? requested)
+    {
+        string[] found = [.. System.IO.Directory.GetDirectories(directory)
+            .Select(d => Path.GetFileName(d))
+            .Where(name => !name.StartsWith('.'))
+            .Order(StringComparer.Ordinal)];
+        if (found.Length == 0)
+            throw new DataFormatException(directory, "holds no class subfolders; expected one subfolder per class with its images, e.g. cat/001.jpg, dog/001.jpg.");
+        if (requested is null) return found;
+
+        var missing = requested.Where(n => !found.Contains(n, StringComparer.Ordinal)).ToArray();
+        var extra = found.Where(n => !requested.Contains(n, StringComparer.Ordinal)).ToArray();
+        if (missing.Length > 0 || extra.Length > 0)
+            throw new DataFormatException(directory,
+                $"expected the class subfolders {Quote(requested)}, found {Quote(found)}" +
+                (missing.Length > 0 ? $"; missing {Quote(missing)}" : "") + (extra.Length > 0 ? $"; unexpected {Quote(extra)}" : "") + ".");
+        return [.. requested];
+    }
+
+    private static (string[] Files, int[] Labels) ListImages(string directory, IReadOnlyList<string> classNames, ImageOrder order)
+    {
+        var entries = new List<(string Name, int Label, string Path)>();
+        for (int label = 0; label < classNames.Count; label++)
+        {
+            string classFolder = Path.Combine(directory, classNames[label]);
+            foreach (string path in System.IO.Directory.EnumerateFiles(classFolder, "*", SearchOption.AllDirectories))
+            {
+                // Hidden files are skipped: they include the temporary files of writes in progress.
+                if (Path.GetFileName(path).StartsWith('.') || !ImageDecoder.HasImageExtension(path)) continue;
+                entries.Add((Path.GetRelativePath(classFolder, path), label, path));
+            }
+        }
+        if (entries.Count == 0)
+            throw new DataFormatException(directory, $"holds no images in its class subfolders; expected files ending in {string.Join(", ", ImageDecoder.Extensions)}.");
+
+        var sorted = order == ImageOrder.ByClass
+            ? entries.OrderBy(e => e.Label).ThenBy(e => e.Name, StringComparer.Ordinal)
+            : entries.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Label);
+        var list = sorted.ToArray();
+        return ([.. list.Select(e => e.Path)], [.. list.Select(e => e.Label)]);
+    }
+
+    private static byte[] Compact(byte[] pixels, int[] keep, int size)
+    {
+        var kept = new byte[(long)keep.Length * size];
+        for (int i = 0; i < keep.Length; i++) pixels.AsSpan(keep[i] * size, size).CopyTo(kept.AsSpan(i * size));
+        return kept;
+    }
+
+    // DataFormatException's message starts with the path; keep only the problem.
+    private static string Reason(string path, string message) =>
+        message.StartsWith(path + ": ", StringComparison.Ordinal) ? message[(path.Length + 2)..] : message;
+
+    private static string Quote(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
+}

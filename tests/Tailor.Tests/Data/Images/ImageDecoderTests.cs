@@ -1,0 +1,81 @@
+using SkiaSharp;
+using Tailor.Data;
+using Tailor.Data.Images;
+
+namespace Tailor.Tests.Data.Images;
+
+public sealed class ImageDecoderTests
+{
+    private static SKColor Pattern(int x, int y) => new((byte)(x * 40), (byte)(y * 50), (byte)(x * y * 7), 255);
+
+    public static TheoryData<string> LosslessFormats => ["png", "webp", "bmp"];
+
+    [Theory]
+    [MemberData(nameof(LosslessFormats))]
+    public void Lossless_formats_decode_to_the_exact_pixels(string format)
+    {
+        byte[] file = format switch
+        {
+            "png" => TestImages.Encode(5, 3, Pattern, SKEncodedImageFormat.Png),
+            "webp" => TestImages.Encode(5, 3, Pattern, SKEncodedImageFormat.Webp),
+            _ => TestImages.Bmp(5, 3, Pattern),
+        };
+
+        var image = ImageDecoder.Decode(file, "pattern." + format);
+
+        Assert.Equal((5, 3), (image.Width, image.Height));
+        for (int y = 0; y < 3; y++)
+            for (int x = 0; x < 5; x++)
+            {
+                var c = Pattern(x, y);
+                Assert.Equal(new[] { c.Red, c.Green, c.Blue, (byte)255 }, image.Pixels.AsSpan((y * 5 + x) * 4, 4).ToArray());
+            }
+    }
+
+    [Fact]
+    public void Jpeg_decodes_close_to_its_pixels()
+    {
+        var file = TestImages.Encode(16, 16, (x, y) => TestImages.Gray((byte)(x * 16)), SKEncodedImageFormat.Jpeg, quality: 95);
+
+        var image = ImageDecoder.Decode(file, "ramp.jpg");
+
+        for (int x = 0; x < 16; x++) Assert.InRange(image.Pixels[(8 * 16 + x) * 4], x * 16 - 6, x * 16 + 6);
+    }
+
+    [Fact]
+    public void A_gif_gives_its_first_frame()
+    {
+        var file = TestImages.Gif(2, 2, [0, 1, 2, 3], [3, 3, 3, 3]);
+
+        var image = ImageDecoder.Decode(file, "two-frames.gif");
+
+        Assert.Equal(new byte[] { 0, 85, 170, 255 }, Enumerable.Range(0, 4).Select(i => image.Pixels[4 * i]).ToArray());
+    }
+
+    [Fact]
+    public void Garbage_is_refused_with_the_file_name()
+    {
+        var e = Assert.Throws<DataFormatException>(() => ImageDecoder.Decode("not an image at all"u8.ToArray(), "notes.png"));
+
+        Assert.Equal("notes.png", e.Path);
+        Assert.StartsWith("notes.png: is not an image", e.Message);
+    }
+
+    [Fact]
+    public void A_truncated_file_is_refused_rather_than_filled_in()
+    {
+        var png = TestImages.Encode(32, 32, Pattern, SKEncodedImageFormat.Png);
+
+        var e = Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(png[..(png.Length / 2)], "cut.png"));
+
+        Assert.Contains("cut.png", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_is_named()
+    {
+        var e = Assert.Throws<DataFormatException>(() => ImageDecoder.Decode("/no/such/photo.jpg"));
+
+        Assert.StartsWith("/no/such/photo.jpg: could not be read", e.Message);
+    }
+}

@@ -1,0 +1,156 @@
+using SkiaSharp;
+using Tailor.Data;
+using Tailor.Data.Images;
+
+namespace Tailor.Tests.Data.Images;
+
+public sealed class ImageFolderTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>A 4 x 4 grayscale PNG filled with <paramref name="value"/>.</summary>
+    private string Png(string relative, byte value) =>
+        TestImages.Write(_temp.File(relative), TestImages.GrayPng(Enumerable.Repeat(value, 16).ToArray(), 4, 4));
+
+    private static ImageFolderOptions Small => new() { Height = 4, Width = 4 };
+
+    [Fact]
+    public void Classes_are_the_sorted_subfolders_and_files_are_sorted_within_each()
+    {
+        Png("set/dog/b.png", 20);
+        Png("set/dog/a.png", 10);
+        Png("set/cat/z.png", 30);
+        Png("set/Zebra/a.png", 40); // ordinal: upper case sorts first
+        File.WriteAllText(_temp.File("set/dog/notes.txt"), "not an image");
+        Png("set/dog/.a.png.1234.tmp.png", 99); // hidden: a write in progress
+
+        var folder = ImageFolder.Open(_temp.File("set"), Small);
+
+        Assert.Equal(["Zebra", "cat", "dog"], folder.ClassNames);
+        Assert.Equal(["a.png", "z.png", "a.png", "b.png"], folder.Files.Select(Path.GetFileName));
+        Assert.Equal([0, 1, 2, 2], folder.Labels);
+        Assert.Equal([40, 30, 10, 20], FirstPixels(folder.ToTensor()));
+        Assert.True(folder.IsCached);
+    }
+
+    [Fact]
+    public void File_name_order_interleaves_classes_by_number()
+    {
+        Png("set/b/00001.png", 1);
+        Png("set/a/00002.png", 2);
+        Png("set/b/00000.png", 0);
+
+        var folder = ImageFolder.Open(_temp.File("set"), Small with { Order = ImageOrder.ByFileName });
+
+        Assert.Equal(["00000.png", "00001.png", "00002.png"], folder.Files.Select(Path.GetFileName));
+        Assert.Equal([1, 1, 0], folder.Labels);
+    }
+
+    [Fact]
+    public void Explicit_class_names_set_the_labels_and_must_match_the_folders()
+    {
+        Png("set/a/1.png", 1);
+        Png("set/b/1.png", 2);
+
+        var folder = ImageFolder.Open(_temp.File("set"), Small with { ClassNames = ["b", "a"] });
+        Assert.Equal(["b", "a"], folder.ClassNames);
+        Assert.Equal([0, 1], folder.Labels);
+        Assert.Equal([2, 1], FirstPixels(folder.ToTensor()));
+
+        var e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("set"), Small with { ClassNames = ["a", "c"] }));
+        Assert.Contains("missing 'c'", e.Message);
+        Assert.Contains("unexpected 'b'", e.Message);
+    }
+
+    [Fact]
+    public void A_corrupt_file_stops_the_folder_with_its_name_or_is_skipped()
+    {
+        Png("set/a/1.png", 1);
+        string bad = TestImages.Write(_temp.File("set/a/2.png"), "this is not a PNG"u8.ToArray());
+        Png("set/b/3.png", 3);
+
+        var e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("set"), Small));
+        Assert.Equal(bad, e.Path);
+
+        var folder = ImageFolder.Open(_temp.File("set"), Small with { OnUnreadable = UnreadableImagePolicy.Skip });
+        Assert.Equal(2, folder.Count);
+        Assert.Equal([1, 3], FirstPixels(folder.ToTensor()));
+        var skipped = Assert.Single(folder.Skipped);
+        Assert.Equal(bad, skipped.Path);
+        Assert.StartsWith("is not an image", skipped.Reason);
+    }
+
+    [Fact]
+    public void Every_format_is_read_and_resized_to_the_model_input()
+    {
+        SKColor Light(int x, int y) => TestImages.Gray(200);
+        TestImages.Write(_temp.File("set/a/1.png"), TestImages.Encode(10, 6, Light, SKEncodedImageFormat.Png));
+        TestImages.Write(_temp.File("set/a/2.jpg"), TestImages.Encode(7, 9, Light, SKEncodedImageFormat.Jpeg, 95));
+        TestImages.Write(_temp.File("set/a/3.webp"), TestImages.Encode(5, 5, Light, SKEncodedImageFormat.Webp));
+        TestImages.Write(_temp.File("set/a/4.BMP"), TestImages.Bmp(3, 8, Light));
+        TestImages.Write(_temp.File("set/a/5.gif"), TestImages.Gif(6, 6, Enumerable.Repeat((byte)2, 36).ToArray()));
+
+        var folder = ImageFolder.Open(_temp.File("set"), new ImageFolderOptions { Height = 8, Width = 8 });
+        var images = folder.ToTensor();
+
+        Assert.Equal([5, 8, 8, 1], images.Shape.ToArray());
+        var expected = new[] { 200f, 200f, 200f, 200f, 170f };
+        for (int i = 0; i < 5; i++)
+            for (int p = 0; p < 64; p++)
+                Assert.InRange(images.Span[i * 64 + p] * 255, expected[i] - 2, expected[i] + 2);
+    }
+
+    [Fact]
+    public void Rgb_mode_gives_three_channels()
+    {
+        TestImages.Write(_temp.File("set/a/1.png"), TestImages.Encode(2, 2, (_, _) => new SKColor(255, 128, 0), SKEncodedImageFormat.Png));
+
+        var images = ImageFolder.Open(_temp.File("set"), new ImageFolderOptions { Height = 2, Width = 2, ColorMode = ColorMode.Rgb }).ToTensor();
+
+        Assert.Equal([1, 2, 2, 3], images.Shape.ToArray());
+        Assert.Equal([1f, 128 / 255f, 0f], images.Span[..3].ToArray());
+    }
+
+    [Fact]
+    public void Beyond_the_memory_budget_batches_are_decoded_on_the_fly_with_the_same_values()
+    {
+        var rng = new Random(5);
+        for (int i = 0; i < 7; i++)
+        {
+            var pixels = new byte[36];
+            rng.NextBytes(pixels);
+            TestImages.Write(_temp.File($"set/{(char)('a' + i % 3)}/{i}.png"), TestImages.GrayPng(pixels, 6, 6));
+        }
+        var options = new ImageFolderOptions { Height = 6, Width = 6 };
+        var cached = ImageFolder.Open(_temp.File("set"), options);
+        var streamed = ImageFolder.Open(_temp.File("set"), options with { MemoryBudgetBytes = 100 });
+
+        Assert.True(cached.IsCached);
+        Assert.False(streamed.IsCached);
+        var all = cached.ToLabeledTensors();
+        var batches = streamed.Batches(3).Select(b => (b.Images.Span.ToArray(), b.Labels, b.OneHot.Span.ToArray())).ToList();
+        Assert.Equal([3, 3, 1], batches.Select(b => b.Labels.Length));
+        Assert.Equal(all.Images.Span.ToArray(), batches.SelectMany(b => b.Item1));
+        Assert.Equal(all.Labels, batches.SelectMany(b => b.Labels));
+        Assert.Equal(all.OneHot.Span.ToArray(), batches.SelectMany(b => b.Item3));
+    }
+
+    [Fact]
+    public void A_folder_without_class_subfolders_or_images_says_what_it_expected()
+    {
+        Directory.CreateDirectory(_temp.File("empty"));
+        var e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("empty")));
+        Assert.Contains("no class subfolders", e.Message);
+
+        Directory.CreateDirectory(_temp.File("noimages/a"));
+        e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("noimages")));
+        Assert.Contains("no images", e.Message);
+
+        Assert.Throws<DataNotFoundException>(() => ImageFolder.Open(_temp.File("missing")));
+    }
+
+    private static int[] FirstPixels(Tailor.Tensors.Tensor images) =>
+        [.. Enumerable.Range(0, images.Dim(0)).Select(i => (int)MathF.Round(images.Span[i * images.ItemLength] * 255))];
+}
