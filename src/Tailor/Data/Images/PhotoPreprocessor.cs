@@ -8,7 +8,8 @@ namespace Tailor.Data.Images;
 /// 1. grayscale (BT.601 luma), with transparent pixels composited over the background found in step 2;
 /// 2. the background is the median of the opaque border pixels; when the border is transparent (a cut-out),
 ///    it is black under a light object and white under a dark one, so that the object keeps its contrast;
-/// 3. a light background is inverted, then the background level is subtracted and the rest stretched to [0, 1];
+/// 3. a light background is inverted, the background level is subtracted and the rest stretched so that the
+///    brightest pixel is white, as it is in nearly every Fashion-MNIST image (its conversion levelled them too);
 /// 4. the object's bounding box (pixels above <see cref="PhotoPreprocessorOptions.ForegroundThreshold"/>,
 ///    ignoring rows and columns with only a speck of them) is cropped, padded to a square, scaled so the
 ///    longest edge fills Size - 2 Margin, and centred by box or by mass.
@@ -37,12 +38,17 @@ public sealed class PhotoPreprocessor
         float level = invert ? 255 - background : background;
 
         var values = new float[w * h];
+        float brightest = 0;
         for (int i = 0; i < values.Length; i++)
         {
             float v = (gray[i] * alpha[i] + background * (255 - alpha[i])) / 255f;
             if (invert) v = 255 - v;
             values[i] = Math.Clamp((v - level) / (255 - level), 0f, 1f);
+            brightest = Math.Max(brightest, values[i]);
         }
+        // Below the threshold the picture is background and noise: stretching it would only magnify the noise.
+        if (brightest > Options.ForegroundThreshold)
+            for (int i = 0; i < values.Length; i++) values[i] /= brightest;
 
         var box = BoundingBox(values, w, h, (float)Options.ForegroundThreshold);
         var pixels = Place(values, w, box ?? (0, 0, w, h));
