@@ -33,9 +33,7 @@ public static class ImageDecoder
     {
         ArgumentNullException.ThrowIfNull(bytes);
         using var stream = new SKMemoryStream(bytes);
-        using var codec = SKCodec.Create(stream, out SKCodecResult opened);
-        if (codec is null)
-            throw new DataFormatException(name, $"is not an image SkiaSharp can decode (JPEG, PNG, BMP, WebP or GIF); the decoder answered {opened}.");
+        using var codec = SKCodec.Create(stream, out SKCodecResult opened) ?? throw NotAnImage(name, opened);
         var size = codec.Info;
         if (size.Width <= 0 || size.Height <= 0)
             throw new DataFormatException(name, $"declares an empty image of {size.Width} x {size.Height} pixels.");
@@ -58,8 +56,7 @@ public static class ImageDecoder
     public static (int Width, int Height) ReadSize(string path)
     {
         using var stream = OpenStream(path);
-        using var codec = SKCodec.Create(stream, out SKCodecResult opened)
-            ?? throw new DataFormatException(path, $"is not an image SkiaSharp can decode (JPEG, PNG, BMP, WebP or GIF); the decoder answered {opened}.");
+        using var codec = SKCodec.Create(stream, out SKCodecResult opened) ?? throw NotAnImage(path, opened);
         var size = codec.Info;
         return Orientation.SwapsAxes(codec.EncodedOrigin) ? (size.Height, size.Width) : (size.Width, size.Height);
     }
@@ -73,9 +70,13 @@ public static class ImageDecoder
         }
     }
 
+    private static DataFormatException NotAnImage(string name, SKCodecResult result) => result == SKCodecResult.Unimplemented
+        ? new DataFormatException(name, "is not an image in a format SkiaSharp decodes (JPEG, PNG, BMP, WebP or GIF).")
+        : new DataFormatException(name, $"could not be opened as an image ({Describe(result)}).");
+
     private static string Describe(SKCodecResult result) => result switch
     {
-        SKCodecResult.IncompleteInput => "the file ends before the image does",
+        SKCodecResult.IncompleteInput => "the file is cut short",
         SKCodecResult.ErrorInInput => "the data is corrupt",
         SKCodecResult.InvalidInput => "the data is invalid",
         _ => result.ToString(),
