@@ -38,6 +38,7 @@ internal static class TrainCommand
             };
             options.Validate();
             string outDir = parsed.GetValue(output)!;
+            if (images.IsGiven(parsed) && parsed.GetValue(full)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
             var (train, validation, test) = images.IsGiven(parsed)
                 ? images.Load(parsed, options.Seed)
                 : Sample(parsed, parsed.GetValue(full), parsed.GetValue(sampleSeed));
