@@ -69,7 +69,7 @@ public sealed class AugmentationPipeline
     private static AugmentationStep Build(string name, Func<AugmentationStep> create)
     {
         try { return create(); }
-        catch (ArgumentOutOfRangeException e) { throw new ArgumentException($"Augmentation step '{name}': {Tailor.Common.ErrorText.Of(e)}"); }
+        catch (ArgumentOutOfRangeException e) { throw new ArgumentException($"Augmentation step '{name}': {ErrorText.Of(e)}"); }
     }
 
     private static double Number(string name, string? argument, double fallback)

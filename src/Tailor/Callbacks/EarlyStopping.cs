@@ -10,7 +10,7 @@ namespace Tailor.Callbacks;
 /// </summary>
 public sealed class EarlyStopping : Callback
 {
-    private readonly Monitor _monitor;
+    private readonly MonitoredQuantity _monitor;
     private float[][]? _bestWeights;
     private int _wait;
 
@@ -19,7 +19,7 @@ public sealed class EarlyStopping : Callback
     {
         if (patience < 0) throw new ArgumentOutOfRangeException(nameof(patience), $"EarlyStopping: `patience` must be a non-negative integer, received {patience}.");
         if (startFromEpoch < 0) throw new ArgumentOutOfRangeException(nameof(startFromEpoch), $"EarlyStopping: `start_from_epoch` must be a non-negative integer, received {startFromEpoch}.");
-        _monitor = new Monitor(monitor, mode, minDelta, nameof(EarlyStopping));
+        _monitor = new MonitoredQuantity(monitor, mode, minDelta, nameof(EarlyStopping));
         Patience = patience;
         Baseline = baseline;
         RestoreBestWeights = restoreBestWeights;

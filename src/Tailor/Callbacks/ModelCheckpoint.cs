@@ -13,7 +13,7 @@ namespace Tailor.Callbacks;
 /// </summary>
 public sealed partial class ModelCheckpoint : Callback
 {
-    private readonly Monitor _monitor;
+    private readonly MonitoredQuantity _monitor;
     private readonly Action<Sequential, string> _save;
     private readonly double? _initialValueThreshold;
 
@@ -22,7 +22,7 @@ public sealed partial class ModelCheckpoint : Callback
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filepath);
         Filepath = filepath;
-        _monitor = new Monitor(monitor, mode, 0, nameof(ModelCheckpoint));
+        _monitor = new MonitoredQuantity(monitor, mode, 0, nameof(ModelCheckpoint));
         SaveBestOnly = saveBestOnly;
         _initialValueThreshold = initialValueThreshold;
         _save = save ?? WeightsFile.Write;

@@ -9,7 +9,7 @@ namespace Tailor.Callbacks;
 /// </summary>
 public sealed class ReduceLROnPlateau : Callback
 {
-    private readonly Monitor _monitor;
+    private readonly MonitoredQuantity _monitor;
     private double _best;
     private int _wait, _cooldownCounter;
 
@@ -21,7 +21,7 @@ public sealed class ReduceLROnPlateau : Callback
         if (patience < 0) throw new ArgumentOutOfRangeException(nameof(patience), $"ReduceLROnPlateau: `patience` must be a non-negative integer, received {patience}.");
         if (cooldown < 0) throw new ArgumentOutOfRangeException(nameof(cooldown), $"ReduceLROnPlateau: `cooldown` must be a non-negative integer, received {cooldown}.");
         if (!(minLearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(minLearningRate), $"ReduceLROnPlateau: `min_lr` must be a non-negative number, received {minLearningRate}.");
-        _monitor = new Monitor(monitor, mode, minDelta, nameof(ReduceLROnPlateau));
+        _monitor = new MonitoredQuantity(monitor, mode, minDelta, nameof(ReduceLROnPlateau));
         Factor = factor;
         Patience = patience;
         Cooldown = cooldown;

@@ -120,6 +120,11 @@ public sealed class Sequential
             last.GradientIsPreActivation = true;
     }
 
+    /// <summary>
+    /// Keras's fit: shuffled batches, validation at each epoch's end, callbacks at each boundary.
+    /// <paramref name="augmentation"/>, when given, transforms each training batch (a copy; never
+    /// <paramref name="x"/> nor the validation data), drawing one key per batch from the training stream.
+    /// </summary>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,

@@ -4,9 +4,9 @@ namespace Tailor.Callbacks;
 /// A logged quantity that callbacks watch (Keras's monitor, mode and min_delta): reads it from an
 /// epoch's logs and says whether a value beats a reference by more than minDelta.
 /// </summary>
-public sealed class Monitor
+public sealed class MonitoredQuantity
 {
-    public Monitor(string name, MonitorMode mode, double minDelta, string owner)
+    public MonitoredQuantity(string name, MonitorMode mode, double minDelta, string owner)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"{owner}: `monitor` must name a logged quantity such as val_loss.");
         Guard(minDelta, owner);
