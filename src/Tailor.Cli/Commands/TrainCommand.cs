@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Tailor.Augmentation;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Optimizers.Schedules;
 using Tailor.Studies;
 
 namespace Tailor.Cli.Commands;
@@ -16,13 +18,30 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, rmsprop, adam or adamw.", DefaultValueFactory = _ => "rmsprop" };
         var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." };
         var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
+        var earlyStopping = new Option<int?>("--early-stopping")
+        {
+            Description = $"Stop when val_loss has not improved for PATIENCE epochs (default {TrainingOptions.DefaultPatience}) and keep the best epoch's weights.",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "PATIENCE",
+        };
+        var schedule = new Option<string?>("--lr-schedule")
+        {
+            Description = "Learning-rate schedule, arguments in epochs: " + string.Join("; ", ScheduleSpecification.Names.Values) + ".",
+            HelpName = "NAME[:ARGS]",
+        };
+        var augment = new Option<string?>("--augment")
+        {
+            Description = "Augment training batches (never validation), steps in order: " +
+                string.Join("; ", AugmentationPipeline.StepNames.Select(p => $"{p.Key}: {p.Value}")) + ". Example: flip,shift:2,rotate:10.",
+            HelpName = "STEPS",
+        };
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/train");
 
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary and metrics.json.")
         {
-            model, epochs, batchSize, optimizer, learningRate, full, seed, sampleSeed, output,
+            model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, full, seed, sampleSeed, output,
         };
         command.SetAction(parsed =>
         {
@@ -34,6 +53,9 @@ internal static class TrainCommand
                 Optimizer = parsed.GetValue(optimizer)!,
                 LearningRate = parsed.GetValue(learningRate),
                 Seed = parsed.GetValue(seed),
+                EarlyStoppingPatience = parsed.GetResult(earlyStopping) == null ? null : parsed.GetValue(earlyStopping) ?? TrainingOptions.DefaultPatience,
+                Schedule = parsed.GetValue(schedule),
+                Augment = parsed.GetValue(augment),
             };
             options.Validate();
             string outDir = parsed.GetValue(output)!;
@@ -41,11 +63,14 @@ internal static class TrainCommand
             Console.WriteLine($"Data: {location.Description}");
             var sample = FashionSample.Draw(dataset, SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed)));
             Console.WriteLine($"Training {options.Model.Title()} on {sample.Train.Count:N0} images, validating on {sample.Validation.Count:N0}, testing on {sample.Test.Count:N0}.");
+            if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
+            if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
             var run = TrainingRun.Train(sample, options);
             Console.WriteLine(run.Model.Summary());
             run.WriteOutputs(outDir);
+            if (run.EarlyStopping != null) Console.WriteLine(run.EarlyStopping.Describe(run.History.Epochs.Count));
             Console.WriteLine(run.Describe());
-            Console.WriteLine($"Wrote history.csv, loss.png, accuracy.png, summary.txt and metrics.json to {Path.GetFullPath(outDir)}");
+            Console.WriteLine($"Wrote {string.Join(", ", run.OutputFiles)} to {Path.GetFullPath(outDir)}");
             return ExitCodes.Ok;
         });
         return command;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tailor.Augmentation;
 using Tailor.Common;
 using Tailor.Layers;
 using Tailor.Layers.Core;
@@ -119,10 +120,15 @@ public sealed class Sequential
             last.GradientIsPreActivation = true;
     }
 
+    /// <summary>
+    /// Keras's fit: shuffled batches, validation at each epoch's end, callbacks at each boundary.
+    /// <paramref name="augmentation"/>, when given, transforms each training batch (a copy; never
+    /// <paramref name="x"/> nor the validation data), drawing one key per batch from the training stream.
+    /// </summary>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
-        Rng? trainingRng = null, History? history = null)
+        Rng? trainingRng = null, History? history = null, AugmentationPipeline? augmentation = null)
     {
         Guard.Positive(epochs);
         Guard.Positive(batchSize, "batch_size");
@@ -144,6 +150,7 @@ public sealed class Sequential
         if (validationData is var (vx, vy)) CheckData(vx, vy, "validation x", "validation y");
         int samples = x.Dim(0);
         if (samples == 0) throw new ArgumentException("Fit received no training samples.");
+        var imageSize = augmentation == null ? default : AugmentationPipeline.ImageSizeOf(_inputShape, $"model '{Name}'");
 
         var allCallbacks = new List<Callback>();
         if (verbose > 0) allCallbacks.Add(new ProgressLogger());
@@ -168,21 +175,31 @@ public sealed class Sequential
 
             double lossSum = 0;
             long correct = 0;
+            int seen = 0;
             for (int step = 0; step < steps; step++)
             {
                 int start = step * batchSize, count = Math.Min(batchSize, samples - start);
                 var (xb, yb) = GatherBatch(x, y, order.AsSpan(start, count));
+                // Only training batches are augmented (a copy: x itself is never changed); validation is not.
+                augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
                 float loss = ComputeGradientsOnBatch(xb, yb, out int batchCorrect);
-                if (!float.IsFinite(loss))
-                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
-                Optimizer!.Apply(_parameters);
+                seen += count;
                 lossSum += (double)loss * count;
                 correct += batchCorrect;
+                if (!float.IsFinite(loss))
+                {
+                    // A callback such as TerminateOnNaN may end training here; otherwise it is an error.
+                    foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
+                    if (StopTraining) break;
+                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
+                }
+                Optimizer!.Apply(_parameters);
                 foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
+                if (StopTraining) break;
             }
 
-            var logs = new Dictionary<string, double> { ["loss"] = lossSum / samples };
-            if (Metrics.Count > 0) logs["accuracy"] = (double)correct / (samples * Accuracy.CountPerSample(Loss!, OutputLength));
+            var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
+            if (Metrics.Count > 0) logs["accuracy"] = (double)correct / (seen * Accuracy.CountPerSample(Loss!, OutputLength));
             if (validationData is var (valX, valY))
             {
                 var val = EvaluateCore(valX, valY, Math.Max(batchSize, 256));

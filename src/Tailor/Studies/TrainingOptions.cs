@@ -1,5 +1,8 @@
+using Tailor.Augmentation;
+using Tailor.Common;
 using Tailor.Models;
 using Tailor.Optimizers;
+using Tailor.Optimizers.Schedules;
 
 namespace Tailor.Studies;
 
@@ -16,6 +19,18 @@ public sealed record TrainingOptions
     /// <summary>Seeds the weights (seed) and the shuffles and dropout masks (seed + 1).</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Null: no early stopping; else the patience in epochs, watching val_loss and keeping the best epoch's weights.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>Null: a constant learning rate; else a schedule as "step:10,0.5" (see <see cref="ScheduleSpecification"/>).</summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>Null: no augmentation; else training-batch augmentation as "flip,shift:2" (see <see cref="AugmentationPipeline.Parse"/>).</summary>
+    public string? Augment { get; init; }
+
+    /// <summary>The patience used when --early-stopping is given without one.</summary>
+    public const int DefaultPatience = 3;
+
     public int EffectiveBatchSize => BatchSize ?? Model.DefaultBatchSize();
 
     /// <summary>Throws an ArgumentException naming the option when a value is out of range.</summary>
@@ -24,7 +39,27 @@ public sealed record TrainingOptions
         if (Epochs <= 0) throw new ArgumentException($"--epochs must be a positive integer, received {Epochs}.");
         if (BatchSize is int b && b <= 0) throw new ArgumentException($"--batch-size must be a positive integer, received {b}.");
         if (LearningRate is float lr && !(lr > 0)) throw new ArgumentException($"--learning-rate must be a positive number, received {lr}.");
-        CreateOptimizer();
+        if (EarlyStoppingPatience is int p && p < 0) throw new ArgumentException($"--early-stopping: the patience must be a whole number of epochs, 0 or more, received {p}.");
+        var optimizer = CreateOptimizer();
+        CreateSchedule(optimizer.LearningRate, stepsPerEpoch: 1);
+        CreateAugmentation();
+    }
+
+    /// <summary>The per-step schedule, or null; its arguments are in epochs.</summary>
+    public LearningRateSchedule? CreateSchedule(float learningRate, int stepsPerEpoch)
+    {
+        if (Schedule == null) return null;
+        try { return ScheduleSpecification.Parse(Schedule).Create(learningRate, stepsPerEpoch, Epochs); }
+        catch (ArgumentException e) { throw new ArgumentException($"--lr-schedule: {ErrorText.Of(e)}"); }
+    }
+
+    public AugmentationPipeline? CreateAugmentation()
+    {
+        if (Augment == null) return null;
+        if (Model == NotebookModel.Dense)
+            throw new ArgumentException("--augment: the dense model takes flattened images, which cannot be flipped or shifted. Use --model cnn or cnn-dropout.");
+        try { return AugmentationPipeline.Parse(Augment); }
+        catch (ArgumentException e) { throw new ArgumentException($"--augment: {ErrorText.Of(e)}"); }
     }
 
     public Optimizer CreateOptimizer()
