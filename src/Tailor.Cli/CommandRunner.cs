@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Serialization;
 
 namespace Tailor.Cli;
 
@@ -12,7 +13,8 @@ internal static class CommandRunner
         try
         {
             CommonOptions.Apply(parsed);
-            return parsed.Invoke();
+            // The parser's own handler would print a stack trace; errors are ours to turn into one line.
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Describe(e) is var (message, code))
         {
@@ -26,7 +28,9 @@ internal static class CommandRunner
         UsageException u => (u.Message, ExitCodes.Usage),
         ArgumentException a => (a.Message, ExitCodes.Usage),
         DataFormatException or DataNotFoundException or DataDownloadException => (e.Message, ExitCodes.Failure),
-        TrainingDivergedException => (e.Message, ExitCodes.Failure),
+        TrainingDivergedException or ModelFormatException => (e.Message, ExitCodes.Failure),
+        TrainingInterruptedException => (e.Message, ExitCodes.Interrupted),
+        NotSupportedException => (e.Message, ExitCodes.Failure),
         IOException or UnauthorizedAccessException => (e.Message, ExitCodes.Failure),
         AggregateException { InnerException: { } inner } => Describe(inner),
         _ => null,
