@@ -40,5 +40,8 @@ public sealed class Regularizer
                 gradient[i] += L1 * MathF.Sign(weights[i]);
     }
 
+    /// <summary>Keras's config keys, as model files store them.</summary>
+    public Dictionary<string, object?> GetConfig() => new() { ["l1"] = L1, ["l2"] = L2 };
+
     public override string ToString() => L1 > 0 && L2 > 0 ? $"L1L2(l1={L1}, l2={L2})" : L1 > 0 ? $"L1({L1})" : $"L2({L2})";
 }
