@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Tailor.Data;
 using Tailor.Models;
 using Tailor.Optimizers;
 
@@ -26,6 +28,51 @@ public sealed record TrainingOptions
         if (LearningRate is float lr && !(lr > 0)) throw new ArgumentException($"--learning-rate must be a positive number, received {lr}.");
         CreateOptimizer();
     }
+
+    /// <summary>These options and the sample's, as JSON, so that a checkpoint can restart the same run.</summary>
+    public string ToJson(FashionSampleOptions sample) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["model"] = Model.CliName(), ["epochs"] = Epochs, ["batch_size"] = BatchSize, ["optimizer"] = Optimizer,
+        ["learning_rate"] = LearningRate, ["seed"] = Seed,
+        ["sample"] = new Dictionary<string, object?>
+        {
+            ["seed"] = sample.Seed, ["train_count"] = sample.TrainCount, ["test_count"] = sample.TestCount, ["validation_count"] = sample.ValidationCount,
+        },
+    });
+
+    /// <summary>Reads what <see cref="ToJson"/> wrote; throws a FormatException when it is malformed.</summary>
+    public static (TrainingOptions Options, FashionSampleOptions Sample) FromJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var sample = root.GetProperty("sample");
+            var options = new TrainingOptions
+            {
+                Model = NotebookModels.Parse(root.GetProperty("model").GetString()!),
+                Epochs = root.GetProperty("epochs").GetInt32(),
+                BatchSize = NullableInt(root.GetProperty("batch_size")),
+                Optimizer = root.GetProperty("optimizer").GetString()!,
+                LearningRate = root.GetProperty("learning_rate") is { ValueKind: JsonValueKind.Number } lr ? lr.GetSingle() : null,
+                Seed = root.GetProperty("seed").GetUInt64(),
+            };
+            var sampleOptions = new FashionSampleOptions
+            {
+                Seed = sample.GetProperty("seed").GetUInt64(),
+                TrainCount = NullableInt(sample.GetProperty("train_count")),
+                TestCount = NullableInt(sample.GetProperty("test_count")),
+                ValidationCount = sample.GetProperty("validation_count").GetInt32(),
+            };
+            return (options, sampleOptions);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw new FormatException($"The training options are malformed: {e.Message}", e);
+        }
+    }
+
+    private static int? NullableInt(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetInt32();
 
     public Optimizer CreateOptimizer()
     {
