@@ -26,6 +26,8 @@ public static class ModelFile
     public const string IterationsKey = "optimizer_iterations";
     private const string OptimizerPrefix = "optimizer/";
 
+    private const long BuildSlack = 1 << 20;
+
     /// <summary>Largest per-sample input a model file may declare (values), far above any image model here.</summary>
     private const long MaxInputValues = 1 << 26;
 
@@ -105,8 +107,9 @@ public static class ModelFile
 
         var model = ParseArchitecture(architecture, path);
         var stored = content.Tensors.Keys.Where(k => !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToHashSet();
+        // What the file holds for a layer, plus slack so that a small mismatch still reaches the clearer per-tensor message below.
         foreach (var layer in model.Layers)
-            layer.ParameterBudget = content.Tensors.Values.Where(t => t.Name.StartsWith(layer.Name + "/", StringComparison.Ordinal)).Sum(t => (long)t.Data.Length);
+            layer.ParameterBudget = BuildSlack + content.Tensors.Values.Where(t => t.Name.StartsWith(layer.Name + "/", StringComparison.Ordinal)).Sum(t => (long)t.Data.Length);
         try { model.Build(InputShape(architecture, path)); }
         catch (ArgumentException e) { throw new ModelFormatException(path, $"the architecture does not build: {e.Message}", e); }
         finally { foreach (var layer in model.Layers) layer.ParameterBudget = long.MaxValue; }
