@@ -75,9 +75,13 @@ public static class CheckpointFile
         throw first!;
     }
 
-    public static TrainingCheckpoint Read(string path)
+    public static TrainingCheckpoint Read(string path) => Read(SafeTensors.Read(path), path);
+
+    /// <summary>Reads a checkpoint from the bytes of its file; <paramref name="path"/> only names it in errors.</summary>
+    public static TrainingCheckpoint Read(ReadOnlySpan<byte> bytes, string path) => Read(SafeTensors.Read(bytes, path), path);
+
+    private static TrainingCheckpoint Read(SafeTensorsContent content, string path)
     {
-        var content = SafeTensors.Read(path);
         var model = ModelFile.Load(content, path);
         if (model.Optimizer == null)
             throw new ModelFormatException(path, "a checkpoint must hold the compile settings, found a model without them.");

@@ -94,10 +94,18 @@ public static class SafeTensors
                 throw new ModelFormatException(path, $"expected the safetensors header to be a JSON object, found {root.ValueKind}.");
             var metadata = new Dictionary<string, string>();
             var entries = new List<(string Name, int[] Shape, long Begin, long End)>();
-            foreach (var property in root.EnumerateObject())
+            try
             {
-                if (property.Name == MetadataKey) ReadMetadata(property.Value, metadata, path);
-                else entries.Add(ReadEntry(property, path));
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (property.Name == MetadataKey) ReadMetadata(property.Value, metadata, path);
+                    else entries.Add(ReadEntry(property, path));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // System.Text.Json's way to refuse a string escape that is no valid UTF-16 (a lone surrogate).
+                throw new ModelFormatException(path, $"the safetensors header holds a string that is not valid text ({e.Message}).", e);
             }
             CheckCoverage(entries, data.Length, path);
             var tensors = new Dictionary<string, NamedTensor>();
