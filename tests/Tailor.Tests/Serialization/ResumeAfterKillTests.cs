@@ -80,6 +80,33 @@ public sealed class ResumeAfterKillTests(ResumeAfterKillTests.Uninterrupted refe
         AssertSameAsUninterrupted(folder.Path);
     }
 
+    [Fact]
+    public void Evaluate_predict_and_export_use_the_model_that_train_saved()
+    {
+        string model = Path.Combine(reference.Out, "model.safetensors");
+        using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(reference.Out, "metrics.json")));
+        double accuracy = metrics.RootElement.GetProperty("test_accuracy").GetDouble();
+
+        var (code, output) = Cli.Run(["evaluate", "--model", model]);
+        Assert.True(code == 0, output);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"test accuracy {accuracy:F4} on 20 images"), output);
+
+        (code, output) = Cli.Run(["predict", "--model", model, "--index", "3"]);
+        Assert.True(code == 0, output);
+        Assert.Contains("Test image 3: ", output);
+        Assert.Equal(3, output.Split('\n').Count(line => line.TrimEnd().EndsWith('%')));
+
+        using var folder = new TempDirectory();
+        (code, output) = Cli.Run(["export", "--model", model, "--onnx", folder.File("m.onnx")]);
+        Assert.True(code == 0, output);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(folder.File("m.onnx"));
+        Assert.Equal("conv2d_input", Assert.Single(session.InputMetadata).Key);
+
+        (code, output) = Cli.Run(["predict", "--model", folder.File("m.onnx")]);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"tailor: error: {folder.File("m.onnx")}: ", output.Trim());
+    }
+
     private void AssertSameAsUninterrupted(string resumedOut)
     {
         var expected = SafeTensors.Read(Path.Combine(reference.Out, "model.safetensors"));
