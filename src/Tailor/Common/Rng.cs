@@ -76,6 +76,14 @@ public sealed class Rng
     /// <summary>A new generator whose stream is independent of this one's future draws.</summary>
     public Rng Split() => new(NextULong());
 
+    /// <summary>A generator continuing from a state saved with <see cref="GetState"/>.</summary>
+    public static Rng FromState(ReadOnlySpan<ulong> state)
+    {
+        var rng = new Rng(0);
+        rng.SetState(state);
+        return rng;
+    }
+
     public ulong[] GetState() => [_s0, _s1, _s2, _s3];
 
     public void SetState(ReadOnlySpan<ulong> state)

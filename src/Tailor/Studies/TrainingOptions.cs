@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Tailor.Augmentation;
 using Tailor.Common;
+using Tailor.Data;
 using Tailor.Models;
 using Tailor.Optimizers;
 using Tailor.Optimizers.Schedules;
@@ -61,6 +63,57 @@ public sealed record TrainingOptions
         try { return AugmentationPipeline.Parse(Augment); }
         catch (ArgumentException e) { throw new ArgumentException($"--augment: {ErrorText.Of(e)}"); }
     }
+
+    /// <summary>These options and the sample's, as JSON, so that a checkpoint can restart the same run.</summary>
+    public string ToJson(FashionSampleOptions sample) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["model"] = Model.CliName(), ["epochs"] = Epochs, ["batch_size"] = BatchSize, ["optimizer"] = Optimizer,
+        ["learning_rate"] = LearningRate, ["seed"] = Seed,
+        ["early_stopping_patience"] = EarlyStoppingPatience, ["lr_schedule"] = Schedule, ["augment"] = Augment,
+        ["sample"] = new Dictionary<string, object?>
+        {
+            ["seed"] = sample.Seed, ["train_count"] = sample.TrainCount, ["test_count"] = sample.TestCount, ["validation_count"] = sample.ValidationCount,
+        },
+    });
+
+    /// <summary>Reads what <see cref="ToJson"/> wrote; throws a FormatException when it is malformed.</summary>
+    public static (TrainingOptions Options, FashionSampleOptions Sample) FromJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var sample = root.GetProperty("sample");
+            var options = new TrainingOptions
+            {
+                Model = NotebookModels.Parse(root.GetProperty("model").GetString()!),
+                Epochs = root.GetProperty("epochs").GetInt32(),
+                BatchSize = NullableInt(root.GetProperty("batch_size")),
+                Optimizer = root.GetProperty("optimizer").GetString()!,
+                LearningRate = root.GetProperty("learning_rate") is { ValueKind: JsonValueKind.Number } lr ? lr.GetSingle() : null,
+                Seed = root.GetProperty("seed").GetUInt64(),
+                EarlyStoppingPatience = root.TryGetProperty("early_stopping_patience", out var patience) ? NullableInt(patience) : null,
+                Schedule = root.TryGetProperty("lr_schedule", out var schedule) ? NullableString(schedule) : null,
+                Augment = root.TryGetProperty("augment", out var augment) ? NullableString(augment) : null,
+            };
+            var sampleOptions = new FashionSampleOptions
+            {
+                Seed = sample.GetProperty("seed").GetUInt64(),
+                TrainCount = NullableInt(sample.GetProperty("train_count")),
+                TestCount = NullableInt(sample.GetProperty("test_count")),
+                ValidationCount = sample.GetProperty("validation_count").GetInt32(),
+            };
+            return (options, sampleOptions);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw new FormatException($"The training options are malformed: {e.Message}", e);
+        }
+    }
+
+    private static int? NullableInt(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetInt32();
+
+    private static string? NullableString(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetString();
 
     public Optimizer CreateOptimizer()
     {
