@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Serialization;
 
 namespace Tailor.Cli;
 
@@ -27,7 +28,9 @@ internal static class CommandRunner
         UsageException u => (u.Message, ExitCodes.Usage),
         ArgumentException a => (a.Message, ExitCodes.Usage),
         DataFormatException or DataNotFoundException or DataDownloadException => (e.Message, ExitCodes.Failure),
-        TrainingDivergedException => (e.Message, ExitCodes.Failure),
+        TrainingDivergedException or ModelFormatException => (e.Message, ExitCodes.Failure),
+        TrainingInterruptedException => (e.Message, ExitCodes.Interrupted),
+        NotSupportedException => (e.Message, ExitCodes.Failure),
         IOException or UnauthorizedAccessException => (e.Message, ExitCodes.Failure),
         AggregateException { InnerException: { } inner } => Describe(inner),
         _ => null,

@@ -9,6 +9,9 @@ var root = new RootCommand("Tailor: the Zalando Fashion-MNIST study with a Keras
 };
 root.Subcommands.Add(TutorialCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ModelCommands.Evaluate());
+root.Subcommands.Add(ModelCommands.Predict());
+root.Subcommands.Add(ModelCommands.Export());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
 

@@ -35,7 +35,11 @@ internal sealed class ImageFolderInput
 
     public bool IsGiven(ParseResult parsed) => parsed.GetValue(_images) != null;
 
-    public (LabeledTensors Train, LabeledTensors Validation, LabeledTensors Test) Load(ParseResult parsed, ulong seed)
+    /// <summary>
+    /// The three sets, and the IDX sample they stand for (saved with the model, so that evaluate and predict
+    /// find the same test images): the one in the folder's export.json, else <paramref name="sample"/>.
+    /// </summary>
+    public (LabeledTensors Train, LabeledTensors Validation, LabeledTensors Test, FashionSampleOptions Sample) Load(ParseResult parsed, ulong seed, FashionSampleOptions sample)
     {
         string directory = parsed.GetValue(_images)!;
         var options = new ImageFolderOptions
@@ -52,7 +56,8 @@ internal sealed class ImageFolderInput
         foreach (var skipped in splits.Skipped) Console.Error.WriteLine($"tailor: warning: skipped {skipped}");
         string order = options.ClassNames is null ? "folder names sorted" : "Fashion-MNIST's label order";
         Console.WriteLine($"Data: images in {Path.GetFullPath(directory)}, classes in {order}: {string.Join(", ", splits.ClassNames)}");
-        return splits.ToTensors(seed: seed);
+        var (train, validation, test) = splits.ToTensors(seed: seed);
+        return (train, validation, test, FashionMnistImages.ReadSampleOptions(directory) ?? sample);
     }
 
     private static ImageFit ParseFit(string name) => name.Trim().ToLowerInvariant() switch

@@ -1,11 +1,15 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Tailor.Augmentation;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Optimizers.Schedules;
+using Tailor.Serialization;
 using Tailor.Studies;
 
 namespace Tailor.Cli.Commands;
 
-/// <summary>`tailor train`: one of the notebook's models, with its curves, summary and test metrics.</summary>
+/// <summary>`tailor train`: one of the notebook's models, with its curves, summary, test metrics and model file.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
@@ -16,49 +20,102 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, rmsprop, adam or adamw.", DefaultValueFactory = _ => "rmsprop" };
         var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." };
         var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
+        var earlyStopping = new Option<int?>("--early-stopping")
+        {
+            Description = $"Stop when val_loss has not improved for PATIENCE epochs (default {TrainingOptions.DefaultPatience}) and keep the best epoch's weights.",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "PATIENCE",
+        };
+        var schedule = new Option<string?>("--lr-schedule")
+        {
+            Description = "Learning-rate schedule, arguments in epochs: " + string.Join("; ", ScheduleSpecification.Names.Values) + ".",
+            HelpName = "NAME[:ARGS]",
+        };
+        var augment = new Option<string?>("--augment")
+        {
+            Description = "Augment training batches (never validation), steps in order: " +
+                string.Join("; ", AugmentationPipeline.StepNames.Select(p => $"{p.Key}: {p.Value}")) + ". Example: flip,shift:2,rotate:10.",
+            HelpName = "STEPS",
+        };
+        var trainImages = new Option<int?>("--train-images") { Description = "Sample this many training images, validation included (default: the notebook's 10,000)." };
+        var testImages = new Option<int?>("--test-images") { Description = "Sample this many test images (default: the notebook's 2,500)." };
+        var validationImages = new Option<int?>("--validation-images") { Description = "Hold out this many of the training images (default: 2,000, or a fifth of --train-images)." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (0: only when interrupted).", DefaultValueFactory = _ => 0 };
+        var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: OUT/checkpoints)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue from the latest checkpoint in this folder, with the options it was started with." };
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/train");
 
-        var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary and metrics.json.")
+        var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary, metrics.json and model.safetensors.")
         {
-            model, epochs, batchSize, optimizer, learningRate, full, seed, sampleSeed, output,
+            model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, full, trainImages, testImages, validationImages,
+            checkpointEvery, checkpointDir, resume, seed, sampleSeed, output,
         };
         var images = ImageFolderInput.AddTo(command);
         command.SetAction(parsed =>
         {
-            var options = new TrainingOptions
-            {
-                Model = ParseModel(parsed.GetValue(model)!),
-                Epochs = parsed.GetValue(epochs),
-                BatchSize = parsed.GetValue(batchSize),
-                Optimizer = parsed.GetValue(optimizer)!,
-                LearningRate = parsed.GetValue(learningRate),
-                Seed = parsed.GetValue(seed),
-            };
-            options.Validate();
             string outDir = parsed.GetValue(output)!;
+            int every = parsed.GetValue(checkpointEvery);
+            if (every < 0) throw new UsageException($"--checkpoint-every must be 0 or a positive integer, received {every}.");
+            TrainingOptions options;
+            FashionSampleOptions sampleOptions;
+            TrainingCheckpoint? checkpoint = null;
+            string checkpoints;
+            if (parsed.GetValue(resume) is string resumeDir)
+            {
+                checkpoint = CheckpointFile.ReadLatest(resumeDir, warning => Console.Error.WriteLine($"tailor: warning: {warning}"));
+                if (!checkpoint.Metadata.TryGetValue(Checkpointing.OptionsKey, out string? json))
+                    throw new ModelFormatException(checkpoint.Path, $"no '{Checkpointing.OptionsKey}' in the metadata: not a checkpoint of tailor train.");
+                try { (options, sampleOptions) = TrainingOptions.FromJson(json); }
+                catch (FormatException e) { throw new ModelFormatException(checkpoint.Path, e.Message, e); }
+                if (parsed.GetResult(epochs) is { Implicit: false }) options = options with { Epochs = parsed.GetValue(epochs) };
+                checkpoints = parsed.GetValue(checkpointDir) ?? resumeDir;
+                Console.WriteLine($"Resuming from {Path.GetFullPath(checkpoint.Path)} at epoch {checkpoint.InitialEpoch + 1}" +
+                    (checkpoint.Progress is { } p ? $", step {p.Step + 1}." : "."));
+            }
+            else
+            {
+                options = new TrainingOptions
+                {
+                    Model = ParseModel(parsed.GetValue(model)!),
+                    Epochs = parsed.GetValue(epochs),
+                    BatchSize = parsed.GetValue(batchSize),
+                    Optimizer = parsed.GetValue(optimizer)!,
+                    LearningRate = parsed.GetValue(learningRate),
+                    Seed = parsed.GetValue(seed),
+                    EarlyStoppingPatience = parsed.GetResult(earlyStopping) == null ? null : parsed.GetValue(earlyStopping) ?? TrainingOptions.DefaultPatience,
+                    Schedule = parsed.GetValue(schedule),
+                    Augment = parsed.GetValue(augment),
+                };
+                sampleOptions = SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed), parsed.GetValue(trainImages), parsed.GetValue(testImages), parsed.GetValue(validationImages));
+                checkpoints = parsed.GetValue(checkpointDir) ?? Path.Combine(outDir, "checkpoints");
+            }
+            options.Validate();
             if (images.IsGiven(parsed) && parsed.GetValue(full)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
-            var (train, validation, test) = images.IsGiven(parsed)
-                ? images.Load(parsed, options.Seed)
-                : Sample(parsed, parsed.GetValue(full), parsed.GetValue(sampleSeed));
+            LabeledTensors train, validation, test;
+            if (images.IsGiven(parsed)) (train, validation, test, sampleOptions) = images.Load(parsed, options.Seed, sampleOptions);
+            else
+            {
+                var (dataset, location) = CommonOptions.LoadDataset(parsed);
+                Console.WriteLine($"Data: {location.Description}");
+                var sample = FashionSample.Draw(dataset, sampleOptions);
+                (train, validation, test) = (sample.Train, sample.Validation, sample.Test);
+            }
             Console.WriteLine($"Training {options.Model.Title()} on {train.Count:N0} images, validating on {validation.Count:N0}, testing on {test.Count:N0}.");
-            var run = TrainingRun.Train(train, validation, test, options);
+            if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
+            if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
+
+            using var interrupt = new SignalInterrupt();
+            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt], checkpointing: new Checkpointing(checkpoints, every, checkpoint));
             Console.WriteLine(run.Model.Summary());
             run.WriteOutputs(outDir);
+            if (run.EarlyStopping != null) Console.WriteLine(run.EarlyStopping.Describe(run.History.Epochs.Count));
             Console.WriteLine(run.Describe());
-            Console.WriteLine($"Wrote history.csv, loss.png, accuracy.png, summary.txt and metrics.json to {Path.GetFullPath(outDir)}");
+            Console.WriteLine($"Wrote {string.Join(", ", run.OutputFiles)} to {Path.GetFullPath(outDir)}");
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static (LabeledTensors Train, LabeledTensors Validation, LabeledTensors Test) Sample(ParseResult parsed, bool full, ulong seed)
-    {
-        var (dataset, location) = CommonOptions.LoadDataset(parsed);
-        Console.WriteLine($"Data: {location.Description}");
-        var sample = FashionSample.Draw(dataset, SampleOptions(full, seed));
-        return (sample.Train, sample.Validation, sample.Test);
     }
 
     public static NotebookModel ParseModel(string name)
@@ -69,4 +126,60 @@ internal static class TrainCommand
 
     public static FashionSampleOptions SampleOptions(bool full, ulong seed) =>
         (full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = seed };
+
+    public static FashionSampleOptions SampleOptions(bool full, ulong seed, int? trainImages, int? testImages, int? validationImages)
+    {
+        var options = SampleOptions(full, seed);
+        if (trainImages is int n)
+        {
+            if (n < 2) throw new UsageException($"--train-images must be at least 2 (one to validate, one to train), received {n}.");
+            options = options with { TrainCount = n, ValidationCount = validationImages ?? Math.Max(1, n / 5) };
+        }
+        else if (validationImages is int v) options = options with { ValidationCount = v };
+        if (testImages is int t)
+        {
+            if (t < 1) throw new UsageException($"--test-images must be a positive integer, received {t}.");
+            options = options with { TestCount = t };
+        }
+        int train = options.TrainCount ?? FashionMnist.TrainCount;
+        if (options.ValidationCount < 0 || options.ValidationCount >= train)
+            throw new UsageException($"--validation-images must be in [0, {train - 1}] for {train:N0} training images, received {options.ValidationCount}.");
+        return options;
+    }
+
+    /// <summary>
+    /// Ctrl-C (SIGINT) and SIGTERM ask the model to stop after the batch in progress; the run then writes
+    /// a checkpoint and ends with a message. A second signal ends the process at once.
+    /// </summary>
+    private sealed class SignalInterrupt : Callback, IDisposable
+    {
+        private readonly PosixSignalRegistration _int, _term;
+        private volatile bool _requested;
+
+        public SignalInterrupt()
+        {
+            _int = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+            _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+        }
+
+        private void Handle(PosixSignalContext context)
+        {
+            if (_requested) return; // the second one terminates as usual
+            context.Cancel = true;
+            _requested = true;
+            Console.Error.WriteLine($"tailor: {context.Signal} received: finishing the current batch, then writing a checkpoint.");
+            Model?.RequestInterrupt();
+        }
+
+        public override void OnTrainBegin(TrainingInfo info)
+        {
+            if (_requested) Model!.RequestInterrupt();
+        }
+
+        public void Dispose()
+        {
+            _int.Dispose();
+            _term.Dispose();
+        }
+    }
 }

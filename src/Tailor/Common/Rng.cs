@@ -8,7 +8,10 @@ public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 
-    public Rng(ulong seed)
+    public Rng(ulong seed) => Reseed(seed);
+
+    /// <summary>Restarts the stream as <c>new Rng(seed)</c> would, without allocating a new generator.</summary>
+    public void Reseed(ulong seed)
     {
         ulong x = seed;
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
@@ -72,6 +75,14 @@ public sealed class Rng
 
     /// <summary>A new generator whose stream is independent of this one's future draws.</summary>
     public Rng Split() => new(NextULong());
+
+    /// <summary>A generator continuing from a state saved with <see cref="GetState"/>.</summary>
+    public static Rng FromState(ReadOnlySpan<ulong> state)
+    {
+        var rng = new Rng(0);
+        rng.SetState(state);
+        return rng;
+    }
 
     public ulong[] GetState() => [_s0, _s1, _s2, _s3];
 

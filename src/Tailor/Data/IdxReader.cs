@@ -27,7 +27,10 @@ public static class IdxReader
         using Stream content = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         try
         {
-            var array = ReadContent(content, path, expectedRank);
+            // The most data the file can hold: its own length when raw; when compressed, what deflate's
+            // best ratio (1032:1) allows. A damaged header asking for more fails before anything is allocated.
+            long maxData = gzip ? MaxDeflateRatio * file.Length : file.Length;
+            var array = ReadContent(content, path, expectedRank, maxData, gzip);
             if (gzip) CheckGzipEnd(file, path, HeaderLength(array.Rank) + array.Data.Length);
             return array;
         }
@@ -71,7 +74,9 @@ public static class IdxReader
         return read == 2 && head[0] == 0x1f && head[1] == 0x8b;
     }
 
-    private static IdxArray ReadContent(Stream content, string path, int? expectedRank)
+    private const long MaxDeflateRatio = 1032;
+
+    private static IdxArray ReadContent(Stream content, string path, int? expectedRank, long maxData, bool gzip)
     {
         Span<byte> word = stackalloc byte[4];
         int read = content.ReadAtLeast(word, 4, throwOnEndOfStream: false);
@@ -94,6 +99,12 @@ public static class IdxReader
         long length = IdxArray.ElementCount(dimensions);
         if (length > Array.MaxLength)
             throw new DataFormatException(path, $"dimensions {IdxArray.FormatDimensions(dimensions)} describe more bytes than an array can hold ({Array.MaxLength}).");
+
+        long available = maxData - HeaderLength(rank);
+        if (length > available)
+            throw new DataFormatException(path, gzip
+                ? $"dimensions {IdxArray.FormatDimensions(dimensions)} need {Bytes(length)} of data, more than {Bytes(maxData)} of gzip data can expand to: the header is damaged."
+                : $"truncated: dimensions {IdxArray.FormatDimensions(dimensions)} need {Bytes(length)} of data, found {Bytes(Math.Max(0, available))}.");
 
         var data = new byte[length];
         read = content.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);

@@ -212,9 +212,9 @@ public static unsafe class Gemm
                 {
                     int k0 = kb * Kc, kcLen = Math.Min(Kc, _k - k0);
                     bool add = kb > kbStart || (_accumulate && !partial);
-                    // Row-major A is read in place, a row per register; only a transposed A and the last,
-                    // partial panel are packed.
-                    bool inPlace = !_transA && _isa != Isa.Portable;
+                    // A is read in place: row-major a row per register, transposed (the layout of a packed
+                    // panel, with stride lda) a broadcast per element; only the last, partial panel is packed.
+                    bool inPlace = _isa != Isa.Portable;
                     int fullRows = rows / mr * mr;
                     if (!inPlace) PackA(pa, i0, rows, k0, kcLen);
                     else if (fullRows < rows) PackA(pa + (long)fullRows * kcLen, i0 + fullRows, rows - fullRows, k0, kcLen);
@@ -228,7 +228,22 @@ public static unsafe class Gemm
                             int height = Math.Min(mr, rows - ip);
                             float* aPanel = pa + (long)ip * kcLen;
                             float* cTile = cBase + (long)(i0 + ip) * ldc + j0;
-                            if (inPlace && height == mr)
+                            if (inPlace && height == mr && _transA)
+                            {
+                                float* aColumns = _a + (long)k0 * _lda + i0 + ip;
+                                if (width == nr) Tile(kcLen, aColumns, _lda, bPanel, cTile, ldc, add);
+                                else
+                                {
+                                    Tile(kcLen, aColumns, _lda, bPanel, tile, nr, false);
+                                    for (int i = 0; i < height; i++)
+                                    for (int j = 0; j < width; j++)
+                                    {
+                                        float v = tile[i * nr + j];
+                                        cTile[i * ldc + j] = add ? cTile[i * ldc + j] + v : v;
+                                    }
+                                }
+                            }
+                            else if (inPlace && height == mr)
                             {
                                 float* aRows = _a + (long)(i0 + ip) * _lda + k0;
                                 if (width == nr) TileInPlace(kcLen, aRows, _lda, bPanel, cTile, ldc, add);
@@ -245,11 +260,11 @@ public static unsafe class Gemm
                             }
                             else if (height == mr && width == nr)
                             {
-                                Tile(kcLen, aPanel, bPanel, cTile, ldc, add);
+                                Tile(kcLen, aPanel, mr, bPanel, cTile, ldc, add);
                             }
                             else
                             {
-                                Tile(kcLen, aPanel, bPanel, tile, nr, false);
+                                Tile(kcLen, aPanel, mr, bPanel, tile, nr, false);
                                 for (int i = 0; i < height; i++)
                                 for (int j = 0; j < width; j++)
                                 {
@@ -277,12 +292,13 @@ public static unsafe class Gemm
             else GemmMicroKernels.Avx2TileRows(kc, a, lda, b, c, ldc, add);
         }
 
-        private void Tile(int kc, float* a, float* b, float* c, int ldc, bool add)
+        /// <summary>A tile from A panel elements a[p * aStride + i]; the portable kernel only takes packed panels.</summary>
+        private void Tile(int kc, float* a, int aStride, float* b, float* c, int ldc, bool add)
         {
             switch (_isa)
             {
-                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, b, c, ldc, add); break;
-                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, b, c, ldc, add); break;
+                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, aStride, b, c, ldc, add); break;
+                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, aStride, b, c, ldc, add); break;
                 default: GemmMicroKernels.PortableTile(kc, a, b, c, ldc, add); break;
             }
         }

@@ -56,8 +56,16 @@ public abstract class Layer
 
     protected virtual void CreateParameters(Rng rng) { }
 
+    /// <summary>
+    /// The most parameter values <see cref="Build"/> may create: a loader sets it to what its file holds for
+    /// the layer, so that a damaged config (units = 10^9) fails before gigabytes are filled with random numbers.
+    /// </summary>
+    internal long ParameterBudget { get; set; } = long.MaxValue;
+
     protected Parameter AddParameter(Parameter parameter)
     {
+        if (ParameterCount + parameter.Value.Length > ParameterBudget)
+            throw new ArgumentException($"{Describe()} would create {ParameterCount + parameter.Value.Length} parameter values, more than the {ParameterBudget} its file holds.");
         _parameters.Add(parameter);
         return parameter;
     }
@@ -76,6 +84,12 @@ public abstract class Layer
 
     /// <summary>The random stream of layers that draw at training time (Dropout).</summary>
     internal virtual void SetTrainingRng(Rng rng) { }
+
+    /// <summary>The stream a checkpoint must save for this layer, if it draws at training time.</summary>
+    internal virtual Rng? TrainingRngForCheckpoint => null;
+
+    /// <summary>Puts back a stream saved from <see cref="TrainingRngForCheckpoint"/> (also for layers with a fixed seed).</summary>
+    internal virtual void RestoreTrainingRng(Rng rng) { }
 
     /// <summary>"Conv2D 'conv2d_1'", for messages.</summary>
     public string Describe() => $"{TypeName} '{Name ?? NamePrefix}'";

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tailor.Augmentation;
 using Tailor.Common;
 using Tailor.Layers;
 using Tailor.Layers.Core;
@@ -54,6 +55,28 @@ public sealed class Sequential
 
     /// <summary>The random stream of the current or last Fit (shuffles, dropout); saved by checkpoints.</summary>
     public Rng? TrainingRng { get; private set; }
+
+    private volatile bool _interruptRequested;
+
+    /// <summary>
+    /// Asks a running <see cref="Fit"/> to stop after the batch in progress (safe from a signal handler).
+    /// Fit then returns early with <see cref="Interruption"/> saying where it stopped, so the run can be
+    /// checkpointed and resumed exactly.
+    /// </summary>
+    public void RequestInterrupt() => _interruptRequested = true;
+
+    /// <summary>Where the last Fit stopped when interrupted (null when it ran to the end or stopped by a callback).</summary>
+    public FitProgress? Interruption { get; private set; }
+
+    /// <summary>The state of every random stream of the current Fit: the shuffles' and each layer's (dropout masks).</summary>
+    public TrainingRngState CaptureTrainingRngState()
+    {
+        if (TrainingRng == null) throw new InvalidOperationException($"Model '{Name}' has not started training, so it has no training random state.");
+        var layers = new Dictionary<string, ulong[]>();
+        foreach (var layer in _layers)
+            if (layer.Name != null && layer.TrainingRngForCheckpoint is { } r) layers[layer.Name] = r.GetState();
+        return new TrainingRngState(TrainingRng.GetState(), layers);
+    }
 
     public long ParameterCount => _layers.Sum(l => l.ParameterCount);
 
@@ -119,10 +142,16 @@ public sealed class Sequential
             last.GradientIsPreActivation = true;
     }
 
+    /// <summary>
+    /// Keras's fit: shuffled batches, validation at each epoch's end, callbacks at each boundary.
+    /// <paramref name="augmentation"/>, when given, transforms each training batch (a copy; never
+    /// <paramref name="x"/> nor the validation data), drawing one key per batch from the training stream.
+    /// </summary>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
-        Rng? trainingRng = null, History? history = null)
+        TrainingRngState? rngState = null, History? history = null, FitProgress? progress = null,
+        AugmentationPipeline? augmentation = null)
     {
         Guard.Positive(epochs);
         Guard.Positive(batchSize, "batch_size");
@@ -144,15 +173,34 @@ public sealed class Sequential
         if (validationData is var (vx, vy)) CheckData(vx, vy, "validation x", "validation y");
         int samples = x.Dim(0);
         if (samples == 0) throw new ArgumentException("Fit received no training samples.");
+        var imageSize = augmentation == null ? default : AugmentationPipeline.ImageSizeOf(_inputShape, $"model '{Name}'");
 
         var allCallbacks = new List<Callback>();
         if (verbose > 0) allCallbacks.Add(new ProgressLogger());
         if (callbacks != null) allCallbacks.AddRange(callbacks);
         int steps = (samples + batchSize - 1) / batchSize;
-        var rng = TrainingRng = trainingRng ?? new Rng(seed ?? Seed + 1);
-        foreach (var layer in _layers) layer.SetTrainingRng(rng.Split());
+        Rng rng;
+        if (rngState != null)
+        {
+            // Resuming: every stream continues where the checkpoint left it, instead of being split anew.
+            rng = TrainingRng = Rng.FromState(rngState.Shuffle);
+            foreach (var layer in _layers)
+                if (layer.Name != null && rngState.Layers.TryGetValue(layer.Name, out var state)) layer.RestoreTrainingRng(Rng.FromState(state));
+        }
+        else
+        {
+            rng = TrainingRng = new Rng(seed ?? Seed + 1);
+            foreach (var layer in _layers) layer.SetTrainingRng(rng.Split());
+        }
+        if (progress is { Step: 0 }) progress = null; // stopped between epochs: nothing of the next one to restore
+        if (progress != null)
+        {
+            if (progress.Epoch != initialEpoch || progress.Order.Length != samples || progress.Step < 0 || progress.Step >= steps)
+                throw new ArgumentException($"The progress to resume (epoch {progress.Epoch + 1}, step {progress.Step} of {progress.Order.Length} samples) does not fit this Fit (initial_epoch {initialEpoch}, {steps} steps of {samples} samples).");
+        }
         history ??= new History();
         StopTraining = false;
+        Interruption = null;
 
         var info = new TrainingInfo(epochs, initialEpoch, steps, samples, validationData?.X.Dim(0) ?? 0, batchSize);
         foreach (var c in allCallbacks) { c.Model = this; c.OnTrainBegin(info); }
@@ -163,26 +211,52 @@ public sealed class Sequential
         {
             clock.Restart();
             foreach (var c in allCallbacks) c.OnEpochBegin(epoch);
-            for (int i = 0; i < samples; i++) order[i] = i;
-            if (shuffle) rng.Shuffle(order);
-
             double lossSum = 0;
             long correct = 0;
-            for (int step = 0; step < steps; step++)
+            int firstStep = 0;
+            if (progress != null && epoch == initialEpoch)
+            {
+                progress.Order.CopyTo(order, 0);
+                (lossSum, correct, firstStep) = (progress.LossSum, progress.Correct, progress.Step);
+            }
+            else
+            {
+                for (int i = 0; i < samples; i++) order[i] = i;
+                if (shuffle) rng.Shuffle(order);
+            }
+
+            // Every step before the resumed one was a full batch: only the last may be short.
+            int seen = firstStep * batchSize;
+            for (int step = firstStep; step < steps; step++)
             {
                 int start = step * batchSize, count = Math.Min(batchSize, samples - start);
                 var (xb, yb) = GatherBatch(x, y, order.AsSpan(start, count));
+                // Only training batches are augmented (a copy: x itself is never changed); validation is not.
+                augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
                 float loss = ComputeGradientsOnBatch(xb, yb, out int batchCorrect);
-                if (!float.IsFinite(loss))
-                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
-                Optimizer!.Apply(_parameters);
+                seen += count;
                 lossSum += (double)loss * count;
                 correct += batchCorrect;
+                if (!float.IsFinite(loss))
+                {
+                    // A callback such as TerminateOnNaN may end training here; otherwise it is an error.
+                    foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
+                    if (StopTraining) break;
+                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
+                }
+                Optimizer!.Apply(_parameters);
                 foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
+                if (StopTraining) break;
+                if (_interruptRequested && step + 1 < steps)
+                {
+                    Interruption = new FitProgress(epoch, step + 1, (int[])order.Clone(), lossSum, correct);
+                    break;
+                }
             }
+            if (Interruption != null) break;
 
-            var logs = new Dictionary<string, double> { ["loss"] = lossSum / samples };
-            if (Metrics.Count > 0) logs["accuracy"] = (double)correct / (samples * Accuracy.CountPerSample(Loss!, OutputLength));
+            var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
+            if (Metrics.Count > 0) logs["accuracy"] = (double)correct / (seen * Accuracy.CountPerSample(Loss!, OutputLength));
             if (validationData is var (valX, valY))
             {
                 var val = EvaluateCore(valX, valY, Math.Max(batchSize, 256));
@@ -192,7 +266,13 @@ public sealed class Sequential
             clock.Stop();
             history.Add(epoch + 1, logs, clock.Elapsed.TotalSeconds);
             foreach (var c in allCallbacks) c.OnEpochEnd(epoch, logs);
+            if (_interruptRequested && epoch + 1 < epochs)
+            {
+                Interruption = new FitProgress(epoch + 1, 0, [], 0, 0);
+                break;
+            }
         }
+        _interruptRequested = false;
         foreach (var c in allCallbacks) c.OnTrainEnd(history);
         return history;
     }
@@ -320,6 +400,15 @@ public sealed class Sequential
             weights[i].CopyTo(_parameters[i].Value.Span);
         }
     }
+
+    /// <summary>
+    /// Writes the model to one .safetensors file (architecture, compile settings, weights and, with
+    /// <paramref name="includeOptimizer"/>, the optimizer's state), atomically. See <see cref="Serialization.ModelFile"/>.
+    /// </summary>
+    public void Save(string path, bool includeOptimizer = true) => Serialization.ModelFile.Save(this, path, includeOptimizer);
+
+    /// <summary>Reads a model written by <see cref="Save"/>; a damaged or foreign file is a <see cref="Serialization.ModelFormatException"/>.</summary>
+    public static Sequential Load(string path) => Serialization.ModelFile.Load(path);
 
     /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
     public string Summary() => ModelSummary.Format(this);

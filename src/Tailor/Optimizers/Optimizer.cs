@@ -20,7 +20,14 @@ public abstract class Optimizer
 
     public abstract string Name { get; }
 
+    /// <summary>The rate of the next step; a <see cref="Schedule"/>, when set, rewrites it before every step.</summary>
     public float LearningRate { get; set; }
+
+    /// <summary>
+    /// Keras's LearningRateSchedule: when set, the rate of each step is the schedule's value at
+    /// <see cref="Iterations"/> (the steps taken before it, so the first step reads step 0).
+    /// </summary>
+    public Schedules.LearningRateSchedule? Schedule { get; set; }
 
     /// <summary>Steps taken so far.</summary>
     public long Iterations { get; set; }
@@ -36,6 +43,7 @@ public abstract class Optimizer
 
     public void Apply(IReadOnlyList<Parameter> parameters)
     {
+        if (Schedule != null) LearningRate = Schedule.Rate(Iterations);
         Iterations++;
         while (_slots.Count < parameters.Count)
         {
@@ -81,7 +89,7 @@ public abstract class Optimizer
 
     public virtual Dictionary<string, object?> GetConfig() => new()
     {
-        ["name"] = Name, ["learning_rate"] = LearningRate, ["clipnorm"] = ClipNorm, ["clipvalue"] = ClipValue,
+        ["name"] = Name, ["learning_rate"] = Schedule?.GetConfig() ?? (object)LearningRate, ["clipnorm"] = ClipNorm, ["clipvalue"] = ClipValue,
     };
 
     public static readonly IReadOnlyList<string> Names = ["sgd", "rmsprop", "adam", "adamw"];

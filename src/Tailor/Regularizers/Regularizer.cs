@@ -40,5 +40,17 @@ public sealed class Regularizer
                 gradient[i] += L1 * MathF.Sign(weights[i]);
     }
 
+    /// <summary>Keras's class: L1 or L2 when only one factor is set, L1L2 otherwise.</summary>
+    public string ClassName => L1 > 0 && L2 == 0 ? "L1" : L2 > 0 && L1 == 0 ? "L2" : "L1L2";
+
+    /// <summary>Keras's serialised form, e.g. {"class_name": "L2", "config": {"l2": 0.01}}.</summary>
+    public Dictionary<string, object?> GetConfig()
+    {
+        var config = new Dictionary<string, object?>();
+        if (ClassName != "L2") config["l1"] = L1;
+        if (ClassName != "L1") config["l2"] = L2;
+        return new() { ["class_name"] = ClassName, ["config"] = config };
+    }
+
     public override string ToString() => L1 > 0 && L2 > 0 ? $"L1L2(l1={L1}, l2={L2})" : L1 > 0 ? $"L1({L1})" : $"L2({L2})";
 }

@@ -1,5 +1,10 @@
+using System.Text.Json;
+using Tailor.Augmentation;
+using Tailor.Common;
+using Tailor.Data;
 using Tailor.Models;
 using Tailor.Optimizers;
+using Tailor.Optimizers.Schedules;
 
 namespace Tailor.Studies;
 
@@ -16,6 +21,18 @@ public sealed record TrainingOptions
     /// <summary>Seeds the weights (seed) and the shuffles and dropout masks (seed + 1).</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Null: no early stopping; else the patience in epochs, watching val_loss and keeping the best epoch's weights.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>Null: a constant learning rate; else a schedule as "step:10,0.5" (see <see cref="ScheduleSpecification"/>).</summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>Null: no augmentation; else training-batch augmentation as "flip,shift:2" (see <see cref="AugmentationPipeline.Parse"/>).</summary>
+    public string? Augment { get; init; }
+
+    /// <summary>The patience used when --early-stopping is given without one.</summary>
+    public const int DefaultPatience = 3;
+
     public int EffectiveBatchSize => BatchSize ?? Model.DefaultBatchSize();
 
     /// <summary>Throws an ArgumentException naming the option when a value is out of range.</summary>
@@ -24,8 +41,79 @@ public sealed record TrainingOptions
         if (Epochs <= 0) throw new ArgumentException($"--epochs must be a positive integer, received {Epochs}.");
         if (BatchSize is int b && b <= 0) throw new ArgumentException($"--batch-size must be a positive integer, received {b}.");
         if (LearningRate is float lr && !(lr > 0)) throw new ArgumentException($"--learning-rate must be a positive number, received {lr}.");
-        CreateOptimizer();
+        if (EarlyStoppingPatience is int p && p < 0) throw new ArgumentException($"--early-stopping: the patience must be a whole number of epochs, 0 or more, received {p}.");
+        var optimizer = CreateOptimizer();
+        CreateSchedule(optimizer.LearningRate, stepsPerEpoch: 1);
+        CreateAugmentation();
     }
+
+    /// <summary>The per-step schedule, or null; its arguments are in epochs.</summary>
+    public LearningRateSchedule? CreateSchedule(float learningRate, int stepsPerEpoch)
+    {
+        if (Schedule == null) return null;
+        try { return ScheduleSpecification.Parse(Schedule).Create(learningRate, stepsPerEpoch, Epochs); }
+        catch (ArgumentException e) { throw new ArgumentException($"--lr-schedule: {ErrorText.Of(e)}"); }
+    }
+
+    public AugmentationPipeline? CreateAugmentation()
+    {
+        if (Augment == null) return null;
+        if (Model == NotebookModel.Dense)
+            throw new ArgumentException("--augment: the dense model takes flattened images, which cannot be flipped or shifted. Use --model cnn or cnn-dropout.");
+        try { return AugmentationPipeline.Parse(Augment); }
+        catch (ArgumentException e) { throw new ArgumentException($"--augment: {ErrorText.Of(e)}"); }
+    }
+
+    /// <summary>These options and the sample's, as JSON, so that a checkpoint can restart the same run.</summary>
+    public string ToJson(FashionSampleOptions sample) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["model"] = Model.CliName(), ["epochs"] = Epochs, ["batch_size"] = BatchSize, ["optimizer"] = Optimizer,
+        ["learning_rate"] = LearningRate, ["seed"] = Seed,
+        ["early_stopping_patience"] = EarlyStoppingPatience, ["lr_schedule"] = Schedule, ["augment"] = Augment,
+        ["sample"] = new Dictionary<string, object?>
+        {
+            ["seed"] = sample.Seed, ["train_count"] = sample.TrainCount, ["test_count"] = sample.TestCount, ["validation_count"] = sample.ValidationCount,
+        },
+    });
+
+    /// <summary>Reads what <see cref="ToJson"/> wrote; throws a FormatException when it is malformed.</summary>
+    public static (TrainingOptions Options, FashionSampleOptions Sample) FromJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var sample = root.GetProperty("sample");
+            var options = new TrainingOptions
+            {
+                Model = NotebookModels.Parse(root.GetProperty("model").GetString()!),
+                Epochs = root.GetProperty("epochs").GetInt32(),
+                BatchSize = NullableInt(root.GetProperty("batch_size")),
+                Optimizer = root.GetProperty("optimizer").GetString()!,
+                LearningRate = root.GetProperty("learning_rate") is { ValueKind: JsonValueKind.Number } lr ? lr.GetSingle() : null,
+                Seed = root.GetProperty("seed").GetUInt64(),
+                EarlyStoppingPatience = root.TryGetProperty("early_stopping_patience", out var patience) ? NullableInt(patience) : null,
+                Schedule = root.TryGetProperty("lr_schedule", out var schedule) ? NullableString(schedule) : null,
+                Augment = root.TryGetProperty("augment", out var augment) ? NullableString(augment) : null,
+            };
+            var sampleOptions = new FashionSampleOptions
+            {
+                Seed = sample.GetProperty("seed").GetUInt64(),
+                TrainCount = NullableInt(sample.GetProperty("train_count")),
+                TestCount = NullableInt(sample.GetProperty("test_count")),
+                ValidationCount = sample.GetProperty("validation_count").GetInt32(),
+            };
+            return (options, sampleOptions);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw new FormatException($"The training options are malformed: {e.Message}", e);
+        }
+    }
+
+    private static int? NullableInt(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetInt32();
+
+    private static string? NullableString(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetString();
 
     public Optimizer CreateOptimizer()
     {

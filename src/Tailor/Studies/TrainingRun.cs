@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Serialization;
 using Tailor.Tensors;
 using Tailor.Visualization;
 
@@ -12,24 +14,101 @@ namespace Tailor.Studies;
 /// <summary>One of the notebook's models trained on a sample, evaluated on its test images.</summary>
 public sealed record TrainingRun(TrainingOptions Options, Sequential Model, History History, Evaluation Test, double Seconds)
 {
-    /// <summary>Trains with validation at each epoch, then evaluates on the test images.</summary>
-    public static TrainingRun Train(FashionSample data, TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1) =>
-        Train(data.Train, data.Validation, data.Test, options, callbacks, verbose);
+    /// <summary>The early-stopping callback of the run, when <see cref="TrainingOptions.EarlyStoppingPatience"/> asked for one.</summary>
+    public EarlyStopping? EarlyStopping { get; init; }
 
-    /// <summary>Trains on any three sets of 28x28x1 images with one-hot labels (image folders, for instance).</summary>
-    public static TrainingRun Train(LabeledTensors train, LabeledTensors validation, LabeledTensors testSet, TrainingOptions options,
-        IReadOnlyList<Callback>? callbacks = null, int verbose = 1)
+    /// <summary>Augmented examples of training images (PNG), when the run augmented its batches.</summary>
+    public byte[]? AugmentationPreview { get; init; }
+
+    /// <summary>How the images were drawn; saved with the model so that evaluate and predict find the same test images.</summary>
+    public FashionSampleOptions? Sample { get; init; }
+
+    /// <summary>
+    /// Trains with validation at each epoch, then evaluates on the test images. With
+    /// <paramref name="checkpointing"/>, writes checkpoints as it goes, resumes from one when asked, and
+    /// on <see cref="Sequential.RequestInterrupt"/> writes one and throws <see cref="TrainingInterruptedException"/>.
+    /// </summary>
+    public static TrainingRun Train(FashionSample data, TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1,
+        Checkpointing? checkpointing = null) =>
+        Train(data.Train, data.Validation, data.Test, data.Options, options, callbacks, verbose, checkpointing);
+
+    /// <summary>
+    /// Trains on any three sets of 28x28x1 images with one-hot labels (image folders, for instance);
+    /// <paramref name="sample"/> is saved with the model as the IDX sample whose test images it stands for.
+    /// </summary>
+    public static TrainingRun Train(LabeledTensors train, LabeledTensors validation, LabeledTensors testSet, FashionSampleOptions sample,
+        TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, Checkpointing? checkpointing = null)
     {
         options.Validate();
-        var model = NotebookModels.Create(options.Model, options.Seed);
-        model.Compile(options.CreateOptimizer(), new Losses.CategoricalCrossentropy(), "accuracy");
+        Sequential model;
+        var history = new History();
+        int initialEpoch = 0;
+        TrainingRngState? rngState = null;
+        FitProgress? progress = null;
+        if (checkpointing?.ResumeFrom is { } checkpoint)
+        {
+            (model, history, initialEpoch, rngState, progress) = (checkpoint.Model, checkpoint.History, checkpoint.InitialEpoch, checkpoint.Rng, checkpoint.Progress);
+            if (initialEpoch > options.Epochs)
+                throw new ArgumentException($"--epochs is {options.Epochs}, but the checkpoint '{checkpoint.Path}' has already trained {initialEpoch} epochs.");
+        }
+        else
+        {
+            model = NotebookModels.Create(options.Model, options.Seed);
+            model.Compile(options.CreateOptimizer(), new Losses.CategoricalCrossentropy(), "accuracy");
+        }
+        int stepsPerEpoch = (train.Count + options.EffectiveBatchSize - 1) / options.EffectiveBatchSize;
+        // A schedule is a function of the step count, which the optimizer's state (and so a checkpoint) carries;
+        // it starts from the configured rate, not the last scheduled one a checkpoint holds.
+        model.Optimizer!.Schedule = options.CreateSchedule(options.CreateOptimizer().LearningRate, stepsPerEpoch);
+        var extra = new Dictionary<string, string> { [Checkpointing.OptionsKey] = options.ToJson(sample) };
+        var allCallbacks = (callbacks ?? []).ToList();
+        EarlyStopping? earlyStopping = null;
+        if (options.EarlyStoppingPatience is int patience)
+            allCallbacks.Add(earlyStopping = new EarlyStopping("val_loss", patience: patience, restoreBestWeights: true));
+        if (checkpointing is { Every: > 0 }) allCallbacks.Add(new CheckpointCallback(checkpointing, history, extra));
+        var augmentation = options.CreateAugmentation();
+        byte[]? preview = augmentation == null ? null
+            : AugmentationGrid.Render(train.Images.Slice(0, Math.Min(6, train.Count)), augmentation, variants: 7, seed: options.Seed);
+
         var clock = Stopwatch.StartNew();
-        var history = model.Fit(Inputs(train, options.Model), train.OneHot, options.Epochs, options.EffectiveBatchSize,
+        model.Fit(Inputs(train, options.Model), train.OneHot, options.Epochs, options.EffectiveBatchSize,
             validationData: (Inputs(validation, options.Model), validation.OneHot),
-            callbacks: callbacks, seed: options.Seed + 1, verbose: verbose);
+            callbacks: allCallbacks, seed: options.Seed + 1, verbose: verbose, initialEpoch: initialEpoch,
+            rngState: rngState, history: history, progress: progress, augmentation: augmentation);
         clock.Stop();
+        if (model.Interruption is { } stop)
+        {
+            string directory = checkpointing?.Directory ?? throw new TrainingInterruptedException(
+                $"Training was interrupted at epoch {stop.Epoch + 1}; no checkpoint folder was given, so nothing was kept.", "");
+            string path = CheckpointFile.Write(directory, model, history, stop, extra);
+            string where = stop.Step > 0 ? $"epoch {stop.Epoch + 1}, after step {stop.Step}" : $"the end of epoch {stop.Epoch}";
+            throw new TrainingInterruptedException(
+                $"Training was interrupted at {where}; checkpoint written to {Path.GetFullPath(path)}. Resume with: tailor train --resume {directory}", path);
+        }
         var test = model.Evaluate(Inputs(testSet, options.Model), testSet.OneHot, batchSize: 256);
-        return new TrainingRun(options, model, history, test, clock.Elapsed.TotalSeconds);
+        return new TrainingRun(options, model, history, test, clock.Elapsed.TotalSeconds)
+        {
+            EarlyStopping = earlyStopping, AugmentationPreview = preview, Sample = sample,
+        };
+    }
+
+    /// <summary>Writes a checkpoint after every n-th epoch.</summary>
+    private sealed class CheckpointCallback(Checkpointing checkpointing, History history, IReadOnlyDictionary<string, string> extra) : Callback
+    {
+        public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+        {
+            if ((epoch + 1) % checkpointing.Every == 0)
+                CheckpointFile.Write(checkpointing.Directory, Model!, history, new FitProgress(epoch + 1, 0, [], 0, 0), extra);
+        }
+    }
+
+    /// <summary>The images shaped as <paramref name="model"/> takes them (flat for a dense model), a view without copy.</summary>
+    public static Tensor Inputs(LabeledTensors set, Sequential model)
+    {
+        int[] shape = [set.Count, .. model.InputShape];
+        if (Tensor.SizeOf(shape.AsSpan(1)) != set.Images.ItemLength)
+            throw new ArgumentException($"Model '{model.Name}' takes inputs of shape {Layers.Layer.FormatBatchShape(model.InputShape)}, which do not hold the {set.Images.ItemLength} pixels of an image.");
+        return set.Images.Reshape(shape);
     }
 
     /// <summary>The images as the model takes them: flat for the dense model (a view, no copy).</summary>
@@ -40,7 +119,14 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
 
     public byte[] AccuracyPlot() => TrainingCurves.Accuracy(History["accuracy"], History["val_accuracy"]);
 
-    /// <summary>Writes history.csv, loss.png, accuracy.png, summary.txt and metrics.json, each atomically.</summary>
+    /// <summary>The trained model's file in the output folder.</summary>
+    public const string ModelFileName = "model.safetensors";
+
+    /// <summary>The files <see cref="WriteOutputs"/> writes.</summary>
+    public IReadOnlyList<string> OutputFiles =>
+        ["history.csv", "loss.png", "accuracy.png", "summary.txt", "metrics.json", ModelFileName, .. AugmentationPreview == null ? Array.Empty<string>() : ["augmentation.png"]];
+
+    /// <summary>Writes history.csv, loss.png, accuracy.png, summary.txt, metrics.json, model.safetensors (and augmentation.png), each atomically.</summary>
     public void WriteOutputs(string directory)
     {
         Directory.CreateDirectory(directory);
@@ -48,15 +134,21 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         PngFile.Save(LossPlot(), Path.Combine(directory, "loss.png"));
         PngFile.Save(AccuracyPlot(), Path.Combine(directory, "accuracy.png"));
         AtomicFile.WriteAllText(Path.Combine(directory, "summary.txt"), Model.Summary() + "\n");
+        if (AugmentationPreview != null) PngFile.Save(AugmentationPreview, Path.Combine(directory, "augmentation.png"));
         AtomicFile.WriteAllText(Path.Combine(directory, "metrics.json"), MetricsJson());
+        var extra = Sample == null ? null : new Dictionary<string, string> { [Checkpointing.OptionsKey] = Options.ToJson(Sample) };
+        ModelFile.Save(Model, Path.Combine(directory, ModelFileName), includeOptimizer: true, extra);
     }
 
-    public string MetricsJson() => JsonSerializer.Serialize(new Dictionary<string, object>
+    public string MetricsJson() => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["model"] = Options.Model.CliName(),
         ["epochs"] = History.Epochs.Count,
+        ["epochs_requested"] = Options.Epochs,
         ["batch_size"] = Options.EffectiveBatchSize,
         ["optimizer"] = Options.Optimizer,
+        ["lr_schedule"] = Model.Optimizer?.Schedule?.GetConfig(),
+        ["augment"] = Options.Augment == null ? null : Options.CreateAugmentation()!.ToString(),
         ["seed"] = Options.Seed,
         ["parameters"] = Model.ParameterCount,
         ["train_seconds"] = Math.Round(Seconds, 3),
@@ -64,6 +156,15 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         ["test_accuracy"] = Test.Accuracy,
         ["final_val_loss"] = History["val_loss"][^1],
         ["final_val_accuracy"] = History["val_accuracy"][^1],
+        ["early_stopping"] = EarlyStopping == null ? null : new Dictionary<string, object?>
+        {
+            ["monitor"] = EarlyStopping.MonitorName,
+            ["patience"] = EarlyStopping.Patience,
+            ["stopped_epoch"] = EarlyStopping.StoppedEpoch == 0 ? null : EarlyStopping.StoppedEpoch,
+            ["best_epoch"] = EarlyStopping.BestEpoch,
+            ["best_value"] = EarlyStopping.BestValue,
+            ["kept_weights_of_epoch"] = EarlyStopping.RestoredBestWeights ? EarlyStopping.BestEpoch : History.Epochs[^1],
+        },
     }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,

@@ -30,6 +30,30 @@ public static class FashionMnistImages
         return found.SetEquals(FolderNames) ? FolderNames : null;
     }
 
+    /// <summary>The sample an export was drawn as, from its manifest; null when <paramref name="directory"/> has none.</summary>
+    public static FashionSampleOptions? ReadSampleOptions(string directory)
+    {
+        string path = Path.Combine(directory, ManifestName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            var root = json.RootElement;
+            static int? Count(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetInt32() : null;
+            return new FashionSampleOptions
+            {
+                Seed = root.GetProperty("seed").GetUInt64(),
+                TrainCount = Count(root.GetProperty("train_count")),
+                TestCount = Count(root.GetProperty("test_count")),
+                ValidationCount = root.GetProperty("validation_count").GetInt32(),
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new DataFormatException(path, $"is not an export manifest of tailor data export: {e.Message}", e);
+        }
+    }
+
     /// <summary>The file name of the image at <paramref name="position"/> of a split of <paramref name="count"/> images.</summary>
     public static string FileName(int position, int count, ImageFileFormat format)
     {

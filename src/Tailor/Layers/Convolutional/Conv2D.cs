@@ -48,9 +48,9 @@ public sealed class Conv2D : Core.ActivatedLayer
     /// <summary>Square kernel and stride, as Keras accepts an int.</summary>
     public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
         Activation activation = Activation.Linear, bool useBias = true, Initializer? kernelInitializer = null,
-        Regularizer? kernelRegularizer = null, string? name = null)
+        Regularizer? kernelRegularizer = null, string? name = null, Regularizer? biasRegularizer = null)
         : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias,
-            kernelInitializer, null, kernelRegularizer, null, name) { }
+            kernelInitializer, null, kernelRegularizer, biasRegularizer, name) { }
 
     public int Filters { get; }
     public (int Height, int Width) KernelSize { get; }
@@ -136,8 +136,8 @@ public sealed class Conv2D : Core.ActivatedLayer
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.Name;
         config["bias_initializer"] = BiasInitializer.Name;
-        config["kernel_regularizer"] = KernelRegularizer?.ToString();
-        config["bias_regularizer"] = BiasRegularizer?.ToString();
+        config["kernel_regularizer"] = KernelRegularizer?.GetConfig();
+        config["bias_regularizer"] = BiasRegularizer?.GetConfig();
         return config;
     }
 

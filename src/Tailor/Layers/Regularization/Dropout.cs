@@ -37,6 +37,10 @@ public sealed class Dropout : Layer
 
     internal Rng TrainingRng => _rng;
 
+    internal override Rng? TrainingRngForCheckpoint => _rng;
+
+    internal override void RestoreTrainingRng(Rng rng) => _rng = rng;
+
     public override Tensor Forward(Tensor input, bool training)
     {
         CheckInput(input);

@@ -50,7 +50,7 @@ public sealed class FashionMnistImagesTests(VendoredFashionMnistFixture fixture)
         var options = new TrainingOptions { Model = NotebookModel.Cnn, Epochs = 1, Seed = 3 };
 
         var fromIdx = TrainingRun.Train(sample, options, verbose: 0);
-        var fromPng = TrainingRun.Train(train, validation, test, options, verbose: 0);
+        var fromPng = TrainingRun.Train(train, validation, test, sample.Options, options, verbose: 0);
 
         Assert.Equal(fromIdx.History["loss"], fromPng.History["loss"]);
         Assert.Equal(fromIdx.History["val_accuracy"], fromPng.History["val_accuracy"]);
@@ -87,6 +87,15 @@ public sealed class FashionMnistImagesTests(VendoredFashionMnistFixture fixture)
         var indices = manifest.RootElement.GetProperty("idx_indices");
         Assert.Equal(sample.TrainIndices.Take(60), indices.GetProperty("validation").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(sample.TestIndices, indices.GetProperty("test").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public void The_manifest_gives_back_the_sample_options()
+    {
+        ExportAndOpen(ImageFileFormat.Png);
+
+        Assert.Equal(Small, FashionMnistImages.ReadSampleOptions(_temp.File(nameof(ImageFileFormat.Png))));
+        Assert.Null(FashionMnistImages.ReadSampleOptions(_temp.Path));
     }
 
     [Fact]

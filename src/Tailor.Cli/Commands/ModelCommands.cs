@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Globalization;
+using Tailor.Data;
+using Tailor.Models;
+using Tailor.Serialization;
+using Tailor.Studies;
+
+namespace Tailor.Cli.Commands;
+
+/// <summary>`tailor evaluate`, `tailor predict` and `tailor export`: what can be done with a saved model file.</summary>
+internal static class ModelCommands
+{
+    private static Option<string> ModelFileOption() => new("--model") { Description = "A model file written by tailor train or Sequential.Save.", Required = true };
+
+    public static Command Evaluate()
+    {
+        var modelFile = ModelFileOption();
+        var full = new Option<bool>("--full") { Description = "Evaluate on all 10,000 test images instead of the model's test sample." };
+        var probabilities = new Option<string?>("--probabilities") { Description = "Also write each test image's class probabilities to this CSV (round-trip precision)." };
+        var command = new Command("evaluate", "Test loss and accuracy of a saved model on the test images it was trained beside.") { modelFile, full, probabilities };
+        command.SetAction(parsed =>
+        {
+            var (model, sample, description) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, parsed.GetValue(full));
+            var test = sample.Test;
+            if (model.Loss == null) model.Compile(new Optimizers.RmsProp(), new Losses.CategoricalCrossentropy(), "accuracy");
+            var x = TrainingRun.Inputs(test, model);
+            var result = model.Evaluate(x, test.OneHot, batchSize: 256);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{description}: test loss {result.Loss:F4}, test accuracy {result.Accuracy:F4} on {test.Count:N0} images."));
+            if (parsed.GetValue(probabilities) is string csv)
+            {
+                Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(model.Predict(x, batchSize: 256), sample));
+                Console.WriteLine($"Wrote the probabilities of {test.Count:N0} test images to {Path.GetFullPath(csv)}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Predict()
+    {
+        var modelFile = ModelFileOption();
+        var index = new Option<int>("--index") { Description = "Position of the image in the model's test sample.", DefaultValueFactory = _ => 0 };
+        var command = new Command("predict", "The three most likely classes of a test image under a saved model.") { modelFile, index };
+        command.SetAction(parsed =>
+        {
+            var (model, sample, _) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, full: false);
+            var test = sample.Test;
+            int i = parsed.GetValue(index);
+            if (i < 0 || i >= test.Count) throw new UsageException($"--index must be in [0, {test.Count - 1}] for the {test.Count:N0} test images, received {i}.");
+            var image = new LabeledTensors(test.Images.Slice(i, 1), [test.Labels[i]], test.OneHot.Slice(i, 1));
+            var probabilities = model.Predict(TrainingRun.Inputs(image, model)).Span.ToArray();
+            Console.WriteLine($"Test image {i}: {FashionMnist.ClassNames[image.Labels[0]]}");
+            foreach (int c in Enumerable.Range(0, probabilities.Length).OrderByDescending(c => probabilities[c]).Take(3))
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {FashionMnist.ClassNames[c],-12} {probabilities[c],8:P2}"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Export()
+    {
+        var modelFile = ModelFileOption();
+        var onnx = new Option<string>("--onnx") { Description = "The ONNX file to write.", Required = true };
+        var command = new Command("export", "Write a saved model as ONNX (opset 13), input (N, ...) named as in Keras.") { modelFile, onnx };
+        command.SetAction(parsed =>
+        {
+            var model = Sequential.Load(parsed.GetValue(modelFile)!);
+            string path = parsed.GetValue(onnx)!;
+            OnnxExport.Save(model, path);
+            Console.WriteLine($"Wrote {Path.GetFullPath(path)} (opset {OnnxExport.Opset}, input '{OnnxExport.InputName(model)}').");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The model and the test images of the sample it was trained with (its file records how they were drawn).</summary>
+    /// <summary>One row per test image: its position in the sample and in the test file, its label, then the probabilities.</summary>
+    private static string ProbabilitiesCsv(Tensors.Tensor probabilities, FashionSample sample)
+    {
+        var sb = new System.Text.StringBuilder("sample_index,file_index,label");
+        int classes = probabilities.Dim(1);
+        for (int c = 0; c < classes; c++) sb.Append(",p").Append(c);
+        sb.Append('\n');
+        var p = probabilities.Span;
+        for (int i = 0; i < sample.Test.Count; i++)
+        {
+            sb.Append(i).Append(',').Append(sample.TestIndices[i]).Append(',').Append(sample.Test.Labels[i]);
+            for (int c = 0; c < classes; c++) sb.Append(',').Append(p[i * classes + c].ToString("R", CultureInfo.InvariantCulture));
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static (Sequential Model, FashionSample Sample, string Description) LoadWithTestImages(ParseResult parsed, string path, bool full)
+    {
+        var content = SafeTensors.Read(path);
+        var model = ModelFile.Load(content, path);
+        var sampleOptions = FashionSampleOptions.Notebook with { Seed = 1 };
+        string description = $"Model '{Path.GetFileName(path)}'";
+        if (content.Metadata.TryGetValue(Checkpointing.OptionsKey, out string? json))
+        {
+            try
+            {
+                var (options, sample) = TrainingOptions.FromJson(json);
+                sampleOptions = sample;
+                description = $"{options.Model.Title()} ({Path.GetFileName(path)})";
+            }
+            catch (FormatException e) { throw new ModelFormatException(path, e.Message, e); }
+        }
+        if (full) sampleOptions = FashionSampleOptions.Full;
+        var (dataset, _) = CommonOptions.LoadDataset(parsed);
+        return (model, FashionSample.Draw(dataset, sampleOptions), description);
+    }
+}

@@ -1,0 +1,35 @@
+using Tailor.Tests.Data;
+
+namespace Tailor.Tests.Cli;
+
+/// <summary>
+/// The training options of `tailor train` (--augment, --lr-schedule, --early-stopping) are checked
+/// before any data is read: one line naming the option and the valid values, exit code 2, nothing written.
+/// </summary>
+public sealed class TrainOptionsBadInputTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("--augment flip,blur", "--augment: Unknown augmentation step 'blur'. Valid steps: flip (")]
+    [InlineData("--augment shift:x", "--augment: Augmentation step 'shift' takes a whole number of pixels")]
+    [InlineData("--augment rotate:400", "--augment: Augmentation step 'rotate': RandomRotation: the angle must be between 0 and 180 degrees, received 400.")]
+    [InlineData("--model dense --augment flip", "--augment: the dense model takes flattened images")]
+    [InlineData("--lr-schedule warm", "--lr-schedule: Unknown learning-rate schedule 'warm'. Valid schedules: step, exponential, cosine, one-cycle.")]
+    [InlineData("--lr-schedule cosine:12", "--lr-schedule: Learning-rate schedule 'cosine': the warmup must be a whole number of epochs from 0 to 9")]
+    [InlineData("--lr-schedule step:2,x", "--lr-schedule: Learning-rate schedule 'step' takes numbers, received 'x'.")]
+    [InlineData("--early-stopping -1", "--early-stopping: the patience must be a whole number of epochs, 0 or more, received -1.")]
+    [InlineData("--early-stopping soon", "'soon'")]
+    public void Each_bad_value_is_one_line_and_nothing_is_written(string arguments, string expected)
+    {
+        string output = _temp.File("out");
+        var result = CliProcess.Run(_temp.Path, ["train", "--epochs", "10", "--out", output, .. arguments.Split(' ')]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.ErrorLines.Length <= 2 && result.ErrorLines[0].StartsWith("tailor: error: "), result.Stderr);
+        Assert.Contains(expected, result.ErrorLines[0]);
+        Assert.False(Directory.Exists(output), "a failed command wrote output");
+    }
+}

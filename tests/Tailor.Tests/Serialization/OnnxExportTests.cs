@@ -1,0 +1,83 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Tailor.Models;
+using Xunit.Abstractions;
+using Tailor.Serialization;
+using Tailor.Studies;
+using Tailor.Tests.Data;
+
+namespace Tailor.Tests.Serialization;
+
+/// <summary>The exported ONNX model, run by ONNX Runtime, gives Tailor's probabilities (max abs difference at most 1e-5).</summary>
+public sealed class OnnxExportTests(ITestOutputHelper output)
+{
+    private const float Tolerance = 1e-5f;
+
+    [Theory]
+    [InlineData(NotebookModel.Dense)]
+    [InlineData(NotebookModel.Cnn)]
+    [InlineData(NotebookModel.CnnDropout)]
+    public void Notebook_models_give_tailors_probabilities_on_100_test_images(NotebookModel which)
+    {
+        var sample = VendoredSample.Notebook;
+        var model = Tailor.Models.NotebookModels.Create(which, seed: 11);
+        model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
+        var trainX = TrainingRun.Inputs(sample.Train, model);
+        model.Fit(trainX.Slice(0, 512), sample.Train.OneHot.Slice(0, 512), epochs: 2, batchSize: 64, verbose: 0);
+        var x = TrainingRun.Inputs(sample.Test, model).Slice(0, 100);
+
+        float difference = MaxDifference(model, x, out float[] onnx);
+
+        output.WriteLine($"{which}: max abs difference {difference:E3} on 100 test images");
+        Assert.True(difference <= Tolerance, $"max abs difference {difference:E3} on 100 test images");
+        Assert.Equal(1f, onnx.Take(10).Sum(), 1e-5f);
+    }
+
+    [Fact]
+    public void Same_padding_strides_average_pooling_and_every_activation_export_exactly()
+    {
+        var model = ModelFileTests.MixedModel();
+        var (x, _) = ModelFileTests.SyntheticImages(30, seed: 5);
+        model.Build(12, 10, 2);
+
+        float difference = MaxDifference(model, x, out _);
+
+        output.WriteLine($"mixed layers: max abs difference {difference:E3}");
+        Assert.True(difference <= Tolerance, $"max abs difference {difference:E3}");
+    }
+
+    [Fact]
+    public void The_input_is_named_and_shaped_as_in_keras_with_a_dynamic_batch()
+    {
+        var model = Tailor.Models.NotebookModels.Create(NotebookModel.Cnn, seed: 1);
+        using var folder = new TempDirectory();
+        OnnxExport.Save(model, folder.File("cnn.onnx"));
+
+        using var session = new InferenceSession(folder.File("cnn.onnx"));
+
+        var input = Assert.Single(session.InputMetadata);
+        Assert.Equal("conv2d_input", input.Key);
+        Assert.Equal([-1, 28, 28, 1], input.Value.Dimensions);
+        Assert.Equal([-1, 10], Assert.Single(session.OutputMetadata).Value.Dimensions);
+        Assert.Equal(OnnxExport.Opset, Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.File("cnn.onnx"))).OpsetImport[0].Version);
+    }
+
+    /// <summary>Runs the model in Tailor and, exported, in ONNX Runtime; returns the largest difference of the outputs.</summary>
+    internal static float MaxDifference(Sequential model, Tailor.Tensors.Tensor x, out float[] onnx)
+    {
+        using var folder = new TempDirectory();
+        string path = folder.File("model.onnx");
+        OnnxExport.Save(model, path);
+        var expected = model.Predict(x).Span.ToArray();
+
+        using var session = new InferenceSession(path);
+        var input = new DenseTensor<float>(x.Span.ToArray(), x.Shape.ToArray());
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName(model), input)]);
+        onnx = results.Single().AsEnumerable<float>().ToArray();
+
+        Assert.Equal(expected.Length, onnx.Length);
+        float max = 0;
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i] - onnx[i]));
+        return max;
+    }
+}

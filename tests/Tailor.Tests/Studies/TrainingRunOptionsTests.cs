@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Tailor.Data;
+using Tailor.Models;
+using Tailor.Studies;
+using Tailor.Tests.Data;
+using Tailor.Visualization;
+
+namespace Tailor.Tests.Studies;
+
+/// <summary>Early stopping, schedules and augmentation as `tailor train` wires them, on a small sample.</summary>
+public sealed class TrainingRunOptionsTests
+{
+    private static FashionSample Sample() => FashionSample.Draw(FashionMnist.Load(new DataLocator().Locate().Directory),
+        FashionSampleOptions.Notebook with { TrainCount = 600, ValidationCount = 300, TestCount = 300 });
+
+    [Fact]
+    public void Early_stopping_says_where_it_stopped_and_which_weights_it_kept_in_metrics_json()
+    {
+        var options = new TrainingOptions
+        {
+            Model = NotebookModel.Dense, Epochs = 60, EarlyStoppingPatience = 2, Optimizer = "adam", LearningRate = 0.01f,
+            Schedule = "step:20,0.5", Seed = 2,
+        };
+        var run = TrainingRun.Train(Sample(), options, verbose: 0);
+
+        var es = run.EarlyStopping!;
+        Assert.True(es.StoppedEpoch is > 0 and < 60, $"stopped at {es.StoppedEpoch}");
+        Assert.Equal(run.History.Epochs.Count, es.StoppedEpoch);
+        var valLoss = run.History["val_loss"];
+        Assert.Equal(valLoss.Select((v, i) => (v, i)).MinBy(p => p.v).i + 1, es.BestEpoch);
+        using var json = JsonDocument.Parse(run.MetricsJson());
+        var stopping = json.RootElement.GetProperty("early_stopping");
+        Assert.Equal(es.StoppedEpoch, stopping.GetProperty("stopped_epoch").GetInt32());
+        Assert.Equal(es.BestEpoch, stopping.GetProperty("kept_weights_of_epoch").GetInt32());
+        Assert.Equal(60, json.RootElement.GetProperty("epochs_requested").GetInt32());
+        Assert.Equal("ExponentialDecay", json.RootElement.GetProperty("lr_schedule").GetProperty("class_name").GetString());
+        // The test metrics are those of the kept weights.
+        Assert.Equal(valLoss[es.BestEpoch - 1], run.Model.Evaluate(TrainingRun.Inputs(Sample().Validation, NotebookModel.Dense), Sample().Validation.OneHot, 256).Loss, 1e-6);
+    }
+
+    [Fact]
+    public void Augmentation_writes_a_preview_beside_the_other_outputs()
+    {
+        using var temp = new TempDirectory();
+        var options = new TrainingOptions { Model = NotebookModel.Cnn, Epochs = 1, Augment = "flip,shift:2", Seed = 2 };
+        var run = TrainingRun.Train(Sample(), options, verbose: 0);
+        run.WriteOutputs(temp.Path);
+
+        Assert.Contains("augmentation.png", run.OutputFiles);
+        Assert.True(PngFile.IsPng(File.ReadAllBytes(temp.File("augmentation.png"))));
+        using var json = JsonDocument.Parse(File.ReadAllText(temp.File("metrics.json")));
+        Assert.Equal("flip,shift:2", json.RootElement.GetProperty("augment").GetString());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("early_stopping").ValueKind);
+    }
+}
