@@ -41,9 +41,17 @@ internal static class ModelCommands
     {
         var modelFile = ModelFileOption();
         var index = new Option<int>("--index") { Description = "Position of the image in the model's test sample.", DefaultValueFactory = _ => 0 };
-        var command = new Command("predict", "The three most likely classes of a test image under a saved model.") { modelFile, index };
+        var photos = new Argument<string[]>("images")
+        {
+            Description = "Image files or folders of them (JPEG, PNG, BMP, WebP, GIF) to classify instead of a test image.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var inputsOut = new Option<string?>("--inputs-out") { Description = "Folder to write, for each image, the 28x28 PNG the model saw (FILE.input.png, e.g. shoe.jpg.input.png)." };
+        var command = new Command("predict", "The three most likely classes of a test image, or of image files, under a saved model.") { modelFile, index, photos, inputsOut };
         command.SetAction(parsed =>
         {
+            if (parsed.GetValue(photos) is { Length: > 0 } paths)
+                return PhotoCommand.Predict(Sequential.Load(parsed.GetValue(modelFile)!), paths, parsed.GetValue(inputsOut));
             var (model, sample, _) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, full: false);
             var test = sample.Test;
             int i = parsed.GetValue(index);

@@ -1,3 +1,5 @@
+using SkiaSharp;
+using Tailor.Models;
 using Tailor.Tests.Data;
 using Tailor.Tests.Data.Images;
 
@@ -41,6 +43,31 @@ public sealed class CliImagesTests : IDisposable
         var skipped = Run("train", "--images", images, "--model", "dense", "--epochs", "1", "--out", _temp.File("out"), "--skip-unreadable");
         Assert.True(skipped.ExitCode == 0, skipped.Stderr);
         Assert.Contains($"tailor: warning: skipped {bad}", skipped.Stderr);
+    }
+
+    [Fact]
+    public void Predict_prints_a_top_3_per_photo_and_one_error_line_for_the_file_it_cannot_decode()
+    {
+        var model = Tailor.Models.NotebookModels.Create(NotebookModel.Cnn, seed: 7);
+        model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
+        string modelFile = _temp.File("model.safetensors");
+        model.Save(modelFile);
+        string photos = _temp.Subfolder("photos");
+        TestImages.Write(Path.Combine(photos, "dark-on-white.jpg"), GarmentPhotos.Draw(400, 300, SKColors.Black, SKColors.White, SKEncodedImageFormat.Jpeg));
+        TestImages.Write(Path.Combine(photos, "gray-alpha.png"), GarmentPhotos.Draw(90, 120, new SKColor(70, 70, 70), SKColors.Transparent, SKEncodedImageFormat.Png));
+        string broken = TestImages.Write(Path.Combine(photos, "broken.png"), [0x89, (byte)'P', (byte)'N', (byte)'G']);
+        string single = TestImages.Write(_temp.File("light-on-dark.png"), GarmentPhotos.Draw(50, 70, SKColors.White, SKColors.Black, SKEncodedImageFormat.Png));
+
+        var result = Run("predict", "--model", modelFile, photos, single, "--inputs-out", _temp.File("inputs"));
+
+        Assert.Equal(1, result.ExitCode);
+        string line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"tailor: error: {broken}: ", line);
+        var predicted = result.Stdout.Split('\n').Where(l => l.Contains('%')).ToArray();
+        Assert.Equal(3, predicted.Length);
+        Assert.All(predicted, l => Assert.Matches(@": [^,]+ \d+\.\d%, [^,]+ \d+\.\d%, [^,]+ \d+\.\d%$", l));
+        Assert.Equal(["dark-on-white.jpg.input.png", "gray-alpha.png.input.png", "light-on-dark.png.input.png"],
+            Directory.GetFiles(_temp.File("inputs")).Select(Path.GetFileName).Order());
     }
 
     [Fact]

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Exports the notebook's sample as PNG and as JPEG (quality 95) and trains the CNN (10 epochs) from the
+# IDX files, the PNG folder and the JPEG folder with seeds 1-3; prints each test accuracy. The PNG run's
+# metrics.json equals the IDX run's but for train_seconds (issue: real images, acceptance 1).
+# Usage: scripts/images-vs-idx.sh [seeds...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet build src/Tailor.Cli -c Release -v q --nologo >/dev/null
+cli="dotnet src/Tailor.Cli/bin/Release/net10.0/Tailor.Cli.dll"
+out=$(mktemp -d)
+$cli data export --format png --out "$out/png" >/dev/null
+$cli data export --format jpeg --quality 95 --out "$out/jpeg" >/dev/null
+for seed in "${@:-1 2 3}"; do
+  $cli train --model cnn --seed "$seed" --out "$out/idx-$seed" >/dev/null
+  $cli train --model cnn --seed "$seed" --images "$out/png" --out "$out/png-$seed" >/dev/null
+  $cli train --model cnn --seed "$seed" --images "$out/jpeg" --out "$out/jpeg-$seed" >/dev/null
+  for source in idx png jpeg; do
+    echo "seed $seed $source: $(grep -o '"test_accuracy": *[0-9.]*' "$out/$source-$seed/metrics.json" | grep -o '[0-9.]*$')"
+  done
+  if diff <(grep -v train_seconds "$out/idx-$seed/metrics.json") <(grep -v train_seconds "$out/png-$seed/metrics.json") >/dev/null; then
+    echo "seed $seed: PNG metrics.json identical to IDX"
+  else
+    echo "seed $seed: PNG metrics.json DIFFERS from IDX"
+  fi
+done
+rm -rf "$out"
