@@ -175,6 +175,7 @@ public sealed class Sequential
                 float loss = ComputeGradientsOnBatch(xb, yb, out int batchCorrect);
                 if (!float.IsFinite(loss))
                     throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
+                foreach (var c in allCallbacks) c.OnBatchGradients(epoch, step);
                 Optimizer!.Apply(_parameters);
                 lossSum += (double)loss * count;
                 correct += batchCorrect;
