@@ -38,6 +38,14 @@ public class Conv1DTests
             seed: (ulong)((int)padding * 100_000 + stride * 10_000 + dilation * 1000 + kernel * 100 + steps * 10 + channels));
     }
 
+    [Theory]
+    [MemberData(nameof(Sweep))]
+    public void Geometry_matches_TensorFlows_output_length_and_padding(Padding padding, int stride, int dilation, int kernel, int steps, int channels)
+    {
+        _ = channels;
+        Assert.Equal(SequenceLayerReference.Axis(steps, kernel, stride, dilation, padding), ConvGeometry.Axis(steps, kernel, stride, padding, dilation));
+    }
+
     public static TheoryData<Activation> Activations() => new(Enum.GetValues<Activation>());
 
     [Theory]
