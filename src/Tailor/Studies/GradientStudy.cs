@@ -132,7 +132,7 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
         var section = report.AddSection("Gradients layer by layer");
         section.Paragraph(
             $"Three networks with {options.HiddenLayers} hidden layers of {options.Units} units each, trained on {sample.Train.Count:N0} " +
-            $"Fashion-MNIST images for {options.Epochs} epochs with the same optimizer (SGD, learning rate {F(options.LearningRate, 3)}, " +
+            $"Fashion-MNIST images for {options.Epochs} epochs with the same optimizer (SGD, learning rate {options.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"momentum {F(options.Momentum, 1)}), batch size {options.BatchSize} and the same seed. During training each layer's " +
             "gradient norm was recorded before every optimizer step and averaged over " +
             $"{options.RecordsPerEpoch} intervals per epoch. A sigmoid's slope is at most 0.25, so backpropagation through each sigmoid " +
@@ -144,6 +144,7 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
             _runs.Select(r => (IReadOnlyList<string>)[Title(r.Variant), E(r.FirstLayerGradient), E(r.LastLayerGradient), E(r.Ratio),
                 F(r.History["val_accuracy"][^1], 4), F(r.Test.Accuracy, 4), F(r.Seconds, 1)]),
             $"Mean gradient norm over training of the first dense layer and of the output layer; accuracy after {options.Epochs} epochs on the {sample.Test.Count:N0} test images");
+        section.Paragraph(Findings());
 
         foreach (var run in _runs)
         {
@@ -181,6 +182,20 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
         AtomicFile.WriteAllText(Path.Combine(options.OutputDirectory, "gradients.json"), Json());
         report.Save(ReportPath);
         log.WriteLine($"Wrote {Path.GetFullPath(ReportPath)}");
+    }
+
+    /// <summary>What this run's table says, in words: how far apart the sigmoid network's layers are, and what each remedy reached.</summary>
+    private string Findings()
+    {
+        var sigmoid = _runs.FirstOrDefault(r => r.Variant == GradientVariant.SigmoidGlorot);
+        if (sigmoid == null) return "";
+        var remedies = _runs.Where(r => r != sigmoid).ToList();
+        string first = FormattableString.Invariant(
+            $"In this run the deep sigmoid network's first layer received gradients {sigmoid.Ratio:0.0e+0} times smaller than its output layer ") +
+            FormattableString.Invariant($"(about {Math.Log10(sigmoid.Ratio):0.0} orders of magnitude), and its test accuracy was {sigmoid.Test.Accuracy * 100:0.0}%") +
+            (sigmoid.Test.Accuracy < 0.15 ? ", no better than guessing among ten classes." : ".");
+        return string.Join(" ", [first, .. remedies.Select(r => FormattableString.Invariant(
+            $"{Title(r.Variant)} kept the first layer's gradient within a factor {Math.Max(r.Ratio, 1 / r.Ratio):0.0} of the last and reached {r.Test.Accuracy * 100:0.0}%."))]);
     }
 
     private string Json() => JsonSerializer.Serialize(_runs.Select(r => new Dictionary<string, object>

@@ -18,7 +18,7 @@ public sealed class SequenceConvnetLearnsTests
         Assert.Equal([28, 28, 1], model.InputShape.ToArray());
         Assert.Equal([28, 28], model.Layers[0].OutputShape.ToArray());
         Assert.Equal([10], model.Layers[^1].OutputShape.ToArray());
-        Assert.Equal(3 * 28 * 64 + 64 + 3 * 64 * 64 + 64 + 3 * 64 * 128 + 128 + 3 * 128 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10, model.ParameterCount);
+        Assert.Equal(5 * 28 * 64 + 64 + 5 * 64 * 64 + 64 + 5 * 64 * 128 + 128 + 5 * 128 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10, model.ParameterCount);
     }
 
     [Fact]
