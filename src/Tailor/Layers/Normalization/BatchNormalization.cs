@@ -28,8 +28,9 @@ public sealed class BatchNormalization : Layer
     private Tensor? _inputGradient;
     private bool _lastForwardTrained;
     private int _rows;
-    // Per channel: the batch mean and 1 / sqrt(var + epsilon) in training, or the fused scale and shift.
-    private float[] _mean = [], _invStd = [], _scale = [], _shift = [], _a = [], _b = [];
+    // Per channel: the mean and 1 / sqrt(var + epsilon) in use, the output's scale and shift, and the
+    // two means of the training backward pass.
+    private float[] _mean = [], _invStd = [], _scale = [], _shift = [], _meanDy = [], _meanDyXhat = [];
     // Per chunk and channel: partial sums of a reduction, and a row of scratch.
     private float[] _partial = [], _partial2 = [], _scratch = [];
 
@@ -89,7 +90,7 @@ public sealed class BatchNormalization : Layer
         if (Center) BetaInitializer.Fill(AddParameter(new Parameter("beta", [c], BetaRegularizer)).Value.Span, c, c, rng);
         MovingMeanInitializer.Fill(AddParameter(new Parameter("moving_mean", [c], trainable: false)).Value.Span, c, c, rng);
         MovingVarianceInitializer.Fill(AddParameter(new Parameter("moving_variance", [c], trainable: false)).Value.Span, c, c, rng);
-        (_mean, _invStd, _scale, _shift, _a, _b) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
+        (_mean, _invStd, _scale, _shift, _meanDy, _meanDyXhat) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
     }
 
     public override Tensor Forward(Tensor input, bool training)
@@ -159,8 +160,8 @@ public sealed class BatchNormalization : Layer
             if (Scale) gammaGradient[ch] = (float)dGamma;
             if (Center) betaGradient[ch] = (float)dBeta;
             // dx = gamma / std * (dy - mean(dy) - x-hat * mean(dy * x-hat)); in inference only the first term.
-            _a[ch] = _lastForwardTrained ? (float)(dBeta / n) : 0;
-            _b[ch] = _lastForwardTrained ? (float)(dGamma / n) : 0;
+            _meanDy[ch] = _lastForwardTrained ? (float)(dBeta / n) : 0;
+            _meanDyXhat[ch] = _lastForwardTrained ? (float)(dGamma / n) : 0;
         }
         if (!ComputeInputGradient) return null;
         Ensure(ref _inputGradient, outputGradient.Dim(0), InputShape);
@@ -207,7 +208,7 @@ public sealed class BatchNormalization : Layer
         var x = _input!.Span;
         var sum = _partial.AsSpan(chunk * c, c);
         var sum2 = _partial2.AsSpan(chunk * c, c);
-        ReadOnlySpan<float> mean = _mean, invStd = _invStd, scale = _scale, shift = _shift, a = _a, b = _b;
+        ReadOnlySpan<float> mean = _mean, invStd = _invStd, scale = _scale, shift = _shift, meanDy = _meanDy, meanDyXhat = _meanDyXhat;
         var centred = _scratch.AsSpan(chunk * c, c);
         switch (phase)
         {
@@ -257,7 +258,7 @@ public sealed class BatchNormalization : Layer
             }
             case Phase.InputGradient:
             {
-                // dx = scale * (dy - a - x-hat * b), with scale = gamma / std.
+                // dx = scale * (dy - mean(dy) - x-hat * mean(dy * x-hat)), with scale = gamma / std.
                 var dy = _outputGradient!.Span;
                 var dx = _inputGradient!.Span;
                 for (int r = first; r < last; r++)
@@ -265,9 +266,9 @@ public sealed class BatchNormalization : Layer
                     var dxRow = dx.Slice(r * c, c);
                     TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
                     TensorPrimitives.Multiply(centred, invStd, centred);
-                    TensorPrimitives.Multiply(centred, b, centred);
+                    TensorPrimitives.Multiply(centred, meanDyXhat, centred);
                     TensorPrimitives.Subtract(dy.Slice(r * c, c), centred, dxRow);
-                    TensorPrimitives.Subtract(dxRow, a, dxRow);
+                    TensorPrimitives.Subtract(dxRow, meanDy, dxRow);
                     TensorPrimitives.Multiply(dxRow, scale, dxRow);
                 }
                 break;
