@@ -33,7 +33,7 @@ internal static class TutorialCommand
             var tutorial = new ZalandoTutorial(options, Console.Out);
             tutorial.Run(dataset, location);
 
-            var table = new Table().Title("The three models").AddColumn("Model")
+            var table = new Table().Title("The models").AddColumn("Model")
                 .AddColumn(new TableColumn("Parameters").RightAligned()).AddColumn(new TableColumn("Epochs").RightAligned())
                 .AddColumn(new TableColumn("Seconds").RightAligned()).AddColumn(new TableColumn("Test loss").RightAligned())
                 .AddColumn(new TableColumn("Test accuracy").RightAligned());

@@ -1,9 +1,15 @@
 namespace Tailor.Kernels;
 
-/// <summary>Padding modes with Keras's meaning: valid keeps only full windows, same pads to ceil(in / stride).</summary>
-public enum Padding { Valid, Same }
+/// <summary>
+/// Padding modes with Keras's meaning: valid keeps only full windows, same pads to ceil(in / stride),
+/// causal (Conv1D only) pads only before the sequence so that output t sees inputs up to t.
+/// </summary>
+public enum Padding { Valid, Same, Causal }
 
-/// <summary>Sizes of a 2D sliding window over an NHWC input (convolution or pooling).</summary>
+/// <summary>
+/// Sizes of a 2D sliding window over an NHWC input (convolution or pooling). A dilation d spreads the
+/// window's taps d cells apart; pooling always has dilation 1. A 1D window is a 2D one of height 1.
+/// </summary>
 public readonly record struct ConvGeometry(
     int Height, int Width, int Channels,
     int KernelHeight, int KernelWidth,
@@ -11,21 +17,26 @@ public readonly record struct ConvGeometry(
     int PadTop, int PadLeft,
     int OutHeight, int OutWidth)
 {
+    public int DilationHeight { get; init; } = 1;
+    public int DilationWidth { get; init; } = 1;
+
     public static ConvGeometry Create(int height, int width, int channels, int kernelHeight, int kernelWidth,
-        int strideHeight, int strideWidth, Padding padding)
+        int strideHeight, int strideWidth, Padding padding, int dilationHeight = 1, int dilationWidth = 1)
     {
-        var (outH, padTop) = Axis(height, kernelHeight, strideHeight, padding);
-        var (outW, padLeft) = Axis(width, kernelWidth, strideWidth, padding);
+        var (outH, padTop) = Axis(height, kernelHeight, strideHeight, padding, dilationHeight);
+        var (outW, padLeft) = Axis(width, kernelWidth, strideWidth, padding, dilationWidth);
         return new ConvGeometry(height, width, channels, kernelHeight, kernelWidth, strideHeight, strideWidth,
-            padTop, padLeft, outH, outW);
+            padTop, padLeft, outH, outW) { DilationHeight = dilationHeight, DilationWidth = dilationWidth };
     }
 
     /// <summary>Output length and leading pad of one axis, as Keras/TensorFlow compute them.</summary>
-    public static (int Out, int PadBefore) Axis(int size, int kernel, int stride, Padding padding)
+    public static (int Out, int PadBefore) Axis(int size, int kernel, int stride, Padding padding, int dilation = 1)
     {
-        if (padding == Padding.Valid) return ((size - kernel) / stride + 1, 0);
+        int span = (kernel - 1) * dilation + 1;
+        if (padding == Padding.Valid) return size >= span ? ((size - span) / stride + 1, 0) : (0, 0);
         int outSize = (size + stride - 1) / stride;
-        int padTotal = Math.Max((outSize - 1) * stride + kernel - size, 0);
+        if (padding == Padding.Causal) return (outSize, span - 1);
+        int padTotal = Math.Max((outSize - 1) * stride + span - size, 0);
         return (outSize, padTotal / 2);
     }
 

@@ -3,7 +3,8 @@ namespace Tailor.Kernels;
 /// <summary>
 /// Lowers NHWC convolution to a matrix product: one row per output position, columns ordered
 /// (kernel row, kernel column, channel), the same order as a Keras kernel (kh, kw, cin, cout), so
-/// that cols x kernel is the convolution and its result is already NHWC.
+/// that cols x kernel is the convolution and its result is already NHWC. Dilated windows take every
+/// d-th cell.
 /// </summary>
 public static class Im2Col
 {
@@ -18,7 +19,7 @@ public static class Im2Col
             int o = 0;
             for (int kh = 0; kh < g.KernelHeight; kh++)
             {
-                int ih = oh * g.StrideHeight + kh - g.PadTop;
+                int ih = oh * g.StrideHeight + kh * g.DilationHeight - g.PadTop;
                 if ((uint)ih >= (uint)g.Height)
                 {
                     dst.Slice(o, g.KernelWidth * c).Clear();
@@ -26,7 +27,7 @@ public static class Im2Col
                     continue;
                 }
                 int iw0 = ow * g.StrideWidth - g.PadLeft;
-                if (iw0 >= 0 && iw0 + g.KernelWidth <= g.Width)
+                if (g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.KernelWidth <= g.Width)
                 {
                     // The whole kernel row is inside: one contiguous copy of kw * C values.
                     image.Slice((ih * g.Width + iw0) * c, g.KernelWidth * c).CopyTo(dst.Slice(o));
@@ -35,7 +36,7 @@ public static class Im2Col
                 }
                 for (int kw = 0; kw < g.KernelWidth; kw++, o += c)
                 {
-                    int iw = iw0 + kw;
+                    int iw = iw0 + kw * g.DilationWidth;
                     if ((uint)iw >= (uint)g.Width) dst.Slice(o, c).Clear();
                     else image.Slice((ih * g.Width + iw) * c, c).CopyTo(dst.Slice(o));
                 }
@@ -55,12 +56,12 @@ public static class Im2Col
             int o = 0;
             for (int kh = 0; kh < g.KernelHeight; kh++)
             {
-                int ih = oh * g.StrideHeight + kh - g.PadTop;
+                int ih = oh * g.StrideHeight + kh * g.DilationHeight - g.PadTop;
                 if ((uint)ih >= (uint)g.Height) { o += g.KernelWidth * c; continue; }
                 int iw0 = ow * g.StrideWidth - g.PadLeft;
                 for (int kw = 0; kw < g.KernelWidth; kw++, o += c)
                 {
-                    int iw = iw0 + kw;
+                    int iw = iw0 + kw * g.DilationWidth;
                     if ((uint)iw >= (uint)g.Width) continue;
                     var dst = image.Slice((ih * g.Width + iw) * c, c);
                     System.Numerics.Tensors.TensorPrimitives.Add(dst, src.Slice(o, c), dst);

@@ -2,7 +2,7 @@ using System.Numerics;
 
 namespace Tailor.Kernels;
 
-/// <summary>2D max and average pooling over one NHWC image (H x W x C).</summary>
+/// <summary>2D max and average pooling over one NHWC image (H x W x C), and global pooling over all its positions.</summary>
 public static class PoolingKernels
 {
     /// <summary>Max over each window; argmax[o] is the input offset chosen (first maximum), reused by backward.</summary>
@@ -136,5 +136,65 @@ public static class PoolingKernels
         for (int kw = 0; kw < g.KernelWidth; kw++)
             if ((uint)(ow * g.StrideWidth + kw - g.PadLeft) < (uint)g.Width) cols++;
         return rows * cols;
+    }
+
+    /// <summary>
+    /// Channel-wise max over every position of one sample (positions x C, row-major); argmax[ch] is the
+    /// offset of the first maximum, reused by <see cref="MaxBackward"/>.
+    /// </summary>
+    public static void GlobalMaxForward(ReadOnlySpan<float> sample, int channels, Span<float> output, Span<int> argmax)
+    {
+        int positions = sample.Length / channels, w = Vector<float>.Count, ch = 0;
+        if (Vector.IsHardwareAccelerated && channels >= w)
+        {
+            var lanes = LaneOffsets();
+            for (; ch <= channels - w; ch += w)
+            {
+                var max = new Vector<float>(sample.Slice(ch));
+                var arg = new Vector<int>(ch) + lanes;
+                for (int p = 1; p < positions; p++)
+                {
+                    int offset = p * channels + ch;
+                    var x = new Vector<float>(sample.Slice(offset));
+                    var greater = Vector.GreaterThan(x, max);
+                    max = Vector.ConditionalSelect(greater, x, max);
+                    arg = Vector.ConditionalSelect(greater, new Vector<int>(offset) + lanes, arg);
+                }
+                max.CopyTo(output.Slice(ch));
+                arg.CopyTo(argmax.Slice(ch));
+            }
+        }
+        for (; ch < channels; ch++)
+        {
+            float max = sample[ch];
+            int arg = ch;
+            for (int p = 1; p < positions; p++)
+            {
+                float x = sample[p * channels + ch];
+                if (x > max) { max = x; arg = p * channels + ch; }
+            }
+            output[ch] = max;
+            argmax[ch] = arg;
+        }
+    }
+
+    /// <summary>Channel-wise mean over every position of one sample (positions x C), summed in position order.</summary>
+    public static void GlobalAverageForward(ReadOnlySpan<float> sample, int channels, Span<float> output)
+    {
+        int positions = sample.Length / channels;
+        var sum = output[..channels];
+        sample[..channels].CopyTo(sum);
+        for (int p = 1; p < positions; p++)
+            System.Numerics.Tensors.TensorPrimitives.Add(sum, sample.Slice(p * channels, channels), sum);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / positions, sum);
+    }
+
+    /// <summary>Spreads each channel's gradient evenly over the positions (input gradient overwritten).</summary>
+    public static void GlobalAverageBackward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
+    {
+        int channels = outputGradient.Length, positions = inputGradient.Length / channels;
+        float scale = 1f / positions;
+        for (int p = 0; p < positions; p++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(outputGradient, scale, inputGradient.Slice(p * channels, channels));
     }
 }

@@ -35,7 +35,11 @@ public abstract class Layer
 
     public IReadOnlyList<Parameter> Parameters => _parameters;
 
+    /// <summary>Every weight value, trainable or not, as Keras's count_params.</summary>
     public long ParameterCount => _parameters.Sum(p => (long)p.Value.Length);
+
+    /// <summary>Weight values an optimizer updates.</summary>
+    public long TrainableParameterCount => _parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length);
 
     /// <summary>False for the first layer of a model, whose input gradient nobody needs.</summary>
     internal bool ComputeInputGradient { get; set; } = true;
@@ -123,6 +127,21 @@ public abstract class Layer
         }
         else buffer.SetBatch(batch);
         return buffer;
+    }
+
+    /// <summary>A tensor over the same buffer as <paramref name="source"/> with another per-sample shape, cached so that no batch allocates.</summary>
+    protected static Tensor View(ref Tensor? view, Tensor source, ReadOnlySpan<int> itemShape)
+    {
+        int batch = source.Dim(0);
+        if (view == null || !ReferenceEquals(view.Buffer, source.Buffer))
+        {
+            var shape = new int[itemShape.Length + 1];
+            shape[0] = batch;
+            itemShape.CopyTo(shape.AsSpan(1));
+            view = new Tensor(source.Buffer, shape);
+        }
+        else view.SetBatch(batch);
+        return view;
     }
 
     /// <summary>Keras's way to write a batch shape: (None, 26, 26, 32).</summary>

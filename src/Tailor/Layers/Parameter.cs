@@ -3,15 +3,22 @@ using Tailor.Tensors;
 
 namespace Tailor.Layers;
 
-/// <summary>A trainable tensor of a layer, with the gradient of the last backward pass.</summary>
+/// <summary>
+/// A weight tensor of a layer, with the gradient of the last backward pass. Non-trainable weights
+/// (BatchNormalization's moving statistics) are updated by their layer, never by an optimizer, and
+/// Keras counts them apart in the summary; their gradient stays zero.
+/// </summary>
 public sealed class Parameter
 {
-    public Parameter(string name, int[] shape, Regularizer? regularizer = null)
+    public Parameter(string name, int[] shape, Regularizer? regularizer = null, bool trainable = true)
     {
+        if (!trainable && regularizer != null)
+            throw new ArgumentException($"Weight '{name}' is not trainable, so it cannot take a regularizer.");
         Name = name;
         Value = new Tensor(shape);
         Gradient = new Tensor(shape);
         Regularizer = regularizer;
+        Trainable = trainable;
     }
 
     /// <summary>Keras's weight name within its layer: "kernel" or "bias".</summary>
@@ -22,4 +29,7 @@ public sealed class Parameter
     public Tensor Gradient { get; }
 
     public Regularizer? Regularizer { get; }
+
+    /// <summary>False for weights that the layer itself maintains (moving mean and variance).</summary>
+    public bool Trainable { get; }
 }

@@ -11,6 +11,8 @@ public abstract class Callback
 
     public virtual void OnTrainBegin(TrainingInfo info) { }
     public virtual void OnEpochBegin(int epoch) { }
+    /// <summary>After a batch's gradients are computed, before the optimizer clips and applies them.</summary>
+    public virtual void OnBatchGradients(int epoch, int batch) { }
     public virtual void OnBatchEnd(int epoch, int batch, double loss) { }
     public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
     public virtual void OnTrainEnd(History history) { }

@@ -25,20 +25,45 @@ public static class ModelSummary
             sb.AppendLine(Row($"{layer.Name} ({layer.TypeName})", Layer.FormatBatchShape(layer.OutputShape), Count(layer.ParameterCount)));
             sb.AppendLine(i == model.Layers.Count - 1 ? new string('=', rule.Length) : "");
         }
-        long total = model.ParameterCount;
+        long total = model.ParameterCount, trainable = model.Layers.Sum(l => l.TrainableParameterCount);
         sb.AppendLine($"Total params: {Count(total)} ({Bytes(total * 4)})");
-        sb.AppendLine($"Trainable params: {Count(total)} ({Bytes(total * 4)})");
-        sb.AppendLine("Non-trainable params: 0 (0.00 Byte)");
+        sb.AppendLine($"Trainable params: {Count(trainable)} ({Bytes(trainable * 4)})");
+        sb.AppendLine($"Non-trainable params: {Count(total - trainable)} ({Bytes((total - trainable) * 4)})");
         sb.Append(rule);
         return sb.ToString();
     }
 
-    private static string Row(string name, string shape, string count) =>
-        " " + name.PadRight(NameWidth - 1) + shape.PadRight(ShapeWidth) + count;
+    /// <summary>
+    /// One row as Keras 2's print_row writes it: each column cut to its width less two spaces, and
+    /// what does not fit continued on the following lines ("batch_normalization (BatchNormal" / "ization)").
+    /// </summary>
+    private static string Row(string name, string shape, string count)
+    {
+        string[] left = [name, shape, count];
+        int[] widths = [NameWidth - 2, ShapeWidth - 2, ParamWidth], ends = [NameWidth, NameWidth + ShapeWidth];
+        var lines = new StringBuilder();
+        while (left.Any(text => text.Length > 0))
+        {
+            if (lines.Length > 0) lines.AppendLine();
+            var line = new StringBuilder(" ");
+            for (int col = 0; col < left.Length; col++)
+            {
+                int take = Math.Min(widths[col], left[col].Length);
+                line.Append(left[col], 0, take);
+                left[col] = left[col][take..];
+                if (col == left.Length - 1) break;
+                line.Append("  ");
+                if (line.Length < ends[col]) line.Append(' ', ends[col] - line.Length);
+            }
+            lines.Append(line.ToString().TrimEnd());
+        }
+        return lines.ToString();
+    }
 
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Bytes(long bytes) => bytes >= 1024 * 1024
+    // Keras's readable_memory_size: the largest unit that keeps the number at 1 or more.
+    private static string Bytes(long bytes) => bytes < 1024 ? $"{bytes:F2} Byte" : bytes >= 1024 * 1024
         ? $"{bytes / 1024.0 / 1024.0:F2} MB"
         : $"{bytes / 1024.0:F2} KB";
 }

@@ -244,6 +244,7 @@ public sealed class Sequential
                     if (StopTraining) break;
                     throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
                 }
+                foreach (var c in allCallbacks) c.OnBatchGradients(epoch, step);
                 Optimizer!.Apply(_parameters);
                 foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
                 if (StopTraining) break;

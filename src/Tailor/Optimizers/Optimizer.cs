@@ -5,7 +5,8 @@ namespace Tailor.Optimizers;
 /// <summary>
 /// Updates parameters from their gradients. Keeps its slots (momenta, velocities) per parameter,
 /// created on the first step; <see cref="Iterations"/> counts steps as Keras's optimizer does.
-/// Optional clipping of each gradient by norm or by value happens before the update.
+/// Optional clipping of each gradient by norm or by value happens before the update. Non-trainable
+/// parameters are skipped and get no slots.
 /// </summary>
 public abstract class Optimizer
 {
@@ -47,7 +48,8 @@ public abstract class Optimizer
         Iterations++;
         while (_slots.Count < parameters.Count)
         {
-            int length = parameters[_slots.Count].Value.Length;
+            var parameter = parameters[_slots.Count];
+            int length = parameter.Trainable ? parameter.Value.Length : 0;
             var slots = new float[SlotCount][];
             for (int s = 0; s < SlotCount; s++) slots[s] = new float[length];
             _slots.Add(slots);
@@ -55,6 +57,7 @@ public abstract class Optimizer
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i];
+            if (!p.Trainable) continue;
             var g = p.Gradient.Span;
             Clip(g);
             Update(p.Value.Span, g, _slots[i]);

@@ -6,7 +6,7 @@ internal static class TutorialNarrative
 {
     public const string Introduction =
         "This report follows the Zalando Fashion-MNIST notebook step by step: it loads the images, looks at them, " +
-        "trains a dense network as a baseline, then a small convolutional network, then the same network with dropout, " +
+        "trains a dense network as a baseline, then a small convolutional network, then the same network with dropout and, beyond the notebook, a 1D convnet that reads each image as a sequence of rows, " +
         "chooses the number of epochs from the training and validation curves, measures each model on test images it has " +
         "never seen, makes a prediction and looks inside the convnet at what its layers respond to. Everything here was " +
         "computed by Tailor's own CPU engine in this run; the figures and tables are this run's, with a fixed seed so that " +
@@ -50,6 +50,13 @@ internal static class TutorialNarrative
         "images instead of learning what generalises: it overfits. Dropout fights this by zeroing a random half of the " +
         "flattened features at every training step (and scaling the rest by two), so no unit can rely on a particular other " +
         "one. At test time nothing is dropped. The model is otherwise the same convnet, with the same number of parameters.";
+
+    public const string Conv1D =
+        "Not in the notebook: the same images read as sequences. Each 28 x 28 image becomes 28 steps (its rows), each of 28 " +
+        "features (the pixels of the row), and one-dimensional convolutions slide windows of 5 rows down the image, with max " +
+        "pooling halving the number of steps twice. Global average pooling then averages each of the 128 channels over the " +
+        "remaining steps, and a dense head classifies. This is how a convnet reads text or a signal; here it shows how much of " +
+        "the two-dimensional structure a network over rows can recover, to compare with the 2D convnet above.";
 
     public static string LossAndOptimizer(int batchSize, int train) =>
         $"Training minimises the categorical cross-entropy, -log of the probability given to the true class, averaged over " +

@@ -15,15 +15,17 @@ public sealed record TutorialOptions
     public (int Explore, int Keep) Dense { get; init; } = (50, 20);
     public (int Explore, int Keep) Cnn { get; init; } = (30, 14);
     public (int Explore, int Keep) CnnDropout { get; init; } = (30, 20);
+    /// <summary>The 1D convnet over image rows, beside the notebook's models.</summary>
+    public (int Explore, int Keep) Conv1D { get; init; } = (20, 15);
     /// <summary>The test image whose prediction and feature maps the report shows (index into the test sample).</summary>
     public int ExampleIndex { get; init; }
 
     /// <summary>A few epochs of each model, for a fast look at every section.</summary>
-    public static TutorialOptions Quick { get; } = new() { Dense = (6, 4), Cnn = (3, 2), CnnDropout = (3, 2) };
+    public static TutorialOptions Quick { get; } = new() { Dense = (6, 4), Cnn = (3, 2), CnnDropout = (3, 2), Conv1D = (3, 2) };
 
     public void Validate()
     {
-        foreach (var (name, (explore, keep)) in new[] { ("dense", Dense), ("cnn", Cnn), ("cnn-dropout", CnnDropout) })
+        foreach (var (name, (explore, keep)) in new[] { ("dense", Dense), ("cnn", Cnn), ("cnn-dropout", CnnDropout), ("conv1d", Conv1D) })
             if (explore <= 0 || keep <= 0 || keep > explore)
                 throw new ArgumentException($"Tutorial epochs for {name} must satisfy 0 < kept ({keep}) <= explored ({explore}).");
         if (ExampleIndex < 0) throw new ArgumentException($"--example must be a non-negative test image index, received {ExampleIndex}.");

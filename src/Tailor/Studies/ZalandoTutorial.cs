@@ -16,7 +16,7 @@ public sealed record TutorialModelResult(NotebookModel Model, long Parameters, i
 
 /// <summary>
 /// The Zalando Fashion-MNIST notebook end to end: the data, the dense baseline, the CNN, the CNN with
-/// dropout, a prediction and the feature maps, written as one self-contained report.html with the
+/// dropout, a 1D convnet reading images as sequences of rows, a prediction and the feature maps, written as one self-contained report.html with the
 /// PNGs beside it.
 /// </summary>
 public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int verbose = 1)
@@ -43,6 +43,7 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
         ModelSection(sample, NotebookModel.Dense, options.Dense, TutorialNarrative.Dense);
         var cnn = ModelSection(sample, NotebookModel.Cnn, options.Cnn, TutorialNarrative.Cnn);
         var dropout = ModelSection(sample, NotebookModel.CnnDropout, options.CnnDropout, TutorialNarrative.CnnDropout);
+        ModelSection(sample, NotebookModel.Conv1D, options.Conv1D, TutorialNarrative.Conv1D);
         PredictionSection(sample, dropout);
         FeatureMapSection(sample, cnn);
         SummarySection();
@@ -143,7 +144,7 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
 
     private void SummarySection()
     {
-        var section = _report.AddSection("The three models side by side");
+        var section = _report.AddSection("The models side by side");
         section.Table(["Model", "Parameters", "Epochs", "Seconds", "Test loss", "Test accuracy"],
             _results.Select(r => (IReadOnlyList<string>)[r.Model.Title(), N(r.Parameters), r.Epochs.ToString(), F(r.Seconds, 1), F(r.TestLoss, 4), F(r.TestAccuracy, 4)]));
         section.Paragraph(TutorialNarrative.Conclusion);

@@ -6,16 +6,26 @@ using Tailor.Layers.Regularization;
 using Tailor.Models;
 using Tailor.Tests.Kernels;
 using Tailor.Tensors;
+using Tailor.Threading;
 
 namespace Tailor.Tests.Models;
 
 /// <summary>
 /// After warm-up, training allocates nothing per batch: buffers are sized once and reused. Measured
-/// with GC.GetTotalAllocatedBytes, which counts every thread, so these run in the serial collection.
+/// with GC.GetTotalAllocatedBytes, which counts every thread, so these run in the serial collection,
+/// and on one thread: on a loaded machine the runtime itself allocates a little when worker threads
+/// block and wake, which is not the engine's doing. (Per-thread kernel scratch is allocated up front
+/// for every worker slot, so a second thread adds no buffers of its own.)
 /// </summary>
 [Collection(GlobalSwitches.Name)]
-public class AllocationTests
+public sealed class AllocationTests : IDisposable
 {
+    private readonly int _savedThreads = WorkerPool.Threads;
+
+    public AllocationTests() => WorkerPool.Threads = 1;
+
+    public void Dispose() => WorkerPool.Threads = _savedThreads;
+
     private const int Samples = 250, BatchSize = 4; // 63 steps, the last one short
 
     private static Sequential SmallCnn(string optimizer)

@@ -33,7 +33,8 @@ internal static class LayerGradientCheck
     /// <summary>Gradients: float32 backward against double finite differences, relative to max(1, max |gradient|).</summary>
     public const double GradientTolerance = 1e-4;
 
-    /// <param name="layer">Built here for <paramref name="itemShape"/> unless already built; its parameters are set to random values.</param>
+    /// <param name="layer">Built here for <paramref name="itemShape"/> unless already built; its trainable parameters are set to
+    /// random values (non-trainable ones, such as moving statistics, are left as the caller set them and get no gradient).</param>
     /// <param name="reference">The double forward: (x, parameter values in layer order) to y.</param>
     /// <param name="input">The input batch; random in [-1, 1) when null.</param>
     public static LayerCheckResult Run(Layer layer, int[] itemShape, int batch,
@@ -41,15 +42,15 @@ internal static class LayerGradientCheck
     {
         var rng = new Rng(seed);
         if (!layer.IsBuilt) layer.Build(itemShape, rng);
-        foreach (var p in layer.Parameters) RandomData.Uniform(rng, p.Value.Length, -0.5f, 0.5f).CopyTo(p.Value.Span);
+        foreach (var p in layer.Parameters.Where(p => p.Trainable)) RandomData.Uniform(rng, p.Value.Length, -0.5f, 0.5f).CopyTo(p.Value.Span);
 
         int[] batchShape = [batch, .. itemShape];
         var x = input ?? RandomData.Uniform(rng, batch * itemShape.Aggregate(1, (a, b) => a * b));
+        var xd = RandomData.ToDouble(x);
+        // Taken before the forward pass: a training forward moves non-trainable statistics.
+        var pd = layer.Parameters.Select(p => RandomData.ToDouble(p.Value.Span)).ToArray();
         var y = layer.Forward(new Tensor((float[])x.Clone(), batchShape), training);
         var yValues = y.Span.ToArray();
-
-        var xd = RandomData.ToDouble(x);
-        var pd = layer.Parameters.Select(p => RandomData.ToDouble(p.Value.Span)).ToArray();
         var expected = reference(xd, pd);
 
         var result = new LayerCheckResult();
@@ -81,6 +82,7 @@ internal static class LayerGradientCheck
         for (int i = 0; i < layer.Parameters.Count; i++)
         {
             var p = layer.Parameters[i];
+            if (!p.Trainable) continue;
             result.Comparisons.Add(Comparison.Of($"{p.Name} gradient", p.Gradient.Span, FiniteDifference.Gradient(Loss, pd[i]), GradientTolerance));
         }
         return result;

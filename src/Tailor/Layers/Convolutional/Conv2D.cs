@@ -32,6 +32,8 @@ public sealed class Conv2D : Core.ActivatedLayer
         var s = strides ?? (1, 1);
         Guard.Positive(s.Height, "strides");
         Guard.Positive(s.Width, "strides");
+        if (padding == Padding.Causal)
+            throw new ArgumentException("Conv2D does not support padding 'causal', which is for Conv1D only. Use Padding.Valid or Padding.Same.", nameof(padding));
         Filters = filters;
         KernelSize = kernelSize;
         Strides = s;

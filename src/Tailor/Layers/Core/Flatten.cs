@@ -24,19 +24,4 @@ public sealed class Flatten : Layer
 
     public override Tensor? Backward(Tensor outputGradient) =>
         ComputeInputGradient ? View(ref _inputGradient, outputGradient, InputShape) : null;
-
-    /// <summary>A tensor over the same buffer with another per-sample shape, cached so that no batch allocates.</summary>
-    private static Tensor View(ref Tensor? view, Tensor source, ReadOnlySpan<int> itemShape)
-    {
-        int batch = source.Dim(0);
-        if (view == null || !ReferenceEquals(view.Buffer, source.Buffer))
-        {
-            var shape = new int[itemShape.Length + 1];
-            shape[0] = batch;
-            itemShape.CopyTo(shape.AsSpan(1));
-            view = new Tensor(source.Buffer, shape);
-        }
-        else view.SetBatch(batch);
-        return view;
-    }
 }

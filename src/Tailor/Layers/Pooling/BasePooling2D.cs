@@ -22,6 +22,8 @@ public abstract class BasePooling2D : Layer
         var s = strides ?? poolSize;
         Guard.Positive(s.Height, "strides");
         Guard.Positive(s.Width, "strides");
+        if (padding == Padding.Causal)
+            throw new ArgumentException($"{GetType().Name} does not support padding 'causal'. Use Padding.Valid or Padding.Same.", nameof(padding));
         PoolSize = poolSize;
         Strides = s;
         Padding = padding;

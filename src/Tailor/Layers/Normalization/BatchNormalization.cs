@@ -1,0 +1,302 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Tailor.Common;
+using Tailor.Initializers;
+using Tailor.Regularizers;
+using Tailor.Tensors;
+using Tailor.Threading;
+
+namespace Tailor.Layers.Normalization;
+
+/// <summary>
+/// Keras's BatchNormalization over the last axis (channels-last). In training it normalises each
+/// channel with the batch's mean and (biased) variance, y = gamma (x - mean) / sqrt(var + epsilon) + beta,
+/// and moves the moving statistics towards them: moving = momentum moving + (1 - momentum) batch.
+/// In inference it uses the moving statistics, fused into one scale and shift per channel.
+/// Weights, in Keras's order: gamma (scale), beta (center), moving_mean and moving_variance; the
+/// last two are non-trainable. Reductions run over fixed chunks of rows, summed in chunk order, so
+/// the result does not depend on the thread count.
+/// </summary>
+public sealed class BatchNormalization : Layer
+{
+    /// <summary>Rows per reduction chunk: the unit of parallel work, fixed so sums never depend on threads.</summary>
+    private const int ChunkRows = 256;
+
+    private readonly ChunkJob _job;
+    private Tensor? _input;
+    private Tensor? _output;
+    private Tensor? _outputGradient;
+    private Tensor? _inputGradient;
+    private bool _lastForwardTrained;
+    private int _rows;
+    // Per channel: the mean and 1 / sqrt(var + epsilon) in use, the output's scale and shift, and the
+    // two means of the training backward pass.
+    private float[] _mean = [], _invStd = [], _scale = [], _shift = [], _meanDy = [], _meanDyXhat = [];
+    // Per chunk and channel: partial sums of a reduction, and a row of scratch.
+    private float[] _partial = [], _partial2 = [], _scratch = [];
+
+    public BatchNormalization(int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, string? name = null)
+    {
+        if (axis != -1)
+            throw new ArgumentException($"Received an invalid value for `axis`: only -1 (the channels of channels-last data) is supported. Received: axis={axis}", nameof(axis));
+        Guard.InRange(momentum, 0, 1);
+        if (!(epsilon > 0))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), $"Received an invalid value for `epsilon`, expected a positive number. Received: epsilon={epsilon}");
+        Momentum = momentum;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+        BetaInitializer = betaInitializer ?? Initializer.Zeros;
+        GammaInitializer = gammaInitializer ?? Initializer.Ones;
+        MovingMeanInitializer = movingMeanInitializer ?? Initializer.Zeros;
+        MovingVarianceInitializer = movingVarianceInitializer ?? Initializer.Ones;
+        BetaRegularizer = betaRegularizer;
+        GammaRegularizer = gammaRegularizer;
+        Name = name;
+        _job = new ChunkJob(this);
+    }
+
+    public float Momentum { get; }
+    public float Epsilon { get; }
+    public bool Center { get; }
+    public bool Scale { get; }
+    public Initializer BetaInitializer { get; }
+    public Initializer GammaInitializer { get; }
+    public Initializer MovingMeanInitializer { get; }
+    public Initializer MovingVarianceInitializer { get; }
+    public Regularizer? BetaRegularizer { get; }
+    public Regularizer? GammaRegularizer { get; }
+
+    public Parameter? Gamma => Scale ? Parameters[0] : null;
+    public Parameter? Beta => Center ? Parameters[Scale ? 1 : 0] : null;
+    public Parameter MovingMean => Parameters[^2];
+    public Parameter MovingVariance => Parameters[^1];
+
+    private int Channels => InputShape[^1];
+
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape)
+    {
+        if (inputShape.Length == 0)
+            throw new ArgumentException($"{Describe()} needs input with at least one axis besides the batch, received shape {FormatBatchShape(inputShape)}.");
+        return inputShape.ToArray();
+    }
+
+    protected override void CreateParameters(Rng rng)
+    {
+        int c = Channels;
+        if (Scale) GammaInitializer.Fill(AddParameter(new Parameter("gamma", [c], GammaRegularizer)).Value.Span, c, c, rng);
+        if (Center) BetaInitializer.Fill(AddParameter(new Parameter("beta", [c], BetaRegularizer)).Value.Span, c, c, rng);
+        MovingMeanInitializer.Fill(AddParameter(new Parameter("moving_mean", [c], trainable: false)).Value.Span, c, c, rng);
+        MovingVarianceInitializer.Fill(AddParameter(new Parameter("moving_variance", [c], trainable: false)).Value.Span, c, c, rng);
+        (_mean, _invStd, _scale, _shift, _meanDy, _meanDyXhat) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
+    }
+
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        CheckInput(input);
+        int c = Channels;
+        _input = input;
+        _rows = input.Length / c;
+        var output = Ensure(ref _output, input.Dim(0), OutputShape);
+        _lastForwardTrained = training;
+        EnsurePartials();
+        if (training)
+        {
+            Run(Phase.Sum);
+            double n = _rows;
+            for (int ch = 0; ch < c; ch++) _mean[ch] = (float)(SumChunks(_partial, ch) / n);
+            Run(Phase.SquaredDeviation);
+            var movingMean = MovingMean.Value.Span;
+            var movingVariance = MovingVariance.Value.Span;
+            for (int ch = 0; ch < c; ch++)
+            {
+                double variance = SumChunks(_partial, ch) / n;
+                _invStd[ch] = (float)(1 / Math.Sqrt(variance + Epsilon));
+                movingMean[ch] = movingMean[ch] * Momentum + _mean[ch] * (1 - Momentum);
+                movingVariance[ch] = movingVariance[ch] * Momentum + (float)variance * (1 - Momentum);
+                // Training output: (x - mean) * (gamma / std) + beta.
+                _scale[ch] = _invStd[ch] * GammaAt(ch);
+                _shift[ch] = BetaAt(ch);
+            }
+            Run(Phase.NormalizeCentred);
+        }
+        else
+        {
+            // Inference, fused: y = x * scale + shift with scale = gamma / sqrt(moving_variance + epsilon).
+            var movingMean = MovingMean.Value.Span;
+            var movingVariance = MovingVariance.Value.Span;
+            for (int ch = 0; ch < c; ch++)
+            {
+                float invStd = (float)(1 / Math.Sqrt((double)movingVariance[ch] + Epsilon));
+                _invStd[ch] = invStd;
+                _scale[ch] = invStd * GammaAt(ch);
+                _shift[ch] = BetaAt(ch) - movingMean[ch] * _scale[ch];
+            }
+            Run(Phase.NormalizeFused);
+        }
+        return output;
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        CheckBuilt();
+        int c = Channels;
+        _outputGradient = outputGradient;
+        EnsurePartials();
+        if (!_lastForwardTrained)
+        {
+            // Inference statistics are constants: x-hat uses the moving mean.
+            MovingMean.Value.Span.CopyTo(_mean);
+        }
+        Run(Phase.GradientSums);
+        var gammaGradient = Scale ? Gamma!.Gradient.Span : default;
+        var betaGradient = Center ? Beta!.Gradient.Span : default;
+        double n = _rows;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double dBeta = SumChunks(_partial, ch), dGamma = SumChunks(_partial2, ch);
+            if (Scale) gammaGradient[ch] = (float)dGamma;
+            if (Center) betaGradient[ch] = (float)dBeta;
+            // dx = gamma / std * (dy - mean(dy) - x-hat * mean(dy * x-hat)); in inference only the first term.
+            _meanDy[ch] = _lastForwardTrained ? (float)(dBeta / n) : 0;
+            _meanDyXhat[ch] = _lastForwardTrained ? (float)(dGamma / n) : 0;
+        }
+        if (!ComputeInputGradient) return null;
+        Ensure(ref _inputGradient, outputGradient.Dim(0), InputShape);
+        Run(Phase.InputGradient);
+        return _inputGradient;
+    }
+
+    private float GammaAt(int ch) => Scale ? Parameters[0].Value.Span[ch] : 1f;
+
+    private float BetaAt(int ch) => Center ? Parameters[Scale ? 1 : 0].Value.Span[ch] : 0f;
+
+    private int Chunks => (_rows + ChunkRows - 1) / ChunkRows;
+
+    private void EnsurePartials()
+    {
+        int needed = Chunks * Channels;
+        if (_partial.Length < needed)
+        {
+            _partial = new float[needed];
+            _partial2 = new float[needed];
+            _scratch = new float[needed];
+        }
+    }
+
+    private double SumChunks(float[] partial, int channel)
+    {
+        double sum = 0;
+        for (int k = 0, c = Channels; k < Chunks; k++) sum += partial[k * c + channel];
+        return sum;
+    }
+
+    private enum Phase { Sum, SquaredDeviation, NormalizeCentred, NormalizeFused, GradientSums, InputGradient }
+
+    private void Run(Phase phase)
+    {
+        _job.Phase = phase;
+        WorkerPool.Run(_job, Chunks);
+    }
+
+    /// <summary>One chunk of rows of one phase.</summary>
+    private void RunChunk(Phase phase, int chunk)
+    {
+        int c = Channels, first = chunk * ChunkRows, last = Math.Min(_rows, first + ChunkRows);
+        var x = _input!.Span;
+        var sum = _partial.AsSpan(chunk * c, c);
+        var sum2 = _partial2.AsSpan(chunk * c, c);
+        ReadOnlySpan<float> mean = _mean, invStd = _invStd, scale = _scale, shift = _shift, meanDy = _meanDy, meanDyXhat = _meanDyXhat;
+        var centred = _scratch.AsSpan(chunk * c, c);
+        switch (phase)
+        {
+            case Phase.Sum:
+                sum.Clear();
+                for (int r = first; r < last; r++) TensorPrimitives.Add(sum, x.Slice(r * c, c), sum);
+                break;
+            case Phase.SquaredDeviation:
+                sum.Clear();
+                for (int r = first; r < last; r++)
+                {
+                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
+                    TensorPrimitives.MultiplyAdd(centred, centred, sum, sum);
+                }
+                break;
+            case Phase.NormalizeCentred:
+            {
+                var y = _output!.Span;
+                for (int r = first; r < last; r++)
+                {
+                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
+                    TensorPrimitives.MultiplyAdd(centred, scale, shift, y.Slice(r * c, c));
+                }
+                break;
+            }
+            case Phase.NormalizeFused:
+            {
+                var y = _output!.Span;
+                for (int r = first; r < last; r++) TensorPrimitives.MultiplyAdd(x.Slice(r * c, c), scale, shift, y.Slice(r * c, c));
+                break;
+            }
+            case Phase.GradientSums:
+            {
+                // sum = sum(dy) (beta's gradient), sum2 = sum(dy * x-hat) (gamma's gradient).
+                var dy = _outputGradient!.Span;
+                sum.Clear();
+                sum2.Clear();
+                for (int r = first; r < last; r++)
+                {
+                    var dyRow = dy.Slice(r * c, c);
+                    TensorPrimitives.Add(sum, dyRow, sum);
+                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
+                    TensorPrimitives.Multiply(centred, invStd, centred);
+                    TensorPrimitives.MultiplyAdd(centred, dyRow, sum2, sum2);
+                }
+                break;
+            }
+            case Phase.InputGradient:
+            {
+                // dx = scale * (dy - mean(dy) - x-hat * mean(dy * x-hat)), with scale = gamma / std.
+                var dy = _outputGradient!.Span;
+                var dx = _inputGradient!.Span;
+                for (int r = first; r < last; r++)
+                {
+                    var dxRow = dx.Slice(r * c, c);
+                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
+                    TensorPrimitives.Multiply(centred, invStd, centred);
+                    TensorPrimitives.Multiply(centred, meanDyXhat, centred);
+                    TensorPrimitives.Subtract(dy.Slice(r * c, c), centred, dxRow);
+                    TensorPrimitives.Subtract(dxRow, meanDy, dxRow);
+                    TensorPrimitives.Multiply(dxRow, scale, dxRow);
+                }
+                break;
+            }
+        }
+    }
+
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = -1;
+        config["momentum"] = Momentum;
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        config["beta_initializer"] = BetaInitializer.Name;
+        config["gamma_initializer"] = GammaInitializer.Name;
+        config["moving_mean_initializer"] = MovingMeanInitializer.Name;
+        config["moving_variance_initializer"] = MovingVarianceInitializer.Name;
+        config["beta_regularizer"] = BetaRegularizer?.ToString();
+        config["gamma_regularizer"] = GammaRegularizer?.ToString();
+        return config;
+    }
+
+    private sealed class ChunkJob(BatchNormalization layer) : ParallelJob
+    {
+        public Phase Phase;
+
+        public override void Run(int chunk) => layer.RunChunk(Phase, chunk);
+    }
+}

@@ -1,0 +1,16 @@
+using Tailor.Kernels;
+
+namespace Tailor.Layers.Pooling;
+
+/// <summary>Mean over windows of a sequence, as Keras's AveragePooling1D (padded cells are not counted).</summary>
+public sealed class AveragePooling1D : BasePooling1D
+{
+    public AveragePooling1D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base(poolSize, strides, padding, name) { }
+
+    protected override void ForwardSequence(int sequence, Span<float> input, Span<float> output) =>
+        PoolingKernels.AverageForward(Geometry, input, output);
+
+    protected override void BackwardSequence(int sequence, Span<float> outputGradient, Span<float> inputGradient) =>
+        PoolingKernels.AverageBackward(Geometry, outputGradient, inputGradient);
+}

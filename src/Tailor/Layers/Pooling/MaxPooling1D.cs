@@ -1,0 +1,24 @@
+using Tailor.Kernels;
+
+namespace Tailor.Layers.Pooling;
+
+/// <summary>Max over windows of a sequence (pool 2 and stride = pool by default, padding valid), as Keras's MaxPooling1D.</summary>
+public sealed class MaxPooling1D : BasePooling1D
+{
+    private int[] _argmax = [];
+
+    public MaxPooling1D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base(poolSize, strides, padding, name) { }
+
+    protected override void PrepareForward(int batch)
+    {
+        int needed = batch * Geometry.OutputPositions * Geometry.Channels;
+        if (_argmax.Length < needed) _argmax = new int[needed];
+    }
+
+    protected override void ForwardSequence(int sequence, Span<float> input, Span<float> output) =>
+        PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(sequence * output.Length, output.Length));
+
+    protected override void BackwardSequence(int sequence, Span<float> outputGradient, Span<float> inputGradient) =>
+        PoolingKernels.MaxBackward(outputGradient, _argmax.AsSpan(sequence * outputGradient.Length, outputGradient.Length), inputGradient);
+}
