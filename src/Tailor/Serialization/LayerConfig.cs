@@ -87,13 +87,41 @@ public sealed class LayerConfig
         throw Wrong(key, "an integer or a pair of integers", v);
     }
 
+    /// <summary>A 1D size such as a Conv1D's kernel_size [5]: Keras writes a one-element list and accepts an integer.</summary>
+    public int Single(string key, int? fallback = null)
+    {
+        if (!TryGet(key, out var v)) return fallback ?? throw Missing(key);
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n)) return n;
+        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 1
+            && v[0].ValueKind == JsonValueKind.Number && v[0].TryGetInt32(out int only))
+            return only;
+        throw Wrong(key, "an integer or a list of one integer", v);
+    }
+
+    /// <summary>A shape such as Reshape's target_shape: 1 to 8 integers (the layer checks their values).</summary>
+    public int[] Shape(string key)
+    {
+        if (!TryGet(key, out var v)) throw Missing(key);
+        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() is >= 1 and <= 8)
+        {
+            var dims = new int[v.GetArrayLength()];
+            bool ok = true;
+            for (int i = 0; i < dims.Length && ok; i++)
+                ok = v[i].ValueKind == JsonValueKind.Number && v[i].TryGetInt32(out dims[i]) && dims[i] <= MaxSize;
+            if (ok) return dims;
+        }
+        throw Wrong(key, $"a list of 1 to 8 integers (each at most {MaxSize})", v);
+    }
+
     public Activation Activation(string key = "activation") => Parse(key, "linear", Activations.Parse);
 
     public Padding Padding(string key = "padding") => Parse(key, "valid", s => s.Trim().ToLowerInvariant() switch
     {
         "valid" => Kernels.Padding.Valid,
         "same" => Kernels.Padding.Same,
-        _ => throw new ArgumentException($"Unknown padding '{s}'. Valid paddings: valid, same."),
+        // Only Conv1D accepts it; the other layers refuse it with their own message.
+        "causal" => Kernels.Padding.Causal,
+        _ => throw new ArgumentException($"Unknown padding '{s}'. Valid paddings: valid, same, causal."),
     });
 
     public Initializer Initializer(string key, string fallback) => Parse(key, fallback, Initializers.Initializer.Parse);

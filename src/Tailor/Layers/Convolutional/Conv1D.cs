@@ -134,8 +134,8 @@ public sealed class Conv1D : Core.ActivatedLayer
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.Name;
         config["bias_initializer"] = BiasInitializer.Name;
-        config["kernel_regularizer"] = KernelRegularizer?.ToString();
-        config["bias_regularizer"] = BiasRegularizer?.ToString();
+        config["kernel_regularizer"] = KernelRegularizer?.GetConfig();
+        config["bias_regularizer"] = BiasRegularizer?.GetConfig();
         return config;
     }
 
