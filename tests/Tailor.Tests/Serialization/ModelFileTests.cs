@@ -198,15 +198,18 @@ public sealed class ModelFileTests
         new Dense(3, Activation.Softmax),
     ], seed: 6);
 
-    /// <summary>12x10x2 images read as 12 steps of 20 features: causal dilated Conv1D, 1D pooling of both kinds, BatchNormalization, global pooling.</summary>
+    /// <summary>
+    /// 12x10x2 images read as 12 steps of 20 features: causal dilated Conv1D, strided Conv1D and 1D pooling of
+    /// both kinds with "same" padding that pads only the end, BatchNormalization, global pooling.
+    /// </summary>
     internal static Sequential SequenceModel(bool globalMax = true) => new(
     [
         new Reshape([12, -1], "rows"),
         new Conv1D(6, 3, padding: Padding.Causal, dilationRate: 2, activation: Activation.Relu, kernelRegularizer: Regularizer.L2Penalty(0.001f)),
         new AveragePooling1D(2, 1, Padding.Same),
         new BatchNormalization(momentum: 0.9f, scale: false),
-        new Conv1D(4, 2, strides: 2, padding: Padding.Same, activation: Activation.Tanh, useBias: false),
-        new MaxPooling1D(2, 1),
+        new Conv1D(4, 3, strides: 2, padding: Padding.Same, activation: Activation.Tanh, useBias: false),
+        new MaxPooling1D(3, 2, Padding.Same),
         globalMax ? new GlobalMaxPooling1D() : new GlobalAveragePooling1D(),
         new Dense(3, Activation.Softmax),
     ], seed: 8);
