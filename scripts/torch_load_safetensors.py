@@ -7,8 +7,8 @@
 
 The file is read with json + numpy alone (no safetensors package needed): 8-byte little-endian header
 length, JSON header, raw little-endian float32 data. The architecture comes from the "model_config"
-metadata. Tailor is channels-last like Keras, so the torch model permutes NHWC -> NCHW before the first
-convolution and back before Flatten, keeping Keras's (height, width, channel) order of the flattened
+metadata. Tailor is channels-last like Keras, so the torch model permutes NHWC -> NCHW (NWC -> NCW)
+before the first convolution or pooling and back before Flatten, Reshape or Dense, keeping Keras's (height, width, channel) order of the flattened
 features and the Dense kernels as stored (transposed into torch's (out, in)). Not run in CI.
 """
 import argparse
@@ -39,11 +39,40 @@ def read_safetensors(path):
     return tensors, metadata
 
 
-def same_pads(size, kernel, stride):
+def same_pads(size, kernel, stride, dilation=1):
     """Keras/TensorFlow 'same' padding of one axis: (before, after), the odd cell after."""
+    span = (kernel - 1) * dilation + 1
     out = (size + stride - 1) // stride
-    total = max((out - 1) * stride + kernel - size, 0)
+    total = max((out - 1) * stride + span - size, 0)
     return total // 2, total - total // 2
+
+
+def pads_1d(padding, size, kernel, stride, dilation=1):
+    """(before, after) of a sequence axis for valid, same or causal (all the padding before) padding."""
+    if padding == "same":
+        return same_pads(size, kernel, stride, dilation)
+    if padding == "causal":
+        return (kernel - 1) * dilation, 0
+    return 0, 0
+
+
+def pool(kind, x, pads, kernel, stride):
+    """Max or average pooling of a channels-first tensor with explicit pads; Keras averages over the cells inside only."""
+    dims = len(kernel)
+    if kind.startswith("Max"):
+        return (F.max_pool1d if dims == 1 else F.max_pool2d)(F.pad(x, pads, value=-math.inf), kernel, stride)
+    avg = F.avg_pool1d if dims == 1 else F.avg_pool2d
+    if not any(pads):
+        return avg(x, kernel, stride)
+    ones = torch.ones_like(x[:1, :1])
+    total = avg(F.pad(x, pads), kernel, stride) * math.prod(kernel)
+    count = avg(F.pad(ones, pads), kernel, stride) * math.prod(kernel)
+    return total / count
+
+
+def first(value):
+    """Keras writes 1D sizes as a one-element list and accepts an integer."""
+    return value[0] if isinstance(value, list) else value
 
 
 class TailorTorchModel(torch.nn.Module):
@@ -73,15 +102,19 @@ class TailorTorchModel(torch.nn.Module):
             return F.gelu(x)
         raise ValueError(f"activation {name}")
 
+    def to_channels_first(self, x, channels_first):
+        return (x if channels_first else x.permute(0, x.dim() - 1, *range(1, x.dim() - 1))), True
+
+    def to_channels_last(self, x, channels_first):
+        return (x.permute(0, *range(2, x.dim()), 1) if channels_first else x), False
+
     def forward(self, x):
         channels_first = False
-        shape = list(self.config["input_shape"])
         for layer in self.config["layers"]:
             kind, c = layer["class_name"], layer["config"]
             name = c["name"]
-            if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D") and not channels_first:
-                x = x.permute(0, 3, 1, 2)
-                channels_first = True
+            if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Conv1D", "MaxPooling1D", "AveragePooling1D"):
+                x, channels_first = self.to_channels_first(x, channels_first)
             if kind == "Conv2D":
                 kh, kw = c["kernel_size"]
                 sh, sw = c["strides"]
@@ -92,28 +125,38 @@ class TailorTorchModel(torch.nn.Module):
                     x = F.pad(x, (l, r, t, bo))
                 x = F.conv2d(x, w, b, stride=(sh, sw))
                 x = self.activation(c["activation"], x, True)
+            elif kind == "Conv1D":
+                k, s, d = first(c["kernel_size"]), first(c["strides"]), first(c["dilation_rate"])
+                w = self.weights[f"{name}/kernel"].permute(2, 1, 0).contiguous()  # (k, cin, cout) -> (cout, cin, k)
+                x = F.pad(x, pads_1d(c["padding"], x.shape[2], k, s, d))
+                x = F.conv1d(x, w, self.weights.get(f"{name}/bias"), stride=s, dilation=d)
+                x = self.activation(c["activation"], x, True)
             elif kind in ("MaxPooling2D", "AveragePooling2D"):
                 ph, pw = c["pool_size"]
                 sh, sw = c["strides"]
-                if c["padding"] == "same":
-                    (t, bo), (l, r) = same_pads(x.shape[2], ph, sh), same_pads(x.shape[3], pw, sw)
-                    if kind == "MaxPooling2D":
-                        x = F.max_pool2d(F.pad(x, (l, r, t, bo), value=-math.inf), (ph, pw), (sh, sw))
-                    else:  # Keras averages over the cells inside the image only
-                        ones = torch.ones_like(x[:1, :1])
-                        total = F.avg_pool2d(F.pad(x, (l, r, t, bo)), (ph, pw), (sh, sw), divisor_override=1)
-                        count = F.avg_pool2d(F.pad(ones, (l, r, t, bo)), (ph, pw), (sh, sw), divisor_override=1)
-                        x = total / count
-                elif kind == "MaxPooling2D":
-                    x = F.max_pool2d(x, (ph, pw), (sh, sw))
-                else:
-                    x = F.avg_pool2d(x, (ph, pw), (sh, sw))
-            elif kind == "Flatten":
-                if channels_first:
-                    x = x.permute(0, 2, 3, 1)
-                    channels_first = False
-                x = x.reshape(x.shape[0], -1)
+                (t, bo), (l, r) = (same_pads(x.shape[2], ph, sh), same_pads(x.shape[3], pw, sw)) if c["padding"] == "same" else ((0, 0), (0, 0))
+                x = pool(kind, x, (l, r, t, bo), (ph, pw), (sh, sw))
+            elif kind in ("MaxPooling1D", "AveragePooling1D"):
+                p, s = first(c["pool_size"]), first(c["strides"])
+                x = pool(kind, x, pads_1d(c["padding"], x.shape[2], p, s), (p,), (s,))
+            elif kind.startswith("Global"):
+                axes = tuple(range(2, x.dim())) if channels_first else tuple(range(1, x.dim() - 1))
+                x = x.amax(dim=axes) if "Max" in kind else x.mean(dim=axes)
+                channels_first = False
+            elif kind == "BatchNormalization":
+                # Inference: the moving statistics, computed as the layer fuses them.
+                mean, var = self.weights[f"{name}/moving_mean"], self.weights[f"{name}/moving_variance"]
+                gamma = self.weights.get(f"{name}/gamma", torch.ones_like(mean))
+                beta = self.weights.get(f"{name}/beta", torch.zeros_like(mean))
+                scale = (1 / torch.sqrt(var.double() + c["epsilon"])).float() * gamma
+                shift = beta - mean * scale
+                shape = [1, -1] + [1] * (x.dim() - 2) if channels_first else [-1]
+                x = x * scale.reshape(shape) + shift.reshape(shape)
+            elif kind in ("Flatten", "Reshape"):
+                x, channels_first = self.to_channels_last(x, channels_first)
+                x = x.reshape([x.shape[0], -1] if kind == "Flatten" else [x.shape[0]] + list(c["target_shape"]))
             elif kind == "Dense":
+                x, channels_first = self.to_channels_last(x, channels_first)
                 x = x @ self.weights[f"{name}/kernel"]
                 if f"{name}/bias" in self.weights:
                     x = x + self.weights[f"{name}/bias"]
@@ -124,8 +167,7 @@ class TailorTorchModel(torch.nn.Module):
                 x = self.activation(c["activation"], x, channels_first)
             else:
                 raise ValueError(f"layer type {kind} is not supported by this script")
-        if channels_first:
-            x = x.permute(0, 2, 3, 1)
+        x, _ = self.to_channels_last(x, channels_first)
         return x
 
 

@@ -87,13 +87,49 @@ public sealed class LayerConfig
         throw Wrong(key, "an integer or a pair of integers", v);
     }
 
+    /// <summary>A 1D size (kernel_size, strides, dilation_rate, pool_size), 1 to 65,536: Keras writes a one-element list such as [5] and accepts an integer.</summary>
+    public int Single(string key, int? fallback = null)
+    {
+        if (!TryGet(key, out var v)) return fallback ?? throw Missing(key);
+        int n;
+        if (!(v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out n))
+            && !(v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 1 && v[0].ValueKind == JsonValueKind.Number && v[0].TryGetInt32(out n)))
+            throw Wrong(key, "an integer or a list of one integer", v);
+        if (n is < 1 or > MaxSize) throw Error($"expected '{key}' to be 1 to {MaxSize}, found {n}.");
+        return n;
+    }
+
+    /// <summary>A per-sample shape such as Reshape's target_shape: 1 to 8 integers of at most <see cref="MaxShapeValues"/> values in all (the layer checks the rest).</summary>
+    public int[] Shape(string key)
+    {
+        if (!TryGet(key, out var v)) throw Missing(key);
+        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() is >= 1 and <= 8)
+        {
+            var dims = new int[v.GetArrayLength()];
+            bool ok = true;
+            long values = 1;
+            for (int i = 0; i < dims.Length && ok; i++)
+            {
+                ok = v[i].ValueKind == JsonValueKind.Number && v[i].TryGetInt32(out dims[i]) && dims[i] <= MaxShapeValues;
+                values *= Math.Abs((long)dims[i]);
+                ok &= values <= MaxShapeValues;
+            }
+            if (ok) return dims;
+        }
+        throw Wrong(key, $"a list of 1 to 8 integers describing at most {MaxShapeValues} values", v);
+    }
+
+    public const int MaxShapeValues = 1 << 26;
+
     public Activation Activation(string key = "activation") => Parse(key, "linear", Activations.Parse);
 
     public Padding Padding(string key = "padding") => Parse(key, "valid", s => s.Trim().ToLowerInvariant() switch
     {
         "valid" => Kernels.Padding.Valid,
         "same" => Kernels.Padding.Same,
-        _ => throw new ArgumentException($"Unknown padding '{s}'. Valid paddings: valid, same."),
+        // Only Conv1D accepts it; the other layers refuse it with their own message.
+        "causal" => Kernels.Padding.Causal,
+        _ => throw new ArgumentException($"Unknown padding '{s}'. Valid paddings: valid, same, causal."),
     });
 
     public Initializer Initializer(string key, string fallback) => Parse(key, fallback, Initializers.Initializer.Parse);

@@ -10,7 +10,7 @@ namespace Tailor.Serialization;
 /// <summary>
 /// One .safetensors file is the whole model: the weights as tensors named "layer/weight"
 /// (e.g. "conv2d/kernel", Keras layouts), the optimizer's slots as "optimizer/layer/weight/slot",
-/// and in the string metadata the format and version, the architecture as Keras-style JSON
+/// (trainable weights only: the others have none), and in the string metadata the format and version, the architecture as Keras-style JSON
 /// ({"class_name": "Sequential", "config": {...}}) and the compile settings. Any safetensors reader
 /// (PyTorch's, Hugging Face's) sees the weights; Tailor rebuilds the model from the metadata.
 /// </summary>
@@ -67,6 +67,8 @@ public static class ModelFile
                     foreach (var p in layer.Parameters)
                     {
                         var slots = model.Optimizer.Slots[index++];
+                        // The optimizer skips non-trainable weights (moving statistics): their slots are empty.
+                        if (!p.Trainable) continue;
                         for (int s = 0; s < slots.Length; s++)
                             tensors.Add(new NamedTensor($"{OptimizerPrefix}{TensorName(layer, p)}/{s}", p.Value.Shape.ToArray(), (float[])slots[s].Clone()));
                     }
@@ -212,6 +214,11 @@ public static class ModelFile
         foreach (var layer in model.Layers)
             foreach (var p in layer.Parameters)
             {
+                if (!p.Trainable)
+                {
+                    slots.Add(null!); // empty slots, filled in below once their count is known
+                    continue;
+                }
                 var list = new List<float[]>();
                 while (content.Tensors.ContainsKey($"{OptimizerPrefix}{TensorName(layer, p)}/{list.Count}"))
                     list.Add(Find(content, $"{OptimizerPrefix}{TensorName(layer, p)}/{list.Count}", p, path, "optimizer slot").Data);
@@ -224,6 +231,8 @@ public static class ModelFile
         int total = content.Tensors.Keys.Count(k => k.StartsWith(OptimizerPrefix, StringComparison.Ordinal));
         if (used != total)
             throw new ModelFormatException(path, $"the file holds {total} optimizer tensors, of which {used} belong to the model's weights.");
+        for (int i = 0; i < slots.Count; i++)
+            slots[i] ??= Enumerable.Range(0, Math.Max(slotCount, 0)).Select(_ => Array.Empty<float>()).ToArray();
         try { optimizer.SetSlots(slots); }
         catch (ArgumentException e) { throw new ModelFormatException(path, $"the optimizer state does not fit: {e.Message}", e); }
     }

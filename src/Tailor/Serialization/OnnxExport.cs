@@ -5,6 +5,7 @@ using Tailor.Kernels;
 using Tailor.Layers;
 using Tailor.Layers.Convolutional;
 using Tailor.Layers.Core;
+using Tailor.Layers.Normalization;
 using Tailor.Layers.Pooling;
 using Tailor.Layers.Regularization;
 using Tailor.Models;
@@ -15,8 +16,10 @@ namespace Tailor.Serialization;
 /// Writes a <see cref="Sequential"/> as an ONNX model (opset 13) with the input named as Keras names it
 /// ("conv2d_input") and shaped (N, ...) with a dynamic batch. Tailor is channels-last like Keras while
 /// ONNX's Conv and pooling are channels-first, so a Transpose goes in before the first convolution or
-/// pooling and another one before Flatten, which keeps Keras's (height, width, channel) order of the
-/// flattened features and so the Dense kernels as they are. Dropout becomes Identity (inference).
+/// pooling and another one before Flatten, Reshape or Dense, which keeps Keras's (height, width, channel)
+/// order of the flattened features and so the Dense kernels as they are. Global pooling reduces the
+/// positions of either layout. Inference is exported: Dropout becomes Identity and BatchNormalization
+/// the multiply-add by its fused per-channel scale and shift.
 /// The protobuf classes come from OnnxSharp, which ships ONNX's generated types.
 /// </summary>
 public static class OnnxExport
@@ -38,14 +41,16 @@ public static class OnnxExport
         var graph = new GraphBuilder(model.Name);
         string current = InputName(model);
         graph.Graph.Input.Add(ValueInfo(current, model.InputShape.ToArray()));
+        // Channels-first since the last Conv or pooling node; Tailor's own (channels-last) layout otherwise.
         bool channelsFirst = false;
         foreach (var layer in model.Layers)
         {
             string name = layer.Name!;
+            int rank = layer.InputShape.Length + 1;
             switch (layer)
             {
                 case Conv2D conv:
-                    if (!channelsFirst) { current = graph.Node("Transpose", name + "/to_nchw", [current], ("perm", new long[] { 0, 3, 1, 2 })); channelsFirst = true; }
+                    current = ToChannelsFirst(graph, current, name, rank, ref channelsFirst);
                     var k = conv.Kernel.Value;
                     var inputs = new List<string> { current, graph.Initializer(name + "/kernel", ToChannelsFirstKernel(k.Span, k.Shape.ToArray()), [k.Dim(3), k.Dim(2), k.Dim(0), k.Dim(1)]) };
                     if (conv.Bias is { } bias) inputs.Add(graph.Initializer(name + "/bias", bias.Value.Span.ToArray(), [bias.Value.Length]));
@@ -55,18 +60,55 @@ public static class OnnxExport
                         ("pads", Pads(layer.InputShape, conv.KernelSize, conv.Strides, conv.Padding)));
                     current = Activate(graph, conv.Activation, current, name, channelsFirst);
                     break;
+                case Conv1D conv:
+                    current = ToChannelsFirst(graph, current, name, rank, ref channelsFirst);
+                    var k1 = conv.Kernel.Value;
+                    // Keras's (k, cin, cout) is a (1, k, cin, cout) 2D kernel: the same reordering gives ONNX's (cout, cin, k).
+                    var inputs1 = new List<string> { current, graph.Initializer(name + "/kernel", ToChannelsFirstKernel(k1.Span, [1, k1.Dim(0), k1.Dim(1), k1.Dim(2)]), [k1.Dim(2), k1.Dim(1), k1.Dim(0)]) };
+                    if (conv.Bias is { } bias1) inputs1.Add(graph.Initializer(name + "/bias", bias1.Value.Span.ToArray(), [bias1.Value.Length]));
+                    current = graph.Node("Conv", name + "/conv", inputs1.ToArray(),
+                        ("kernel_shape", new long[] { conv.KernelSize }),
+                        ("strides", new long[] { conv.Strides }),
+                        ("dilations", new long[] { conv.DilationRate }),
+                        ("pads", Pads1D(layer.InputShape[0], conv.KernelSize, conv.Strides, conv.Padding, conv.DilationRate)));
+                    current = Activate(graph, conv.Activation, current, name, channelsFirst);
+                    break;
                 case BasePooling2D pool:
-                    if (!channelsFirst) { current = graph.Node("Transpose", name + "/to_nchw", [current], ("perm", new long[] { 0, 3, 1, 2 })); channelsFirst = true; }
+                    current = ToChannelsFirst(graph, current, name, rank, ref channelsFirst);
                     current = graph.Node(pool is MaxPooling2D ? "MaxPool" : pool is AveragePooling2D ? "AveragePool" : throw Unsupported(layer), name + "/pool", [current],
                         ("kernel_shape", new long[] { pool.PoolSize.Height, pool.PoolSize.Width }),
                         ("strides", new long[] { pool.Strides.Height, pool.Strides.Width }),
                         ("pads", Pads(layer.InputShape, pool.PoolSize, pool.Strides, pool.Padding)));
                     break;
+                case BasePooling1D pool:
+                    current = ToChannelsFirst(graph, current, name, rank, ref channelsFirst);
+                    // AveragePool's default count_include_pad = 0 leaves padded cells out of the mean, as Keras does.
+                    current = graph.Node(pool is MaxPooling1D ? "MaxPool" : pool is AveragePooling1D ? "AveragePool" : throw Unsupported(layer), name + "/pool", [current],
+                        ("kernel_shape", new long[] { pool.PoolSize }),
+                        ("strides", new long[] { pool.Strides }),
+                        ("pads", Pads1D(layer.InputShape[0], pool.PoolSize, pool.Strides, pool.Padding, 1)));
+                    break;
+                case GlobalPooling global:
+                    // Over the positions of either layout; the (N, C) result has no layout.
+                    long[] axes = channelsFirst ? Enumerable.Range(2, global.SpatialAxes).Select(a => (long)a).ToArray() : Enumerable.Range(1, global.SpatialAxes).Select(a => (long)a).ToArray();
+                    current = graph.Node(global is GlobalMaxPooling ? "ReduceMax" : global is GlobalAveragePooling ? "ReduceMean" : throw Unsupported(layer), name + "/reduce", [current],
+                        ("axes", axes), ("keepdims", 0L));
+                    channelsFirst = false;
+                    break;
+                case BatchNormalization norm:
+                    current = Normalize(graph, norm, current, name, channelsFirst ? rank - 2 : 0);
+                    break;
                 case Flatten:
-                    if (channelsFirst) { current = graph.Node("Transpose", name + "/to_nhwc", [current], ("perm", new long[] { 0, 2, 3, 1 })); channelsFirst = false; }
+                    current = ToChannelsLast(graph, current, name, rank, ref channelsFirst);
                     current = graph.Node("Flatten", name + "/flatten", [current], ("axis", 1L));
                     break;
+                case Reshape:
+                    current = ToChannelsLast(graph, current, name, rank, ref channelsFirst);
+                    long[] shape = [-1, .. layer.OutputShape.ToArray().Select(d => (long)d)];
+                    current = graph.Node("Reshape", name + "/reshape", [current, graph.Int64Initializer(name + "/shape", shape)]);
+                    break;
                 case Dense dense:
+                    current = ToChannelsLast(graph, current, name, rank, ref channelsFirst);
                     var w = dense.Kernel.Value;
                     string kernel = graph.Initializer(name + "/kernel", w.Span.ToArray(), [w.Dim(0), w.Dim(1)]);
                     current = dense.Bias is { } b
@@ -84,7 +126,7 @@ public static class OnnxExport
                     throw Unsupported(layer);
             }
         }
-        if (channelsFirst) current = graph.Node("Transpose", "output/to_nhwc", [current], ("perm", new long[] { 0, 2, 3, 1 }));
+        current = ToChannelsLast(graph, current, "output", model.Layers[^1].OutputShape.Length + 1, ref channelsFirst);
         string output = model.Layers[^1].Name!;
         graph.Node("Identity", output, [current]);
         graph.Graph.Output.Add(ValueInfo(output, model.Layers[^1].OutputShape.ToArray()));
@@ -98,7 +140,39 @@ public static class OnnxExport
     }
 
     private static NotSupportedException Unsupported(Layer layer) =>
-        new($"{layer.Describe()} cannot be exported to ONNX yet. Exportable layers: Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout, Activation.");
+        new($"{layer.Describe()} cannot be exported to ONNX yet. Exportable layers: Dense, Conv1D, Conv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, "
+            + "GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, BatchNormalization, Flatten, Reshape, Dropout, Activation.");
+
+    /// <summary>(N, positions..., C) to (N, C, positions...) unless it is already; <paramref name="rank"/> counts the batch axis.</summary>
+    private static string ToChannelsFirst(GraphBuilder graph, string input, string layer, int rank, ref bool channelsFirst)
+    {
+        if (channelsFirst) return input;
+        channelsFirst = true;
+        long[] perm = [0, rank - 1, .. Enumerable.Range(1, rank - 2).Select(a => (long)a)];
+        return graph.Node("Transpose", layer + "/to_channels_first", [input], ("perm", perm));
+    }
+
+    /// <summary>Back to Tailor's (N, positions..., C) where the values' order matters (Flatten, Reshape, Dense, the output).</summary>
+    private static string ToChannelsLast(GraphBuilder graph, string input, string layer, int rank, ref bool channelsFirst)
+    {
+        if (!channelsFirst) return input;
+        channelsFirst = false;
+        long[] perm = [0, .. Enumerable.Range(2, rank - 2).Select(a => (long)a), 1];
+        return graph.Node("Transpose", layer + "/to_channels_last", [input], ("perm", perm));
+    }
+
+    /// <summary>
+    /// Inference-mode batch normalization as the layer computes it: x * scale + shift, with the same fused
+    /// per-channel scale and shift. In a channels-first tensor the constants get <paramref name="spatialAxes"/>
+    /// trailing axes of 1 so that they broadcast over the positions.
+    /// </summary>
+    private static string Normalize(GraphBuilder graph, BatchNormalization norm, string input, string layer, int spatialAxes)
+    {
+        var (scale, shift) = norm.InferenceScaleAndShift();
+        long[] dims = [scale.Length, .. Enumerable.Repeat(1L, spatialAxes)];
+        string scaled = graph.Node("Mul", layer + "/scale", [input, graph.Initializer(layer + "/scale_factor", scale, dims)]);
+        return graph.Node("Add", layer + "/shift", [scaled, graph.Initializer(layer + "/shift_term", shift, dims)]);
+    }
 
     private static string Activate(GraphBuilder graph, Activation activation, string input, string layer, bool channelsFirst)
     {
@@ -132,6 +206,14 @@ public static class OnnxExport
         long totalH = Math.Max((outH - 1) * strides.Height + kernel.Height - inputShape[0], 0);
         long totalW = Math.Max((outW - 1) * strides.Width + kernel.Width - inputShape[1], 0);
         return [top, left, totalH - top, totalW - left];
+    }
+
+    /// <summary>ONNX pads [start, end] of one axis: Keras's leading pad (all of it for causal), and what the last window still needs.</summary>
+    private static long[] Pads1D(int size, int kernel, int stride, Padding padding, int dilation)
+    {
+        var (length, before) = ConvGeometry.Axis(size, kernel, stride, padding, dilation);
+        int span = (kernel - 1) * dilation + 1;
+        return [before, Math.Max((length - 1) * stride + span - size - before, 0)];
     }
 
     /// <summary>Keras's (kh, kw, cin, cout) kernel as ONNX's (cout, cin, kh, kw).</summary>
@@ -185,6 +267,14 @@ public static class OnnxExport
             var bytes = new byte[values.Length * 4];
             for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), values[i]);
             tensor.RawData = ByteString.CopyFrom(bytes);
+            Graph.Initializer.Add(tensor);
+            return name;
+        }
+
+        public string Int64Initializer(string name, long[] values)
+        {
+            var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length } };
+            tensor.Int64Data.AddRange(values);
             Graph.Initializer.Add(tensor);
             return name;
         }

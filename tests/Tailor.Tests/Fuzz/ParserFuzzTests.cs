@@ -117,7 +117,15 @@ internal static class FuzzSeeds
         small.TrainOnBatch(x, y);
         var tiny = new Sequential([new Tailor.Layers.Core.Dense(3, Tailor.Kernels.Activation.Relu), new Tailor.Layers.Core.Dense(2, Tailor.Kernels.Activation.Softmax)]);
         tiny.Build(4);
-        return [ToBytes(s => ModelFile.Save(small, s)), ToBytes(s => ModelFile.Save(tiny, s))];
+        // The layers added later (Conv1D, 1D and global pooling, BatchNormalization, Reshape), trained a step so that slots exist.
+        var sequences = Tailor.Tests.Serialization.ModelFileTests.SequenceModel();
+        var normalized = Tailor.Tests.Serialization.ModelFileTests.NormalizedImageModel();
+        foreach (var model in new[] { sequences, normalized })
+        {
+            model.Compile("adam", "categorical_crossentropy", "accuracy");
+            model.TrainOnBatch(x, y);
+        }
+        return [ToBytes(s => ModelFile.Save(small, s)), ToBytes(s => ModelFile.Save(tiny, s)), ToBytes(s => ModelFile.Save(sequences, s)), ToBytes(s => ModelFile.Save(normalized, s))];
     }
 
     public static byte[][] Checkpoint()

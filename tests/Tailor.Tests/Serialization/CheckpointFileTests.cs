@@ -8,9 +8,9 @@ namespace Tailor.Tests.Serialization;
 /// <summary>In-process checks of checkpoints: an interrupted Fit written, read back and resumed equals the uninterrupted Fit.</summary>
 public sealed class CheckpointFileTests
 {
-    private static Sequential Model()
+    private static Sequential Model(bool normalized = false)
     {
-        var model = ModelFileTests.MixedModel();
+        var model = normalized ? ModelFileTests.NormalizedImageModel() : ModelFileTests.MixedModel();
         model.Compile(new Adam(0.005f), new Tailor.Losses.CategoricalCrossentropy(), "accuracy");
         return model;
     }
@@ -19,14 +19,15 @@ public sealed class CheckpointFileTests
     [InlineData(1, 2)]  // inside the second epoch
     [InlineData(2, 4)]  // after the last batch of the third epoch: stops between epochs
     [InlineData(0, 0)]  // after the first batch
-    public void An_interrupted_fit_resumed_from_its_checkpoint_ends_as_the_uninterrupted_one(int epoch, int batch)
+    [InlineData(1, 2, true)]  // batch normalization: moving statistics and optimizer state without slots for them
+    public void An_interrupted_fit_resumed_from_its_checkpoint_ends_as_the_uninterrupted_one(int epoch, int batch, bool normalized = false)
     {
         var (x, y) = ModelFileTests.SyntheticImages(37, seed: 8);
         var (vx, vy) = ModelFileTests.SyntheticImages(9, seed: 9);
-        var reference = Model();
+        var reference = Model(normalized);
         var expected = reference.Fit(x, y, epochs: 4, batchSize: 8, validationData: (vx, vy), verbose: 0, seed: 5);
 
-        var interrupted = Model();
+        var interrupted = Model(normalized);
         var history = interrupted.Fit(x, y, epochs: 4, batchSize: 8, validationData: (vx, vy), verbose: 0, seed: 5,
             callbacks: [new InterruptAt(epoch, batch)]);
         Assert.NotNull(interrupted.Interruption);

@@ -88,8 +88,10 @@ public sealed class ModelFileErrorTests : IDisposable
     [Fact]
     public void An_unknown_layer_type_is_refused_with_the_known_ones()
     {
-        string path = Write((_, m) => m[ModelFile.ArchitectureKey] = m[ModelFile.ArchitectureKey].Replace("\"Flatten\"", "\"Reshape\""));
-        AssertRefused(path, "Reshape 'flatten': unknown layer type. Known types: Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D");
+        string path = Write((_, m) => m[ModelFile.ArchitectureKey] = m[ModelFile.ArchitectureKey].Replace("\"Flatten\"", "\"LSTM\""));
+        AssertRefused(path, "LSTM 'flatten': unknown layer type. Known types: Activation, AveragePooling1D, AveragePooling2D, BatchNormalization, "
+            + "Conv1D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, "
+            + "MaxPooling1D, MaxPooling2D, Reshape.");
     }
 
     [Fact]

@@ -1,5 +1,9 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Tailor.Kernels;
+using Tailor.Layers.Core;
+using Tailor.Layers.Normalization;
+using Tailor.Layers.Pooling;
 using Tailor.Models;
 using Xunit.Abstractions;
 using Tailor.Serialization;
@@ -17,6 +21,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [InlineData(NotebookModel.Dense)]
     [InlineData(NotebookModel.Cnn)]
     [InlineData(NotebookModel.CnnDropout)]
+    [InlineData(NotebookModel.Conv1D)]
     public void Notebook_models_give_tailors_probabilities_on_100_test_images(NotebookModel which)
     {
         var sample = VendoredSample.Notebook;
@@ -43,6 +48,37 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         float difference = MaxDifference(model, x, out _);
 
         output.WriteLine($"mixed layers: max abs difference {difference:E3}");
+        Assert.True(difference <= Tolerance, $"max abs difference {difference:E3}");
+    }
+
+    [Theory]
+    [InlineData("normalized-images")]       // Conv2D + BatchNormalization (channels-first) + GlobalAveragePooling2D
+    [InlineData("normalized-images-max")]   // ... + GlobalMaxPooling2D
+    [InlineData("sequences")]               // causal dilated and strided Conv1D, AveragePooling1D, MaxPooling1D, GlobalMaxPooling1D
+    [InlineData("sequences-average")]       // ... + GlobalAveragePooling1D
+    [InlineData("dense-normalized")]        // BatchNormalization on channels-last features, Reshape
+    public void Trained_models_with_batch_normalization_and_1d_layers_export_exactly(string which)
+    {
+        var (x, y) = ModelFileTests.SyntheticImages(40, seed: 3);
+        var model = which switch
+        {
+            "normalized-images" => ModelFileTests.NormalizedImageModel(),
+            "normalized-images-max" => ModelFileTests.NormalizedImageModel(globalMax: true),
+            "sequences" => ModelFileTests.SequenceModel(),
+            "sequences-average" => ModelFileTests.SequenceModel(globalMax: false),
+            _ => new Sequential(
+            [
+                new Reshape(240), new Dense(8), new BatchNormalization(momentum: 0.5f), new ActivationLayer(Activation.Relu),
+                new Reshape(4, 2), new GlobalAveragePooling1D(), new Dense(3, Activation.Softmax),
+            ], seed: 4),
+        };
+        model.Compile("adam", "categorical_crossentropy", "accuracy");
+        // Trained, so that the moving statistics are far from their initial zeros and ones.
+        model.Fit(x, y, epochs: 3, batchSize: 8, verbose: 0, seed: 1);
+
+        float difference = MaxDifference(model, x, out _);
+
+        output.WriteLine($"{which}: max abs difference {difference:E3}");
         Assert.True(difference <= Tolerance, $"max abs difference {difference:E3}");
     }
 

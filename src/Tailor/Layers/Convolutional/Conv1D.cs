@@ -35,6 +35,8 @@ public sealed class Conv1D : Core.ActivatedLayer
         // Keras refuses the combination too: a strided dilated kernel skips inputs in a way no one means.
         if (strides > 1 && dilationRate > 1)
             throw new ArgumentException($"When `strides` > 1, `dilation_rate` must be 1. Received: strides={strides}, dilation_rate={dilationRate}.", nameof(dilationRate));
+        if ((long)(kernelSize - 1) * dilationRate >= int.MaxValue)
+            throw new ArgumentException($"A kernel of size {kernelSize} with `dilation_rate` {dilationRate} spans more steps than a sequence can have.", nameof(dilationRate));
         Filters = filters;
         KernelSize = kernelSize;
         Strides = strides;
@@ -134,8 +136,8 @@ public sealed class Conv1D : Core.ActivatedLayer
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.Name;
         config["bias_initializer"] = BiasInitializer.Name;
-        config["kernel_regularizer"] = KernelRegularizer?.ToString();
-        config["bias_regularizer"] = BiasRegularizer?.ToString();
+        config["kernel_regularizer"] = KernelRegularizer?.GetConfig();
+        config["bias_regularizer"] = BiasRegularizer?.GetConfig();
         return config;
     }
 

@@ -124,19 +124,36 @@ public sealed class BatchNormalization : Layer
         }
         else
         {
-            // Inference, fused: y = x * scale + shift with scale = gamma / sqrt(moving_variance + epsilon).
-            var movingMean = MovingMean.Value.Span;
-            var movingVariance = MovingVariance.Value.Span;
-            for (int ch = 0; ch < c; ch++)
-            {
-                float invStd = (float)(1 / Math.Sqrt((double)movingVariance[ch] + Epsilon));
-                _invStd[ch] = invStd;
-                _scale[ch] = invStd * GammaAt(ch);
-                _shift[ch] = BetaAt(ch) - movingMean[ch] * _scale[ch];
-            }
+            FuseInference(_invStd, _scale, _shift);
             Run(Phase.NormalizeFused);
         }
         return output;
+    }
+
+    /// <summary>
+    /// Inference as one multiply-add per channel, y = x * scale + shift: the constants the layer uses
+    /// outside training (for exporters, which must compute exactly the same).
+    /// </summary>
+    public (float[] Scale, float[] Shift) InferenceScaleAndShift()
+    {
+        CheckBuilt();
+        int c = Channels;
+        var (invStd, scale, shift) = (new float[c], new float[c], new float[c]);
+        FuseInference(invStd, scale, shift);
+        return (scale, shift);
+    }
+
+    /// <summary>scale = gamma / sqrt(moving_variance + epsilon), shift = beta - moving_mean * scale.</summary>
+    private void FuseInference(Span<float> invStd, Span<float> scale, Span<float> shift)
+    {
+        var movingMean = MovingMean.Value.Span;
+        var movingVariance = MovingVariance.Value.Span;
+        for (int ch = 0; ch < invStd.Length; ch++)
+        {
+            invStd[ch] = (float)(1 / Math.Sqrt((double)movingVariance[ch] + Epsilon));
+            scale[ch] = invStd[ch] * GammaAt(ch);
+            shift[ch] = BetaAt(ch) - movingMean[ch] * scale[ch];
+        }
     }
 
     public override Tensor? Backward(Tensor outputGradient)
@@ -288,8 +305,8 @@ public sealed class BatchNormalization : Layer
         config["gamma_initializer"] = GammaInitializer.Name;
         config["moving_mean_initializer"] = MovingMeanInitializer.Name;
         config["moving_variance_initializer"] = MovingVarianceInitializer.Name;
-        config["beta_regularizer"] = BetaRegularizer?.ToString();
-        config["gamma_regularizer"] = GammaRegularizer?.ToString();
+        config["beta_regularizer"] = BetaRegularizer?.GetConfig();
+        config["gamma_regularizer"] = GammaRegularizer?.GetConfig();
         return config;
     }
 
