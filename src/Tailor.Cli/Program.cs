@@ -11,6 +11,7 @@ root.Subcommands.Add(TutorialCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(CvCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
