@@ -12,6 +12,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(CvCommand.Create());
+root.Subcommands.Add(TuneCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
