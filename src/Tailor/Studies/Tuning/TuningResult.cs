@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Tailor.Common;
 using Tailor.Reports;
@@ -75,7 +76,10 @@ public sealed class TuningResult
             ["test_images"] = Final.TestCount, ["test_loss"] = Final.Test.Loss, ["test_accuracy"] = Final.Test.Accuracy,
             ["final_val_accuracy"] = Final.History["val_accuracy"][^1], ["seconds"] = Math.Round(Final.Seconds, 3),
         },
-    }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }, JsonOptions) + "\n";
+
+    // The space is shown as written in space.json; the relaxed encoder keeps its quotes readable instead of \u0022.
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static Dictionary<string, object?> Trial(TrialResult t) => new()
     {
