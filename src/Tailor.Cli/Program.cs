@@ -15,6 +15,8 @@ root.Subcommands.Add(ModelCommands.Export());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(StudyCommand.Create());
+root.Subcommands.Add(CvCommand.Create());
+root.Subcommands.Add(TuneCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
