@@ -14,6 +14,7 @@ root.Subcommands.Add(ModelCommands.Predict());
 root.Subcommands.Add(ModelCommands.Export());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(StudyCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Tailor.Cli.Commands.Study;
+
+namespace Tailor.Cli.Commands;
+
+/// <summary>`tailor study ...`: experiments that train the notebook's models several ways and compare them in one report.</summary>
+internal static class StudyCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("study", "Experiments that compare several ways of training the notebook's models, each in one report.");
+        // One line per study; each lives in its own file under Commands/Study.
+        command.Subcommands.Add(RegularizationCommand.Create());
+        return command;
+    }
+}
