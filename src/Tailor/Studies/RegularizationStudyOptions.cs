@@ -33,7 +33,7 @@ public sealed record RegularizationStudyOptions
 
     public int BatchSize { get; init; } = Models.NotebookModels.DefaultBatchSize(Models.NotebookModel.Cnn);
 
-    /// <summary>A look at every part of the report in seconds: 3 epochs on 2,000 training images, 500 to validate, 500 to test.</summary>
+    /// <summary>A fast look at every part of the report: 3 epochs on 2,000 training images, 500 to validate, 500 to test.</summary>
     public static RegularizationStudyOptions Quick { get; } = new()
     {
         Epochs = 3, Patience = 1,

@@ -11,7 +11,7 @@ internal static class RegularizationCommand
     public static Command Create()
     {
         var defaults = new RegularizationStudyOptions();
-        var quick = new Option<bool>("--quick") { Description = $"{RegularizationStudyOptions.Quick.Epochs} epochs on 2,000 training images, to see every part of the report in seconds." };
+        var quick = new Option<bool>("--quick") { Description = $"{RegularizationStudyOptions.Quick.Epochs} epochs on 2,000 training images, for a fast look at every part of the report." };
         var epochs = new Option<int?>("--epochs") { Description = $"Epochs for every variant (default: {defaults.Epochs}; early stopping may end sooner)." };
         var l2 = new Option<float>("--l2") { Description = $"L2 factor on every kernel (default: {defaults.L2.ToString(CultureInfo.InvariantCulture)}).", DefaultValueFactory = _ => defaults.L2 };
         var augment = new Option<string>("--augment") { Description = $"Augmentation of the augmented variant (default: {defaults.Augment}).", DefaultValueFactory = _ => defaults.Augment };
