@@ -3,6 +3,7 @@ using Tailor.Layers.Convolutional;
 using Tailor.Layers.Core;
 using Tailor.Layers.Pooling;
 using Tailor.Layers.Regularization;
+using Tailor.Regularizers;
 
 namespace Tailor.Models;
 
@@ -54,15 +55,19 @@ public static class NotebookModels
     /// <summary>The batch sizes of the notebook's runs (and of the PyTorch peer).</summary>
     public static int DefaultBatchSize(this NotebookModel model) => model == NotebookModel.Dense ? 128 : 64;
 
-    /// <summary>A built, uncompiled model with weights drawn from <paramref name="seed"/>.</summary>
-    public static Sequential Create(NotebookModel model, ulong seed = 0)
+    /// <summary>
+    /// A built, uncompiled model with weights drawn from <paramref name="seed"/>; <paramref name="kernelRegularizer"/>,
+    /// when given, penalises the kernel of every convolution and dense layer (biases are left free, as is usual).
+    /// </summary>
+    public static Sequential Create(NotebookModel model, ulong seed = 0, Regularizer? kernelRegularizer = null)
     {
+        var r = kernelRegularizer;
         var m = new Sequential(seed: seed);
         if (model == NotebookModel.Dense)
         {
-            m.Add(new Dense(128, Activation.Relu));
-            m.Add(new Dense(64, Activation.Relu));
-            m.Add(new Dense(10, Activation.Softmax));
+            m.Add(new Dense(128, Activation.Relu, kernelRegularizer: r));
+            m.Add(new Dense(64, Activation.Relu, kernelRegularizer: r));
+            m.Add(new Dense(10, Activation.Softmax, kernelRegularizer: r));
         }
         else if (model == NotebookModel.Conv1D)
         {
@@ -81,15 +86,15 @@ public static class NotebookModels
         }
         else
         {
-            m.Add(new Conv2D(32, 3, activation: Activation.Relu));
+            m.Add(new Conv2D(32, 3, activation: Activation.Relu, kernelRegularizer: r));
             m.Add(new MaxPooling2D(2));
-            m.Add(new Conv2D(64, 3, activation: Activation.Relu));
+            m.Add(new Conv2D(64, 3, activation: Activation.Relu, kernelRegularizer: r));
             m.Add(new MaxPooling2D(2));
-            m.Add(new Conv2D(64, 3, activation: Activation.Relu));
+            m.Add(new Conv2D(64, 3, activation: Activation.Relu, kernelRegularizer: r));
             m.Add(new Flatten());
             if (model == NotebookModel.CnnDropout) m.Add(new Dropout(0.5f));
-            m.Add(new Dense(64, Activation.Relu));
-            m.Add(new Dense(10, Activation.Softmax));
+            m.Add(new Dense(64, Activation.Relu, kernelRegularizer: r));
+            m.Add(new Dense(10, Activation.Softmax, kernelRegularizer: r));
         }
         m.Build(model.InputShape());
         return m;

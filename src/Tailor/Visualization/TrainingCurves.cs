@@ -18,8 +18,8 @@ public static class TrainingCurves
 
     /// <summary>"Training and validation loss": training loss as blue dots, validation loss as a blue line.</summary>
     public static byte[] Loss(IReadOnlyList<double> training, IReadOnlyList<double> validation,
-        int width = DefaultWidth, int height = DefaultHeight) =>
-        Metric("loss", training, validation, width, height);
+        int width = DefaultWidth, int height = DefaultHeight, string? title = null, CurveAxes? axes = null) =>
+        Metric("loss", training, validation, width, height, title, axes);
 
     /// <summary>"Training and validation accuracy": training accuracy as blue dots, validation accuracy as a blue line.</summary>
     public static byte[] Accuracy(IReadOnlyList<double> training, IReadOnlyList<double> validation,
@@ -29,9 +29,10 @@ public static class TrainingCurves
     /// <summary>
     /// Training and validation values of one metric, e.g. <paramref name="metric"/> = "loss" gives the
     /// title "Training and validation loss", legends "Training loss" / "Validation loss" and y label "Loss".
+    /// <paramref name="title"/> replaces the title; <paramref name="axes"/> fixes the axes, for plots compared side by side.
     /// </summary>
     public static byte[] Metric(string metric, IReadOnlyList<double> training, IReadOnlyList<double> validation,
-        int width = DefaultWidth, int height = DefaultHeight)
+        int width = DefaultWidth, int height = DefaultHeight, string? title = null, CurveAxes? axes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(metric);
         ArgumentNullException.ThrowIfNull(training);
@@ -41,7 +42,7 @@ public static class TrainingCurves
         RequireEpochs(training.Count, $"Training {metric}");
         Guard.SameLength(training.Count, validation.Count, $"Validation {metric} must have one value per training epoch");
 
-        Plot plot = PlotStyling.Create($"Training and validation {metric}", "Epochs", Capitalise(metric));
+        Plot plot = PlotStyling.Create(title ?? $"Training and validation {metric}", "Epochs", Capitalise(metric));
         double[] epochs = Epochs(training.Count);
 
         var dots = plot.Add.ScatterPoints(epochs, training.ToArray(), Blue);
@@ -52,6 +53,7 @@ public static class TrainingCurves
         line.LegendText = $"Validation {metric}";
 
         PlotStyling.UseWholeEpochTicks(plot);
+        if (axes != null) plot.Axes.SetLimits(0.5, axes.Epochs + 0.5, axes.Bottom, axes.Top);
         plot.ShowLegend(LegendPlacement.Best([training, validation]));
         return PlotStyling.Encode(plot, width, height);
     }

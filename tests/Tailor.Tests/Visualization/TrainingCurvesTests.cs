@@ -65,4 +65,32 @@ public sealed class TrainingCurvesTests
     {
         Assert.Throws<ArgumentException>(() => TrainingCurves.Overlay("Nothing", "Loss", []));
     }
+
+    [Fact]
+    public void Fixed_axes_place_the_curves_on_the_given_scale()
+    {
+        // The same curves on a 0-10 scale sit in the bottom strip of the plot; on a 0-0.6 scale their lowest value,
+        // 0.25, is over 40% of the way up. The legend, placed from the data alone, is the same in both.
+        int BottomQuarterBlue(double top)
+        {
+            using SKBitmap bitmap = DecodedPng.Decode(TrainingCurves.Loss(TrainingLoss, ValidationLoss, axes: new CurveAxes(6, 0, top)));
+            int count = 0;
+            for (int y = bitmap.Height * 3 / 4; y < bitmap.Height; y++)
+                for (int x = 0; x < bitmap.Width; x++)
+                    if (DecodedPng.Same(bitmap.GetPixel(x, y), Blue)) count++;
+            return count;
+        }
+
+        Assert.True(BottomQuarterBlue(10) > BottomQuarterBlue(0.6) + 100);
+    }
+
+    [Fact]
+    public void Spanning_axes_hold_every_value_and_the_longest_series()
+    {
+        var axes = CurveAxes.Spanning([TrainingLoss, ValidationLoss, [0.9, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]]);
+
+        Assert.Equal(8, axes.Epochs);
+        Assert.InRange(axes.Bottom, 0, 0.1);
+        Assert.True(axes.Top > 0.9);
+    }
 }
