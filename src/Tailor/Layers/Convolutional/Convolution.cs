@@ -1,0 +1,136 @@
+using Tailor.Common;
+using Tailor.Initializers;
+using Tailor.Kernels;
+using Tailor.Regularizers;
+using Tailor.Tensors;
+using Tailor.Threading;
+
+namespace Tailor.Layers.Convolutional;
+
+/// <summary>
+/// What Conv1D and Conv2D share: the kernel and bias, and the lowering of a convolution to one matrix
+/// product per batch (the patches of every sample, im2col, times the kernel), with its adjoint for the
+/// input gradient. A subclass describes its geometry (a Conv1D is a Conv2D of height 1) and its config.
+/// </summary>
+public abstract class Convolution : Core.ActivatedLayer
+{
+    private ConvGeometry _geometry;
+    private Tensor? _input;
+    private Tensor? _inputGradient;
+    private float[] _cols = [];
+    private float[] _colsGradient = [];
+    private readonly SampleJob _job;
+
+    protected Convolution(int filters, Padding padding, Activation activation, bool useBias,
+        Initializer? kernelInitializer, Initializer? biasInitializer,
+        Regularizer? kernelRegularizer, Regularizer? biasRegularizer, string? name)
+        : base(activation)
+    {
+        Guard.Positive(filters);
+        Filters = filters;
+        Padding = padding;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;
+        BiasInitializer = biasInitializer ?? Initializer.Zeros;
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        Name = name;
+        _job = new SampleJob(this);
+    }
+
+    public int Filters { get; }
+    public Padding Padding { get; }
+    public bool UseBias { get; }
+    public Initializer KernelInitializer { get; }
+    public Initializer BiasInitializer { get; }
+    public Regularizer? KernelRegularizer { get; }
+    public Regularizer? BiasRegularizer { get; }
+
+    public Parameter Kernel => Parameters[0];
+    public Parameter? Bias => UseBias ? Parameters[1] : null;
+
+    /// <summary>The geometry of one sample, set by the subclass when it computes its output shape.</summary>
+    protected ConvGeometry Geometry { get => _geometry; set => _geometry = value; }
+
+    /// <summary>The kernel's shape in Keras's layout, e.g. (kh, kw, cin, filters).</summary>
+    protected abstract int[] KernelShape { get; }
+
+    protected override void CreateParameters(Rng rng)
+    {
+        int[] shape = KernelShape;
+        var kernel = AddParameter(new Parameter("kernel", shape, KernelRegularizer));
+        var (fanIn, fanOut) = Initializer.Fans(shape);
+        KernelInitializer.Fill(kernel.Value.Span, fanIn, fanOut, rng);
+        if (UseBias)
+        {
+            var bias = AddParameter(new Parameter("bias", [Filters], BiasRegularizer));
+            BiasInitializer.Fill(bias.Value.Span, Filters, Filters, rng);
+        }
+    }
+
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        CheckInput(input);
+        int batch = input.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
+        _input = input;
+        EnsureArray(ref _cols, rows * patch);
+        _job.Start(SampleJob.Phase.Expand);
+        WorkerPool.Run(_job, batch);
+        var z = PreActivationBuffer(batch);
+        Gemm.Multiply(false, false, rows, Filters, patch, _cols, patch, Kernel.Value.Span, Filters, z.Span, Filters,
+            accumulate: false, UseBias ? Bias!.Value.Span : default, ProductAppliesRelu);
+        return Activate(z);
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        var dz = PreActivationGradient(outputGradient, UseBias ? Bias!.Gradient.Span : default);
+        int batch = dz.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
+        Gemm.Multiply(true, false, patch, Filters, rows, _cols, patch, dz.Span, Filters, Kernel.Gradient.Span, Filters);
+        if (!ComputeInputGradient) return null;
+        EnsureArray(ref _colsGradient, rows * patch);
+        Gemm.Multiply(false, true, rows, patch, Filters, dz.Span, Filters, Kernel.Value.Span, Filters, _colsGradient, patch);
+        Ensure(ref _inputGradient, batch, InputShape);
+        _job.Start(SampleJob.Phase.Fold);
+        WorkerPool.Run(_job, batch);
+        return _inputGradient;
+    }
+
+    private static void EnsureArray(ref float[] array, int length)
+    {
+        if (array.Length < length) array = new float[length];
+    }
+
+    /// <summary>The keys both layers write; sizes, strides and dilation are the subclass's.</summary>
+    protected Dictionary<string, object?> ConvolutionConfig(Dictionary<string, object?> sizes)
+    {
+        var config = base.GetConfig();
+        config["filters"] = Filters;
+        foreach (var (key, value) in sizes) config[key] = value;
+        config["use_bias"] = UseBias;
+        config["kernel_initializer"] = KernelInitializer.Name;
+        config["bias_initializer"] = BiasInitializer.Name;
+        config["kernel_regularizer"] = KernelRegularizer?.GetConfig();
+        config["bias_regularizer"] = BiasRegularizer?.GetConfig();
+        return config;
+    }
+
+    /// <summary>im2col and its adjoint, one sample per task.</summary>
+    private sealed class SampleJob(Convolution layer) : ParallelJob
+    {
+        public enum Phase { Expand, Fold }
+        private Phase _phase;
+
+        public void Start(Phase phase) => _phase = phase;
+
+        public override void Run(int sample)
+        {
+            ref readonly var g = ref layer._geometry;
+            int inLength = g.InputLength, colsLength = g.OutputPositions * g.PatchLength;
+            if (_phase == Phase.Expand)
+                Im2Col.Expand(g, layer._input!.Buffer.AsSpan(sample * inLength, inLength), layer._cols.AsSpan(sample * colsLength, colsLength));
+            else
+                Im2Col.Fold(g, layer._colsGradient.AsSpan(sample * colsLength, colsLength), layer._inputGradient!.Buffer.AsSpan(sample * inLength, inLength));
+        }
+    }
+}
