@@ -66,6 +66,22 @@ public abstract class Layer
     /// </summary>
     internal long ParameterBudget { get; set; } = long.MaxValue;
 
+    /// <summary>
+    /// A kernel (Keras's layout, fans from its shape) and, when <paramref name="useBias"/>, a bias of
+    /// the kernel's last dimension: the weights of Dense and the convolutions.
+    /// </summary>
+    protected void AddKernelAndBias(int[] kernelShape, bool useBias, Initializers.Initializer kernelInitializer,
+        Initializers.Initializer biasInitializer, Regularizers.Regularizer? kernelRegularizer, Regularizers.Regularizer? biasRegularizer, Rng rng)
+    {
+        var kernel = AddParameter(new Parameter("kernel", kernelShape, kernelRegularizer));
+        var (fanIn, fanOut) = Initializers.Initializer.Fans(kernelShape);
+        kernelInitializer.Fill(kernel.Value.Span, fanIn, fanOut, rng);
+        if (!useBias) return;
+        int units = kernelShape[^1];
+        var bias = AddParameter(new Parameter("bias", [units], biasRegularizer));
+        biasInitializer.Fill(bias.Value.Span, units, units, rng);
+    }
+
     protected Parameter AddParameter(Parameter parameter)
     {
         if (ParameterCount + parameter.Value.Length > ParameterBudget)

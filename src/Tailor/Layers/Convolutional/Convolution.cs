@@ -55,18 +55,8 @@ public abstract class Convolution : Core.ActivatedLayer
     /// <summary>The kernel's shape in Keras's layout, e.g. (kh, kw, cin, filters).</summary>
     protected abstract int[] KernelShape { get; }
 
-    protected override void CreateParameters(Rng rng)
-    {
-        int[] shape = KernelShape;
-        var kernel = AddParameter(new Parameter("kernel", shape, KernelRegularizer));
-        var (fanIn, fanOut) = Initializer.Fans(shape);
-        KernelInitializer.Fill(kernel.Value.Span, fanIn, fanOut, rng);
-        if (UseBias)
-        {
-            var bias = AddParameter(new Parameter("bias", [Filters], BiasRegularizer));
-            BiasInitializer.Fill(bias.Value.Span, Filters, Filters, rng);
-        }
-    }
+    protected override void CreateParameters(Rng rng) =>
+        AddKernelAndBias(KernelShape, UseBias, KernelInitializer, BiasInitializer, KernelRegularizer, BiasRegularizer, rng);
 
     public override Tensor Forward(Tensor input, bool training)
     {

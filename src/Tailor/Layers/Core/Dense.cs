@@ -45,17 +45,8 @@ public sealed class Dense : ActivatedLayer
         return [Units];
     }
 
-    protected override void CreateParameters(Rng rng)
-    {
-        int inputs = InputShape[0];
-        var kernel = AddParameter(new Parameter("kernel", [inputs, Units], KernelRegularizer));
-        KernelInitializer.Fill(kernel.Value.Span, inputs, Units, rng);
-        if (UseBias)
-        {
-            var bias = AddParameter(new Parameter("bias", [Units], BiasRegularizer));
-            BiasInitializer.Fill(bias.Value.Span, Units, Units, rng);
-        }
-    }
+    protected override void CreateParameters(Rng rng) =>
+        AddKernelAndBias([InputShape[0], Units], UseBias, KernelInitializer, BiasInitializer, KernelRegularizer, BiasRegularizer, rng);
 
     public override Tensor Forward(Tensor input, bool training)
     {
