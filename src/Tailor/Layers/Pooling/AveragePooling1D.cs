@@ -8,9 +8,9 @@ public sealed class AveragePooling1D : BasePooling1D
     public AveragePooling1D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base(poolSize, strides, padding, name) { }
 
-    protected override void ForwardSample(int sequence, Span<float> input, Span<float> output) =>
+    protected override void ForwardSample(int sequence, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.AverageForward(Geometry, input, output);
 
-    protected override void BackwardSample(int sequence, Span<float> outputGradient, Span<float> inputGradient) =>
+    protected override void BackwardSample(int sequence, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
         PoolingKernels.AverageBackward(Geometry, outputGradient, inputGradient);
 }

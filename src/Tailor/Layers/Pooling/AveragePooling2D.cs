@@ -11,9 +11,9 @@ public sealed class AveragePooling2D : BasePooling2D
     public AveragePooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base((poolSize, poolSize), strides is int s ? (s, s) : null, padding, name) { }
 
-    protected override void ForwardSample(int image, Span<float> input, Span<float> output) =>
+    protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.AverageForward(Geometry, input, output);
 
-    protected override void BackwardSample(int image, Span<float> outputGradient, Span<float> inputGradient) =>
+    protected override void BackwardSample(int image, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
         PoolingKernels.AverageBackward(Geometry, outputGradient, inputGradient);
 }

@@ -16,9 +16,9 @@ public sealed class MaxPooling1D : BasePooling1D
         if (_argmax.Length < needed) _argmax = new int[needed];
     }
 
-    protected override void ForwardSample(int sequence, Span<float> input, Span<float> output) =>
+    protected override void ForwardSample(int sequence, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(sequence * output.Length, output.Length));
 
-    protected override void BackwardSample(int sequence, Span<float> outputGradient, Span<float> inputGradient) =>
+    protected override void BackwardSample(int sequence, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
         PoolingKernels.MaxBackward(outputGradient, _argmax.AsSpan(sequence * outputGradient.Length, outputGradient.Length), inputGradient);
 }

@@ -19,9 +19,9 @@ public sealed class MaxPooling2D : BasePooling2D
         if (_argmax.Length < needed) _argmax = new int[needed];
     }
 
-    protected override void ForwardSample(int image, Span<float> input, Span<float> output) =>
+    protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(image * output.Length, output.Length));
 
-    protected override void BackwardSample(int image, Span<float> outputGradient, Span<float> inputGradient) =>
+    protected override void BackwardSample(int image, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
         PoolingKernels.MaxBackward(outputGradient, _argmax.AsSpan(image * outputGradient.Length, outputGradient.Length), inputGradient);
 }

@@ -1,0 +1,67 @@
+using Tailor.Tensors;
+using Tailor.Threading;
+
+namespace Tailor.Layers;
+
+/// <summary>
+/// A weightless layer that maps each sample on its own (pooling of every kind): one parallel task per
+/// sample, forward and backward, with the output and input-gradient buffers reused from batch to batch.
+/// </summary>
+public abstract class SampleParallelLayer : Layer
+{
+    private readonly SampleJob _job;
+    private Tensor? _input;
+    private Tensor? _output;
+    private Tensor? _outputGradient;
+    private Tensor? _inputGradient;
+
+    protected SampleParallelLayer(string? name)
+    {
+        Name = name;
+        _job = new SampleJob(this);
+    }
+
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        CheckInput(input);
+        int batch = input.Dim(0);
+        _input = input;
+        Ensure(ref _output, batch, OutputShape);
+        PrepareForward(batch);
+        _job.Backward = false;
+        WorkerPool.Run(_job, batch);
+        return _output!;
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        if (!ComputeInputGradient) return null;
+        int batch = outputGradient.Dim(0);
+        _outputGradient = outputGradient;
+        Ensure(ref _inputGradient, batch, InputShape);
+        _job.Backward = true;
+        WorkerPool.Run(_job, batch);
+        return _inputGradient;
+    }
+
+    /// <summary>Sizes per-batch state (e.g. argmax indices) before the samples run in parallel.</summary>
+    protected virtual void PrepareForward(int batch) { }
+
+    protected abstract void ForwardSample(int sample, ReadOnlySpan<float> input, Span<float> output);
+
+    protected abstract void BackwardSample(int sample, ReadOnlySpan<float> outputGradient, Span<float> inputGradient);
+
+    private sealed class SampleJob(SampleParallelLayer layer) : ParallelJob
+    {
+        public bool Backward;
+
+        public override void Run(int sample)
+        {
+            int inLength = Tensor.SizeOf(layer.InputShape), outLength = Tensor.SizeOf(layer.OutputShape);
+            if (!Backward)
+                layer.ForwardSample(sample, layer._input!.Buffer.AsSpan(sample * inLength, inLength), layer._output!.Buffer.AsSpan(sample * outLength, outLength));
+            else
+                layer.BackwardSample(sample, layer._outputGradient!.Buffer.AsSpan(sample * outLength, outLength), layer._inputGradient!.Buffer.AsSpan(sample * inLength, inLength));
+        }
+    }
+}
