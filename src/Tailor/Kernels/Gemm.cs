@@ -228,55 +228,30 @@ public static unsafe class Gemm
                             int height = Math.Min(mr, rows - ip);
                             float* aPanel = pa + (long)ip * kcLen;
                             float* cTile = cBase + (long)(i0 + ip) * ldc + j0;
-                            if (inPlace && height == mr && _transA)
-                            {
-                                float* aColumns = _a + (long)k0 * _lda + i0 + ip;
-                                if (width == nr) Tile(kcLen, aColumns, _lda, bPanel, cTile, ldc, add);
-                                else
-                                {
-                                    Tile(kcLen, aColumns, _lda, bPanel, tile, nr, false);
-                                    for (int i = 0; i < height; i++)
-                                    for (int j = 0; j < width; j++)
-                                    {
-                                        float v = tile[i * nr + j];
-                                        cTile[i * ldc + j] = add ? cTile[i * ldc + j] + v : v;
-                                    }
-                                }
-                            }
-                            else if (inPlace && height == mr)
-                            {
-                                float* aRows = _a + (long)(i0 + ip) * _lda + k0;
-                                if (width == nr) TileInPlace(kcLen, aRows, _lda, bPanel, cTile, ldc, add);
-                                else
-                                {
-                                    TileInPlace(kcLen, aRows, _lda, bPanel, tile, nr, false);
-                                    for (int i = 0; i < height; i++)
-                                    for (int j = 0; j < width; j++)
-                                    {
-                                        float v = tile[i * nr + j];
-                                        cTile[i * ldc + j] = add ? cTile[i * ldc + j] + v : v;
-                                    }
-                                }
-                            }
-                            else if (height == mr && width == nr)
-                            {
-                                Tile(kcLen, aPanel, mr, bPanel, cTile, ldc, add);
-                            }
-                            else
-                            {
-                                Tile(kcLen, aPanel, mr, bPanel, tile, nr, false);
-                                for (int i = 0; i < height; i++)
-                                for (int j = 0; j < width; j++)
-                                {
-                                    float v = tile[i * nr + j];
-                                    cTile[i * ldc + j] = add ? cTile[i * ldc + j] + v : v;
-                                }
-                            }
+                            // A full tile goes straight to C; an edge tile into a scratch tile, then its valid part.
+                            bool full = height == mr && width == nr;
+                            float* dst = full ? cTile : tile;
+                            int ldd = full ? ldc : nr;
+                            bool addDst = full && add;
+                            if (inPlace && height == mr && _transA) Tile(kcLen, _a + (long)k0 * _lda + i0 + ip, _lda, bPanel, dst, ldd, addDst);
+                            else if (inPlace && height == mr) TileInPlace(kcLen, _a + (long)(i0 + ip) * _lda + k0, _lda, bPanel, dst, ldd, addDst);
+                            else Tile(kcLen, aPanel, mr, bPanel, dst, ldd, addDst);
+                            if (!full) StoreEdgeTile(tile, nr, cTile, ldc, height, width, add);
                         }
                     }
                 }
             }
             if (!partial) ApplyEpilogue(i0, i0 + rows);
+        }
+
+        private static void StoreEdgeTile(float* tile, int nr, float* c, int ldc, int height, int width, bool add)
+        {
+            for (int i = 0; i < height; i++)
+            for (int j = 0; j < width; j++)
+            {
+                float v = tile[i * nr + j];
+                c[i * ldc + j] = add ? c[i * ldc + j] + v : v;
+            }
         }
 
         private void ApplyEpilogue(int i0, int i1)
