@@ -39,7 +39,7 @@ internal static class CvCommand
             options.Validate();
             string outDir = parsed.GetValue(output)!;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
-            Console.WriteLine($"Data: {location.Description}");
+            Console.WriteLine($"Data: {location}");
             var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { Seed = parsed.GetValue(sampleSeed) });
             // All the sampled training images, the notebook's validation images included, in sampled order.
             var data = LabeledTensors.Concat(sample.Validation, sample.Train);

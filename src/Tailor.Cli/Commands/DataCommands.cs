@@ -25,7 +25,7 @@ internal static class DataCommands
         command.SetAction(parsed =>
         {
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
-            Console.WriteLine($"Found in {location.Description}");
+            Console.WriteLine($"Found in {location}");
             Console.WriteLine($"Train: {dataset.Train.Count:N0} images of {dataset.Train.Height}x{dataset.Train.Width}; test: {dataset.Test.Count:N0}.");
             var table = new Table().AddColumn("Label").AddColumn("Class").AddColumn(new TableColumn("Train").RightAligned()).AddColumn(new TableColumn("Test").RightAligned());
             foreach (var c in ClassCounts.Of(dataset))

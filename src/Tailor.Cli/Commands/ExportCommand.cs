@@ -26,7 +26,7 @@ internal static class ExportCommand
             if (q is < 1 or > 100) throw new UsageException($"--quality must be 1 to 100, received {q}.");
             string target = parsed.GetValue(output)!;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
-            Console.WriteLine($"Data: {location.Description}");
+            Console.WriteLine($"Data: {location}");
             var sample = FashionSample.Draw(dataset, TrainCommand.SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed)));
             int written = FashionMnistImages.Export(dataset, sample, target, fileFormat, q);
             Console.WriteLine($"Wrote {written:N0} {fileFormat.ToString().ToUpperInvariant()} files ({sample.Train.Count:N0} train, {sample.Validation.Count:N0} validation, {sample.Test.Count:N0} test) and {FashionMnistImages.ManifestName} to {Path.GetFullPath(target)}");

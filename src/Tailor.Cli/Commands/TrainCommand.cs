@@ -98,7 +98,7 @@ internal static class TrainCommand
             else
             {
                 var (dataset, location) = CommonOptions.LoadDataset(parsed);
-                Console.WriteLine($"Data: {location.Description}");
+                Console.WriteLine($"Data: {location}");
                 var sample = FashionSample.Draw(dataset, sampleOptions);
                 (train, validation, test) = (sample.Train, sample.Validation, sample.Test);
             }

@@ -41,7 +41,7 @@ internal static class TuneCommand
             var plan = SearchStrategies.Plan(searchSpace, options.Strategy, options.Trials, options.Seed);
             string outDir = parsed.GetValue(output)!;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
-            Console.WriteLine($"Data: {location.Description}");
+            Console.WriteLine($"Data: {location}");
             var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { Seed = parsed.GetValue(sampleSeed) });
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv,

@@ -28,4 +28,7 @@ public sealed record DataLocation(string Directory, DataSource Source)
         DataSource.UserCache => "user cache",
         _ => throw new ArgumentOutOfRangeException(nameof(Source), Source, null),
     };
+
+    /// <summary>"/path/to/fashion (from --data)": the folder and how it was chosen, for the user.</summary>
+    public override string ToString() => $"{System.IO.Path.GetFullPath(Directory)} (from {Description})";
 }

@@ -34,7 +34,7 @@ internal static class GradientsCommand
             };
             options.Validate();
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
-            Console.WriteLine($"Data: {location.Description}");
+            Console.WriteLine($"Data: {location}");
             var study = new GradientStudy(options, Console.Out);
             study.Run(dataset);
 

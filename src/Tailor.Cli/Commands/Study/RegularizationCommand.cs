@@ -39,7 +39,7 @@ internal static class RegularizationCommand
             };
             options.Validate();
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
-            Console.WriteLine($"Data: {location.Description}");
+            Console.WriteLine($"Data: {location}");
             var study = new RegularizationStudy(options, Console.Out);
             study.Run(dataset);
 
