@@ -12,13 +12,13 @@ internal static class ExportCommand
         var format = new Option<string>("--format") { Description = "png (lossless) or jpeg.", DefaultValueFactory = _ => "png" };
         var quality = new Option<int>("--quality") { Description = "JPEG quality, 1 to 100.", DefaultValueFactory = _ => 95 };
         var output = new Option<string>("--out") { Description = "Folder to write train/, validation/, test/ and export.json into.", Required = true };
-        var full = new Option<bool>("--full") { Description = "All 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
         var sampleSeed = CommonOptions.SampleSeed();
         var command = new Command("export",
             "Write the images as DIR/{train,validation,test}/<class>/NNNNN.png, numbered in sample order, for `tailor train --images DIR`.")
         {
-            format, quality, output, full, sampleSeed,
+            format, quality, output, sampleSeed,
         };
+        var sampleSize = SampleSizeOptions.AddTo(command, "All 60,000/10,000 images (10,000 held out) instead of the notebook's sample.");
         command.SetAction(parsed =>
         {
             var fileFormat = ParseFormat(parsed.GetValue(format)!);
@@ -27,7 +27,7 @@ internal static class ExportCommand
             string target = parsed.GetValue(output)!;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");
-            var sample = FashionSample.Draw(dataset, TrainCommand.SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed)));
+            var sample = FashionSample.Draw(dataset, sampleSize.Read(parsed, parsed.GetValue(sampleSeed)));
             int written = FashionMnistImages.Export(dataset, sample, target, fileFormat, q);
             Console.WriteLine($"Wrote {written:N0} {fileFormat.ToString().ToUpperInvariant()} files ({sample.Train.Count:N0} train, {sample.Validation.Count:N0} validation, {sample.Test.Count:N0} test) and {FashionMnistImages.ManifestName} to {Path.GetFullPath(target)}");
             return ExitCodes.Ok;

@@ -19,7 +19,6 @@ internal static class TrainCommand
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, rmsprop, adam or adamw.", DefaultValueFactory = _ => "rmsprop" };
         var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." };
-        var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
         var earlyStopping = new Option<int?>("--early-stopping")
         {
             Description = $"Stop when val_loss has not improved for PATIENCE epochs (default {TrainingOptions.DefaultPatience}) and keep the best epoch's weights.",
@@ -37,9 +36,6 @@ internal static class TrainCommand
                 string.Join("; ", AugmentationPipeline.StepNames.Select(p => $"{p.Key}: {p.Value}")) + ". Example: flip,shift:2,rotate:10.",
             HelpName = "STEPS",
         };
-        var trainImages = new Option<int?>("--train-images") { Description = "Sample this many training images, validation included (default: the notebook's 10,000)." };
-        var testImages = new Option<int?>("--test-images") { Description = "Sample this many test images (default: the notebook's 2,500)." };
-        var validationImages = new Option<int?>("--validation-images") { Description = "Hold out this many of the training images (default: 2,000, or a fifth of --train-images)." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (0: only when interrupted).", DefaultValueFactory = _ => 0 };
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: OUT/checkpoints)." };
         var resume = new Option<string?>("--resume") { Description = "Continue from the latest checkpoint in this folder, with the options it was started with." };
@@ -49,9 +45,10 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary, metrics.json and model.safetensors.")
         {
-            model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, full, trainImages, testImages, validationImages,
+            model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment,
             checkpointEvery, checkpointDir, resume, seed, sampleSeed, output,
         };
+        var sampleSize = SampleSizeOptions.AddTo(command, "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample.");
         var images = ImageFolderInput.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -88,11 +85,11 @@ internal static class TrainCommand
                     Schedule = parsed.GetValue(schedule),
                     Augment = parsed.GetValue(augment),
                 };
-                sampleOptions = SampleOptions(parsed.GetValue(full), parsed.GetValue(sampleSeed), parsed.GetValue(trainImages), parsed.GetValue(testImages), parsed.GetValue(validationImages));
+                sampleOptions = sampleSize.Read(parsed, parsed.GetValue(sampleSeed));
                 checkpoints = parsed.GetValue(checkpointDir) ?? Path.Combine(outDir, "checkpoints");
             }
             options.Validate();
-            if (images.IsGiven(parsed) && parsed.GetValue(full)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
+            if (images.IsGiven(parsed) && sampleSize.Full(parsed)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
             LabeledTensors train, validation, test;
             if (images.IsGiven(parsed)) (train, validation, test, sampleOptions) = images.Load(parsed, options.Seed, sampleOptions);
             else
@@ -122,29 +119,6 @@ internal static class TrainCommand
     {
         try { return NotebookModels.Parse(name); }
         catch (ArgumentException e) { throw new UsageException($"--model: {e.Message}"); }
-    }
-
-    public static FashionSampleOptions SampleOptions(bool full, ulong seed) =>
-        (full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = seed };
-
-    public static FashionSampleOptions SampleOptions(bool full, ulong seed, int? trainImages, int? testImages, int? validationImages)
-    {
-        var options = SampleOptions(full, seed);
-        if (trainImages is int n)
-        {
-            if (n < 2) throw new UsageException($"--train-images must be at least 2 (one to validate, one to train), received {n}.");
-            options = options with { TrainCount = n, ValidationCount = validationImages ?? Math.Max(1, n / 5) };
-        }
-        else if (validationImages is int v) options = options with { ValidationCount = v };
-        if (testImages is int t)
-        {
-            if (t < 1) throw new UsageException($"--test-images must be a positive integer, received {t}.");
-            options = options with { TestCount = t };
-        }
-        int train = options.TrainCount ?? FashionMnist.TrainCount;
-        if (options.ValidationCount < 0 || options.ValidationCount >= train)
-            throw new UsageException($"--validation-images must be in [0, {train - 1}] for {train:N0} training images, received {options.ValidationCount}.");
-        return options;
     }
 
     /// <summary>

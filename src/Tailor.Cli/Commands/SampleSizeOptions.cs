@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Tailor.Data;
+
+namespace Tailor.Cli.Commands;
+
+/// <summary>
+/// --full, --train-images, --test-images and --validation-images: which of the IDX images a command samples.
+/// Shared by `train` and `data export`, so an exported folder can hold exactly what a run trains and tests on.
+/// </summary>
+internal sealed class SampleSizeOptions
+{
+    private readonly Option<bool> _full;
+    private readonly Option<int?> _trainImages = new("--train-images") { Description = "Sample this many training images, validation included (default: the notebook's 10,000)." };
+    private readonly Option<int?> _testImages = new("--test-images") { Description = "Sample this many test images (default: the notebook's 2,500)." };
+    private readonly Option<int?> _validationImages = new("--validation-images") { Description = "Hold out this many of the training images (default: 2,000, or a fifth of --train-images)." };
+
+    private SampleSizeOptions(string fullDescription) => _full = new Option<bool>("--full") { Description = fullDescription };
+
+    public static SampleSizeOptions AddTo(Command command, string fullDescription)
+    {
+        var options = new SampleSizeOptions(fullDescription);
+        command.Options.Add(options._full);
+        command.Options.Add(options._trainImages);
+        command.Options.Add(options._testImages);
+        command.Options.Add(options._validationImages);
+        return options;
+    }
+
+    public bool Full(ParseResult parsed) => parsed.GetValue(_full);
+
+    public FashionSampleOptions Read(ParseResult parsed, ulong sampleSeed) =>
+        Create(parsed.GetValue(_full), sampleSeed, parsed.GetValue(_trainImages), parsed.GetValue(_testImages), parsed.GetValue(_validationImages));
+
+    public static FashionSampleOptions Create(bool full, ulong seed) =>
+        (full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = seed };
+
+    public static FashionSampleOptions Create(bool full, ulong seed, int? trainImages, int? testImages, int? validationImages)
+    {
+        var options = Create(full, seed);
+        if (trainImages is int n)
+        {
+            if (n < 2) throw new UsageException($"--train-images must be at least 2 (one to validate, one to train), received {n}.");
+            options = options with { TrainCount = n, ValidationCount = validationImages ?? Math.Max(1, n / 5) };
+        }
+        else if (validationImages is int v) options = options with { ValidationCount = v };
+        if (testImages is int t)
+        {
+            if (t < 1) throw new UsageException($"--test-images must be a positive integer, received {t}.");
+            options = options with { TestCount = t };
+        }
+        int train = options.TrainCount ?? FashionMnist.TrainCount;
+        if (options.ValidationCount < 0 || options.ValidationCount >= train)
+            throw new UsageException($"--validation-images must be in [0, {train - 1}] for {train:N0} training images, received {options.ValidationCount}.");
+        return options;
+    }
+}
