@@ -37,15 +37,18 @@ internal sealed class SampleSizeOptions
     public static FashionSampleOptions Create(bool full, ulong seed, int? trainImages, int? testImages, int? validationImages)
     {
         var options = Create(full, seed);
+        // The notebook's draw never picks the last image of either file, so a sample holds one image fewer.
         if (trainImages is int n)
         {
-            if (n < 2) throw new UsageException($"--train-images must be at least 2 (one to validate, one to train), received {n}.");
+            if (n is < 2 or >= FashionMnist.TrainCount)
+                throw new UsageException($"--train-images must be 2 to {FashionMnist.TrainCount - 1:N0} (one to validate, one to train; the notebook's draw never picks the last image; --full takes all {FashionMnist.TrainCount:N0}), received {n}.");
             options = options with { TrainCount = n, ValidationCount = validationImages ?? Math.Max(1, n / 5) };
         }
         else if (validationImages is int v) options = options with { ValidationCount = v };
         if (testImages is int t)
         {
-            if (t < 1) throw new UsageException($"--test-images must be a positive integer, received {t}.");
+            if (t is < 1 or >= FashionMnist.TestCount)
+                throw new UsageException($"--test-images must be 1 to {FashionMnist.TestCount - 1:N0} (the notebook's draw never picks the last image; --full takes all {FashionMnist.TestCount:N0}), received {t}.");
             options = options with { TestCount = t };
         }
         int train = options.TrainCount ?? FashionMnist.TrainCount;

@@ -132,7 +132,9 @@ public sealed class CliBadInputTests : IDisposable
     [InlineData("--epochs", "-3")]
     [InlineData("--batch-size", "0")]
     [InlineData("--batch-size", "-64")]
-    public void A_zero_or_negative_epoch_count_or_batch_size_names_the_option(string option, string value)
+    [InlineData("--test-images", "10000")]
+    [InlineData("--train-images", "1")]
+    public void A_zero_or_negative_epoch_count_or_batch_size_or_a_sample_size_out_of_range_names_the_option(string option, string value)
     {
         var result = Fails("train", "--model", "dense", option, value, "--out", Out);
 
