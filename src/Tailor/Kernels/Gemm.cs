@@ -70,6 +70,18 @@ public static unsafe class Gemm
         return Math.Min(MaxKChunks, k / KChunkTarget);
     }
 
+    /// <summary>
+    /// Rows per task: at most <paramref name="maxRows"/>, a multiple of <paramref name="mr"/>, and as many
+    /// tasks as a multiple of the thread count, so that 128 rows split 64/64 rather than 96/32.
+    /// </summary>
+    internal static int BalancedRowBlock(int m, int maxRows, int mr, int threads)
+    {
+        int tasks = (m + maxRows - 1) / maxRows;
+        tasks = (tasks + threads - 1) / threads * threads;
+        int rows = (m + tasks - 1) / tasks;
+        return Math.Min(maxRows, Math.Max(mr, (rows + mr - 1) / mr * mr));
+    }
+
     private sealed class GemmJob : ParallelJob
     {
         private Isa _isa;
@@ -77,6 +89,7 @@ public static unsafe class Gemm
         private int _m, _n, _k, _lda, _ldb, _ldc, _mr, _nr, _mc, _mBlocks, _nPanels, _kBlocks, _kChunks, _blocksPerChunk;
         private float* _a, _b, _c, _bias;
         private bool _relu;
+        private bool _bInPlace;
         private float[] _packedB = [];
         private float[] _partials = [];
         private float* _pb, _pp;
@@ -91,29 +104,36 @@ public static unsafe class Gemm
             (_mr, _nr) = GemmMicroKernels.TileFor(isa);
             _isa = isa; _transA = transA; _transB = transB; _accumulate = accumulate;
             _m = m; _n = n; _k = k; _lda = lda; _ldb = ldb; _ldc = ldc; _a = a; _b = b; _c = c;
-            _mc = Math.Max(_mr, McTarget / _mr * _mr);
-            _mBlocks = (m + _mc - 1) / _mc;
+            // k chunks change the order of the sums, so they follow the canonical block height alone; how
+            // rows are cut into tasks does not, so it is free to balance them over the threads.
+            int canonicalMc = Math.Max(_mr, McTarget / _mr * _mr);
             _nPanels = (n + _nr - 1) / _nr;
             _kBlocks = (k + Kc - 1) / Kc;
-            _kChunks = Math.Min(KChunks(m, k, _mc), _kBlocks);
+            _kChunks = Math.Min(KChunks(m, k, canonicalMc), _kBlocks);
+            _mc = BalancedRowBlock(m, canonicalMc, _mr, WorkerPool.Threads);
+            _mBlocks = (m + _mc - 1) / _mc;
             _blocksPerChunk = (_kBlocks + _kChunks - 1) / _kChunks;
             _kChunks = (_kBlocks + _blocksPerChunk - 1) / _blocksPerChunk;
 
             int slots = WorkerPool.SlotCount;
             if (_packedA.Length < slots) Array.Resize(ref _packedA, slots);
             for (int s = 0; s < slots; s++)
-                if (_packedA[s] == null || _packedA[s].Length < _mc * Kc) _packedA[s] = new float[_mc * Kc];
+                if (_packedA[s] == null || _packedA[s].Length < canonicalMc * Kc) _packedA[s] = new float[canonicalMc * Kc];
 
             int packedBLength = k * _nPanels * _nr;
             if (_packedB.Length < packedBLength) _packedB = new float[packedBLength];
             int partialLength = _kChunks > 1 ? _kChunks * m * n : 0;
             if (_partials.Length < partialLength) _partials = new float[partialLength];
 
+            // A row-major B is read in place, a panel of NR columns with stride ldb; only a transposed B and
+            // the last, narrower panel are packed.
+            _bInPlace = !transB && isa != Isa.Portable;
+            bool packAny = !_bInPlace || n % _nr != 0;
             fixed (float* pb = _packedB, pp = _partials)
             {
                 _pb = pb; _pp = pp;
                 _phase = 0;
-                WorkerPool.Run(this, _kBlocks);
+                if (packAny) WorkerPool.Run(this, _kBlocks);
                 _phase = 1;
                 WorkerPool.Run(this, _kChunks * _mBlocks);
                 if (_kChunks > 1)
@@ -143,6 +163,7 @@ public static unsafe class Gemm
             for (int jp = 0; jp < _nPanels; jp++)
             {
                 int j0 = jp * nr, width = Math.Min(nr, _n - j0);
+                if (_bInPlace && width == nr) continue;
                 float* panel = dst + (long)jp * kcLen * nr;
                 if (!_transB)
                 {
@@ -222,7 +243,9 @@ public static unsafe class Gemm
                     for (int jp = 0; jp < _nPanels; jp++)
                     {
                         int j0 = jp * nr, width = Math.Min(nr, _n - j0);
-                        float* bPanel = bBlock + (long)jp * kcLen * nr;
+                        bool bInPlace = _bInPlace && width == nr;
+                        float* bPanel = bInPlace ? _b + (long)k0 * _ldb + j0 : bBlock + (long)jp * kcLen * nr;
+                        int bStride = bInPlace ? _ldb : nr;
                         for (int ip = 0; ip < rows; ip += mr)
                         {
                             int height = Math.Min(mr, rows - ip);
@@ -233,9 +256,9 @@ public static unsafe class Gemm
                             float* dst = full ? cTile : tile;
                             int ldd = full ? ldc : nr;
                             bool addDst = full && add;
-                            if (inPlace && height == mr && _transA) Tile(kcLen, _a + (long)k0 * _lda + i0 + ip, _lda, bPanel, dst, ldd, addDst);
-                            else if (inPlace && height == mr) TileInPlace(kcLen, _a + (long)(i0 + ip) * _lda + k0, _lda, bPanel, dst, ldd, addDst);
-                            else Tile(kcLen, aPanel, mr, bPanel, dst, ldd, addDst);
+                            if (inPlace && height == mr && _transA) Tile(kcLen, _a + (long)k0 * _lda + i0 + ip, _lda, bPanel, bStride, dst, ldd, addDst);
+                            else if (inPlace && height == mr) TileInPlace(kcLen, _a + (long)(i0 + ip) * _lda + k0, _lda, bPanel, bStride, dst, ldd, addDst);
+                            else Tile(kcLen, aPanel, mr, bPanel, bStride, dst, ldd, addDst);
                             if (!full) StoreEdgeTile(tile, nr, cTile, ldc, height, width, add);
                         }
                     }
@@ -261,19 +284,19 @@ public static unsafe class Gemm
             for (int i = i0; i < i1; i++) Epilogue.Apply(new Span<float>(_c + (long)i * _ldc, _n), bias, _relu);
         }
 
-        private void TileInPlace(int kc, float* a, int lda, float* b, float* c, int ldc, bool add)
+        private void TileInPlace(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)
         {
-            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, a, lda, b, c, ldc, add);
-            else GemmMicroKernels.Avx2TileRows(kc, a, lda, b, c, ldc, add);
+            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, a, lda, b, bStride, c, ldc, add);
+            else GemmMicroKernels.Avx2TileRows(kc, a, lda, b, bStride, c, ldc, add);
         }
 
-        /// <summary>A tile from A panel elements a[p * aStride + i]; the portable kernel only takes packed panels.</summary>
-        private void Tile(int kc, float* a, int aStride, float* b, float* c, int ldc, bool add)
+        /// <summary>A tile from A panel elements a[p * aStride + i] and B's b[p * bStride + j]; the portable kernel only takes packed panels.</summary>
+        private void Tile(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, bool add)
         {
             switch (_isa)
             {
-                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, aStride, b, c, ldc, add); break;
-                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, aStride, b, c, ldc, add); break;
+                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, aStride, b, bStride, c, ldc, add); break;
+                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, aStride, b, bStride, c, ldc, add); break;
                 default: GemmMicroKernels.PortableTile(kc, a, b, c, ldc, add); break;
             }
         }

@@ -24,11 +24,12 @@ internal static unsafe class GemmMicroKernels
     };
 
     /// <summary>
-    /// c[i * ldc + j] (+)= sum_p a[p * aStride + i] * b[p * 32 + j] for the full 8 x 32 tile: aStride is 8
-    /// for a packed panel, or the leading dimension of a transposed A read in place.
+    /// c[i * ldc + j] (+)= sum_p a[p * aStride + i] * b[p * bStride + j] for the full 8 x 32 tile: aStride is 8
+    /// for a packed panel, or the leading dimension of a transposed A read in place; bStride is 32 for a
+    /// packed panel, or the leading dimension of a row-major B read in place.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512Tile(int kc, float* a, int aStride, float* b, float* c, int ldc, bool add)
+    public static void Avx512Tile(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, bool add)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
             c20 = default, c21 = default, c30 = default, c31 = default,
@@ -47,7 +48,7 @@ internal static unsafe class GemmMicroKernels
             x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
             x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
-            a += aStride; b += 32;
+            a += aStride; b += bStride;
         }
         Store512(c, add, c00, c01); c += ldc;
         Store512(c, add, c10, c11); c += ldc;
@@ -61,7 +62,7 @@ internal static unsafe class GemmMicroKernels
 
     /// <summary>As <see cref="Avx512Tile"/> with A read in place: row i of the tile at a + i * lda.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512TileRows(int kc, float* a, int lda, float* b, float* c, int ldc, bool add)
+    public static void Avx512TileRows(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
             c20 = default, c21 = default, c30 = default, c31 = default,
@@ -82,7 +83,7 @@ internal static unsafe class GemmMicroKernels
             x = Vector512.Create(a5[p]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
             x = Vector512.Create(a6[p]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a7[p]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
-            b += 32;
+            b += bStride;
         }
         Store512(c, add, c00, c01); c += ldc;
         Store512(c, add, c10, c11); c += ldc;
@@ -96,7 +97,7 @@ internal static unsafe class GemmMicroKernels
 
     /// <summary>As <see cref="Avx2Tile"/> with A read in place: row i of the tile at a + i * lda.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2TileRows(int kc, float* a, int lda, float* b, float* c, int ldc, bool add)
+    public static void Avx2TileRows(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -112,7 +113,7 @@ internal static unsafe class GemmMicroKernels
             x = Vector256.Create(a3[p]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
             x = Vector256.Create(a4[p]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
             x = Vector256.Create(a5[p]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
-            b += 16;
+            b += bStride;
         }
         Store256(c, add, c00, c01); c += ldc;
         Store256(c, add, c10, c11); c += ldc;
@@ -129,9 +130,9 @@ internal static unsafe class GemmMicroKernels
         v0.Store(c); v1.Store(c + 16);
     }
 
-    /// <summary>c[i * ldc + j] (+)= sum_p a[p * aStride + i] * b[p * 16 + j] for the full 6 x 16 tile (aStride 6 when packed).</summary>
+    /// <summary>c[i * ldc + j] (+)= sum_p a[p * aStride + i] * b[p * bStride + j] for the full 6 x 16 tile (strides 6 and 16 when packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2Tile(int kc, float* a, int aStride, float* b, float* c, int ldc, bool add)
+    public static void Avx2Tile(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -146,7 +147,7 @@ internal static unsafe class GemmMicroKernels
             x = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
             x = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
             x = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
-            a += aStride; b += 16;
+            a += aStride; b += bStride;
         }
         Store256(c, add, c00, c01); c += ldc;
         Store256(c, add, c10, c11); c += ldc;
