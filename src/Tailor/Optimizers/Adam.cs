@@ -24,10 +24,10 @@ public class Adam : Optimizer
     /// <summary>Multiplier applied to the weights before the step: 1 for Adam, 1 - lr * decay for AdamW.</summary>
     protected virtual float WeightRetention => 1f;
 
-    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots)
+    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots, int offset)
     {
-        var m = slots[0].AsSpan();
-        var v = slots[1].AsSpan();
+        var m = slots[0].AsSpan(offset, weights.Length);
+        var v = slots[1].AsSpan(offset, weights.Length);
         float b1 = Beta1, b2 = Beta2, eps = Epsilon, keep = WeightRetention;
         float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(b2, Iterations)) / (1 - Math.Pow(b1, Iterations)));
         int i = 0, w = Vector<float>.Count;

@@ -11,6 +11,7 @@ namespace Tailor.Optimizers;
 public abstract class Optimizer
 {
     private readonly List<float[][]> _slots = [];
+    private readonly UpdateJob _update = new();
 
     protected Optimizer(float learningRate)
     {
@@ -54,14 +55,10 @@ public abstract class Optimizer
             for (int s = 0; s < SlotCount; s++) slots[s] = new float[length];
             _slots.Add(slots);
         }
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            var p = parameters[i];
-            if (!p.Trainable) continue;
-            var g = p.Gradient.Span;
-            Clip(g);
-            Update(p.Value.Span, g, _slots[i]);
-        }
+        if (ClipValue != null || ClipNorm != null)
+            for (int i = 0; i < parameters.Count; i++)
+                if (parameters[i].Trainable) Clip(parameters[i].Gradient.Span);
+        _update.Run(this, parameters);
     }
 
     private void Clip(Span<float> gradient)
@@ -74,7 +71,11 @@ public abstract class Optimizer
         }
     }
 
-    protected abstract void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots);
+    /// <summary>
+    /// Updates <paramref name="weights"/>, a range of one parameter starting at <paramref name="offset"/>
+    /// (the same range of its gradient); the parameter's slots are whole, so read them from offset.
+    /// </summary>
+    protected abstract void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots, int offset);
 
     /// <summary>The slots, for checkpoints: one list per parameter.</summary>
     public IReadOnlyList<float[][]> Slots => _slots;
@@ -106,4 +107,50 @@ public abstract class Optimizer
         "adamw" => new AdamW(learningRate ?? 0.001f),
         _ => throw new ArgumentException($"Unknown optimizer '{name}'. Valid optimizers: {string.Join(", ", Names)}."),
     };
+
+    /// <summary>
+    /// The update is elementwise, so it runs over both cores in fixed ranges of a parameter: the same
+    /// bits whatever the thread count. Ranges start at multiples of 64, so every element takes the same
+    /// vector or scalar path as in one pass over the whole parameter.
+    /// </summary>
+    private sealed class UpdateJob : Threading.ParallelJob
+    {
+        private const int ChunkLength = 16384;
+        private readonly List<(int Parameter, int Offset, int Length)> _chunks = [];
+        private IReadOnlyList<Parameter>? _planned;
+        private long _plannedLength;
+        private Optimizer? _optimizer;
+        private IReadOnlyList<Parameter>? _parameters;
+
+        public void Run(Optimizer optimizer, IReadOnlyList<Parameter> parameters)
+        {
+            Plan(parameters);
+            (_optimizer, _parameters) = (optimizer, parameters);
+            try { Threading.WorkerPool.Run(this, _chunks.Count); }
+            finally { (_optimizer, _parameters) = (null, null); }
+        }
+
+        private void Plan(IReadOnlyList<Parameter> parameters)
+        {
+            long total = 0;
+            for (int i = 0; i < parameters.Count; i++) total += parameters[i].Trainable ? parameters[i].Value.Length : -1;
+            if (ReferenceEquals(parameters, _planned) && total == _plannedLength && _chunks.Count > 0) return;
+            _chunks.Clear();
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                if (!parameters[i].Trainable) continue;
+                int length = parameters[i].Value.Length;
+                for (int offset = 0; offset < length; offset += ChunkLength)
+                    _chunks.Add((i, offset, Math.Min(ChunkLength, length - offset)));
+            }
+            (_planned, _plannedLength) = (parameters, total);
+        }
+
+        public override void Run(int task)
+        {
+            var (index, offset, length) = _chunks[task];
+            var p = _parameters![index];
+            _optimizer!.Update(p.Value.Span.Slice(offset, length), p.Gradient.Span.Slice(offset, length), _optimizer._slots[index], offset);
+        }
+    }
 }

@@ -16,9 +16,9 @@ public sealed class RmsProp : Optimizer
     public override string Name => "rmsprop";
     protected override int SlotCount => 1;
 
-    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots)
+    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots, int offset)
     {
-        var v = slots[0].AsSpan();
+        var v = slots[0].AsSpan(offset, weights.Length);
         float lr = LearningRate, rho = Rho, decay = 1 - Rho, eps = Epsilon;
         int i = 0, w = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)

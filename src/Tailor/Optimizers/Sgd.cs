@@ -16,7 +16,7 @@ public sealed class Sgd : Optimizer
     public override string Name => "sgd";
     protected override int SlotCount => Momentum > 0 ? 1 : 0;
 
-    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots)
+    protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots, int offset)
     {
         float lr = LearningRate;
         if (Momentum == 0)
@@ -24,7 +24,7 @@ public sealed class Sgd : Optimizer
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradient, -lr, weights, weights);
             return;
         }
-        var v = slots[0];
+        var v = slots[0].AsSpan(offset, weights.Length);
         for (int i = 0; i < weights.Length; i++)
         {
             v[i] = Momentum * v[i] - lr * gradient[i];
