@@ -1,5 +1,8 @@
 #:project ../src/Tailor/Tailor.csproj
 #:property InvariantGlobalization=true
+// Compile each method fully optimised at once: a training step's short hot loops otherwise run as
+// unoptimised tier-0 code for the first epochs (see the README, Performance).
+#:property TieredCompilation=false
 
 // The Zalando Fashion-MNIST notebook, section by section, as a reader of it would write it in C#
 // with Tailor's public API. Run from the repository root:

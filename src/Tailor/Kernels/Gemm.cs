@@ -14,6 +14,7 @@ public static unsafe class Gemm
     internal const int McTarget = 96;
     private const int KChunkTarget = 2048;
     private const int MaxKChunks = 8;
+    private const long ParallelMultiplyAdds = 1 << 18;
 
     [ThreadStatic] private static GemmJob? _job;
 
@@ -132,17 +133,26 @@ public static unsafe class Gemm
             fixed (float* pb = _packedB, pp = _partials)
             {
                 _pb = pb; _pp = pp;
+                // A product of a few hundred thousand multiply-adds takes microseconds: waking the other
+                // thread would cost about as much as it saves. Which thread runs a task never changes the bits.
+                bool parallel = (long)m * n * k >= ParallelMultiplyAdds;
                 _phase = 0;
-                if (packAny) WorkerPool.Run(this, _kBlocks);
+                if (packAny) RunPhase(_kBlocks, parallel);
                 _phase = 1;
-                WorkerPool.Run(this, _kChunks * _mBlocks);
+                RunPhase(_kChunks * _mBlocks, parallel);
                 if (_kChunks > 1)
                 {
                     _phase = 2;
-                    WorkerPool.Run(this, (m + 63) / 64);
+                    RunPhase((m + 63) / 64, parallel);
                 }
             }
             _a = _b = _c = _pb = _pp = _bias = null;
+        }
+
+        private void RunPhase(int tasks, bool parallel)
+        {
+            if (parallel) WorkerPool.Run(this, tasks);
+            else for (int t = 0; t < tasks; t++) Run(t);
         }
 
         public override void Run(int task)
