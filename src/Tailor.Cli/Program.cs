@@ -18,6 +18,10 @@ root.Subcommands.Add(StudyCommand.Create());
 root.Subcommands.Add(CvCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
 
+// Written to a file or a pipe, tables keep their full width instead of the 80 columns Spectre assumes
+// when it cannot ask a terminal (the bench table wraps every figure at 80).
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 200;
+
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
