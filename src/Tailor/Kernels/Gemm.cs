@@ -289,9 +289,7 @@ public static unsafe class Gemm
 
         private void ApplyEpilogue(int i0, int i1)
         {
-            if (_bias == null && !_relu) return;
-            var bias = _bias == null ? default : new ReadOnlySpan<float>(_bias, _n);
-            for (int i = i0; i < i1; i++) Epilogue.Apply(new Span<float>(_c + (long)i * _ldc, _n), bias, _relu);
+            Epilogue.Apply(_c + (long)i0 * _ldc, _ldc, i1 - i0, _n, _bias, _relu);
         }
 
         private void TileInPlace(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)

@@ -96,8 +96,43 @@ internal static class ElementwiseSweep
             Compare(where + " SumRows", sums, expectedSum, failures);
             for (int r = 0; r < rows; r++) Epilogue.Apply(matrix.AsSpan(r * columns, columns), bias, relu: false);
             Compare(where + " AddRows", matrix, expectedAdd, failures);
+            BiasReluBlock(where, rng, rows, columns, failures);
         }
         return failures;
+    }
+
+    /// <summary>
+    /// The GEMM's epilogue over a block (with a leading dimension wider than the rows) against the scalar
+    /// float reference bit for bit, NaN and signed zeros included; columns beyond n are left alone.
+    /// </summary>
+    private static unsafe void BiasReluBlock(string where, Rng rng, int rows, int columns, List<string> failures)
+    {
+        int ld = columns + 3;
+        var block = RandomData.Uniform(rng, rows * ld, -1f, 1f);
+        for (int i = 0; i < block.Length; i += 7) block[i] = -0f;
+        for (int i = 3; i < block.Length; i += 11) block[i] = float.NaN;
+        var bias = RandomData.Uniform(rng, columns, -0.5f, 0.5f);
+        foreach (bool withBias in new[] { true, false })
+        foreach (bool relu in new[] { true, false })
+        {
+            var actual = (float[])block.Clone();
+            var expected = (float[])block.Clone();
+            for (int r = 0; r < rows; r++)
+            for (int j = 0; j < columns; j++)
+            {
+                float v = expected[r * ld + j];
+                if (withBias) v += bias[j];
+                if (relu) v = MathF.Max(v, 0f);
+                expected[r * ld + j] = v;
+            }
+            fixed (float* pa = actual, pb = bias) Epilogue.Apply(pa, ld, rows, columns, withBias ? pb : null, relu);
+            for (int i = 0; i < actual.Length; i++)
+            {
+                if (BitConverter.SingleToInt32Bits(actual[i]) == BitConverter.SingleToInt32Bits(expected[i])) continue;
+                failures.Add($"{where} epilogue bias={withBias} relu={relu} at {i}: {actual[i]:R}, expected {expected[i]:R}");
+                break;
+            }
+        }
     }
 
     public static List<string> ReluBackward()
