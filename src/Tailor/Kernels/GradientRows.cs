@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using Tailor.Threading;
 
 namespace Tailor.Kernels;
@@ -58,21 +57,9 @@ public static unsafe class GradientRows
         }
     }
 
-    /// <summary>
-    /// sum[j] += rows[r * n + j] for each row in order: one loop over the chunk, since a library call per
-    /// row of 32 cost more than the additions. Each column sums in row order whatever the vector width.
-    /// </summary>
+    /// <summary>sum[j] += rows[r * n + j] for each row in order, so each column sums in row order.</summary>
     private static void AddRows(float* sum, float* rows, int count, int n)
     {
-        for (int r = 0; r < count; r++)
-        {
-            float* row = rows + (long)r * n;
-            int j = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (; j <= n - 16; j += 16) (Vector512.Load(sum + j) + Vector512.Load(row + j)).Store(sum + j);
-            if (Vector256.IsHardwareAccelerated)
-                for (; j <= n - 8; j += 8) (Vector256.Load(sum + j) + Vector256.Load(row + j)).Store(sum + j);
-            for (; j < n; j++) sum[j] += row[j];
-        }
+        for (int r = 0; r < count; r++) ShortRows.Add(sum, rows + (long)r * n, n);
     }
 }

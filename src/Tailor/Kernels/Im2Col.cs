@@ -6,7 +6,7 @@ namespace Tailor.Kernels;
 /// that cols x kernel is the convolution and its result is already NHWC. Dilated windows take every
 /// d-th cell.
 /// </summary>
-public static class Im2Col
+public static unsafe class Im2Col
 {
     /// <summary>Writes the patch rows of one image (input: H x W x C) into cols (positions x patch).</summary>
     public static void Expand(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> cols)
@@ -47,12 +47,20 @@ public static class Im2Col
     /// <summary>The adjoint of <see cref="Expand"/>: adds each patch row back into the image gradient (overwritten).</summary>
     public static void Fold(in ConvGeometry g, ReadOnlySpan<float> cols, Span<float> image)
     {
+        // The loop below reads and writes through pointers: check the extents once here.
+        if (cols.Length < (long)g.OutputPositions * g.PatchLength || image.Length < g.InputLength)
+            throw new ArgumentException($"Im2Col.Fold needs {g.OutputPositions} x {g.PatchLength} patch values and an image of {g.InputLength}, received {cols.Length} and {image.Length}.");
         image.Clear();
+        fixed (float* pc = cols, pi = image) Fold(g, pc, pi);
+    }
+
+    private static void Fold(in ConvGeometry g, float* cols, float* image)
+    {
         int c = g.Channels, patch = g.PatchLength, row = 0;
         for (int oh = 0; oh < g.OutHeight; oh++)
         for (int ow = 0; ow < g.OutWidth; ow++, row++)
         {
-            var src = cols.Slice(row * patch, patch);
+            float* src = cols + (long)row * patch;
             int o = 0;
             for (int kh = 0; kh < g.KernelHeight; kh++)
             {
@@ -63,8 +71,7 @@ public static class Im2Col
                 {
                     int iw = iw0 + kw * g.DilationWidth;
                     if ((uint)iw >= (uint)g.Width) continue;
-                    var dst = image.Slice((ih * g.Width + iw) * c, c);
-                    System.Numerics.Tensors.TensorPrimitives.Add(dst, src.Slice(o, c), dst);
+                    ShortRows.Add(image + (long)(ih * g.Width + iw) * c, src + o, c);
                 }
             }
         }
