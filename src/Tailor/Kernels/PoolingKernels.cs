@@ -35,7 +35,7 @@ public static class PoolingKernels
         int c = best.Length, ch = 0, w = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated && c >= w)
         {
-            var lanes = LaneOffsets();
+            var lanes = Lanes;
             for (; ch <= c - w; ch += w)
             {
                 var max = new Vector<float>(image.Slice(cells[0] + ch));
@@ -65,12 +65,8 @@ public static class PoolingKernels
         }
     }
 
-    private static Vector<int> LaneOffsets()
-    {
-        Span<int> lanes = stackalloc int[Vector<int>.Count];
-        for (int i = 0; i < lanes.Length; i++) lanes[i] = i;
-        return new Vector<int>(lanes);
-    }
+    /// <summary>0, 1, 2, ... per lane: built once, not per output pixel.</summary>
+    private static readonly Vector<int> Lanes = Vector<int>.Indices;
 
     /// <summary>Routes each output gradient to the input that won the max (input gradient overwritten).</summary>
     public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, Span<float> inputGradient)
@@ -147,7 +143,7 @@ public static class PoolingKernels
         int positions = sample.Length / channels, w = Vector<float>.Count, ch = 0;
         if (Vector.IsHardwareAccelerated && channels >= w)
         {
-            var lanes = LaneOffsets();
+            var lanes = Lanes;
             for (; ch <= channels - w; ch += w)
             {
                 var max = new Vector<float>(sample.Slice(ch));
