@@ -118,7 +118,7 @@ public abstract class Optimizer
         private const int ChunkLength = 16384;
         private readonly List<(int Parameter, int Offset, int Length)> _chunks = [];
         private IReadOnlyList<Parameter>? _planned;
-        private long _plannedLength;
+        private long _plannedSignature;
         private Optimizer? _optimizer;
         private IReadOnlyList<Parameter>? _parameters;
 
@@ -132,9 +132,11 @@ public abstract class Optimizer
 
         private void Plan(IReadOnlyList<Parameter> parameters)
         {
-            long total = 0;
-            for (int i = 0; i < parameters.Count; i++) total += parameters[i].Trainable ? parameters[i].Value.Length : -1;
-            if (ReferenceEquals(parameters, _planned) && total == _plannedLength && _chunks.Count > 0) return;
+            // Re-plan when the list, a length or which parameters train changes (a layer frozen or thawed).
+            long signature = parameters.Count;
+            for (int i = 0; i < parameters.Count; i++)
+                signature = signature * 31 + (parameters[i].Trainable ? parameters[i].Value.Length : -1 - i);
+            if (ReferenceEquals(parameters, _planned) && signature == _plannedSignature) return;
             _chunks.Clear();
             for (int i = 0; i < parameters.Count; i++)
             {
@@ -143,7 +145,7 @@ public abstract class Optimizer
                 for (int offset = 0; offset < length; offset += ChunkLength)
                     _chunks.Add((i, offset, Math.Min(ChunkLength, length - offset)));
             }
-            (_planned, _plannedLength) = (parameters, total);
+            (_planned, _plannedSignature) = (parameters, signature);
         }
 
         public override void Run(int task)
