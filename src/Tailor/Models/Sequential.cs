@@ -21,6 +21,7 @@ public sealed class Sequential
     private readonly List<Parameter> _parameters = [];
     private int[]? _inputShape;
     private Tensor? _xBatch, _yBatch, _lossGradient;
+    private readonly BatchGather _gather = new();
 
     public Sequential(string name = "sequential", ulong seed = 0)
     {
@@ -230,7 +231,7 @@ public sealed class Sequential
             for (int step = firstStep; step < steps; step++)
             {
                 int start = step * batchSize, count = Math.Min(batchSize, samples - start);
-                var (xb, yb) = GatherBatch(x, y, order.AsSpan(start, count));
+                var (xb, yb) = GatherBatch(x, y, order, start, count);
                 // Only training batches are augmented (a copy: x itself is never changed); validation is not.
                 augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
                 float loss = ComputeGradientsOnBatch(xb, yb, out int batchCorrect);
@@ -455,16 +456,11 @@ public sealed class Sequential
         }
     }
 
-    private (Tensor X, Tensor Y) GatherBatch(Tensor x, Tensor y, ReadOnlySpan<int> rows)
+    private (Tensor X, Tensor Y) GatherBatch(Tensor x, Tensor y, int[] order, int start, int count)
     {
-        var xb = Layer.Ensure(ref _xBatch, rows.Length, x.Shape[1..]);
-        var yb = Layer.Ensure(ref _yBatch, rows.Length, y.Shape[1..]);
-        int xItem = x.ItemLength, yItem = y.ItemLength;
-        for (int i = 0; i < rows.Length; i++)
-        {
-            x.Buffer.AsSpan(rows[i] * xItem, xItem).CopyTo(xb.Buffer.AsSpan(i * xItem));
-            y.Buffer.AsSpan(rows[i] * yItem, yItem).CopyTo(yb.Buffer.AsSpan(i * yItem));
-        }
+        var xb = Layer.Ensure(ref _xBatch, count, x.Shape[1..]);
+        var yb = Layer.Ensure(ref _yBatch, count, y.Shape[1..]);
+        _gather.Run(x, y, order, start, count, xb, yb);
         return (xb, yb);
     }
 
