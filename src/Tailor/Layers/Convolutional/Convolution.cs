@@ -18,7 +18,12 @@ public abstract class Convolution : Core.ActivatedLayer
     private Tensor? _input;
     private Tensor? _inputGradient;
     private float[] _cols = [];
-    private float[] _colsGradient = [];
+    private float[][] _colsGradient = [];
+    private Tensor? _outputGradient;
+    private int _samplesPerFold;
+
+    /// <summary>About 512 KB of patch gradients per fold task: within a core's L2 cache.</summary>
+    private const int FoldBufferValues = 131_072;
     private readonly SampleJob _job;
 
     protected Convolution(int filters, Padding padding, Activation activation, bool useBias,
@@ -78,17 +83,24 @@ public abstract class Convolution : Core.ActivatedLayer
         int batch = dz.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
         Gemm.Multiply(true, false, patch, Filters, rows, _cols, patch, dz.Span, Filters, Kernel.Gradient.Span, Filters);
         if (!ComputeInputGradient) return null;
-        EnsureArray(ref _colsGradient, rows * patch);
-        Gemm.Multiply(false, true, rows, patch, Filters, dz.Span, Filters, Kernel.Value.Span, Filters, _colsGradient, patch);
+        // The patch gradients (dz x kernel^T) are made and folded back a few samples at a time, each group
+        // in its thread's buffer while it is still in cache, rather than all of them through memory.
+        int colsLength = _geometry.OutputPositions * patch;
+        _samplesPerFold = Math.Clamp(FoldBufferValues / colsLength, 1, Math.Max(1, (batch + 3) / 4));
+        int slots = WorkerPool.SlotCount;
+        if (_colsGradient.Length < slots) Array.Resize(ref _colsGradient, slots);
+        for (int s = 0; s < slots; s++) EnsureArray(ref _colsGradient[s], _samplesPerFold * colsLength);
+        _outputGradient = dz;
         Ensure(ref _inputGradient, batch, InputShape);
         _job.Start(SampleJob.Phase.Fold);
-        WorkerPool.Run(_job, batch);
+        WorkerPool.Run(_job, (batch + _samplesPerFold - 1) / _samplesPerFold);
+        _outputGradient = null;
         return _inputGradient;
     }
 
     private static void EnsureArray(ref float[] array, int length)
     {
-        if (array.Length < length) array = new float[length];
+        if (array == null || array.Length < length) array = new float[length];
     }
 
     /// <summary>The keys both layers write; sizes, strides and dilation are the subclass's.</summary>
@@ -105,7 +117,7 @@ public abstract class Convolution : Core.ActivatedLayer
         return config;
     }
 
-    /// <summary>im2col and its adjoint, one sample per task.</summary>
+    /// <summary>im2col, one sample per task, and its adjoint, a group of samples per task.</summary>
     private sealed class SampleJob(Convolution layer) : ParallelJob
     {
         public enum Phase { Expand, Fold }
@@ -113,14 +125,25 @@ public abstract class Convolution : Core.ActivatedLayer
 
         public void Start(Phase phase) => _phase = phase;
 
-        public override void Run(int sample)
+        public override void Run(int task)
         {
             ref readonly var g = ref layer._geometry;
             int inLength = g.InputLength, colsLength = g.OutputPositions * g.PatchLength;
             if (_phase == Phase.Expand)
-                Im2Col.Expand(g, layer._input!.Buffer.AsSpan(sample * inLength, inLength), layer._cols.AsSpan(sample * colsLength, colsLength));
-            else
-                Im2Col.Fold(g, layer._colsGradient.AsSpan(sample * colsLength, colsLength), layer._inputGradient!.Buffer.AsSpan(sample * inLength, inLength));
+            {
+                Im2Col.Expand(g, layer._input!.Buffer.AsSpan(task * inLength, inLength), layer._cols.AsSpan(task * colsLength, colsLength));
+                return;
+            }
+            // Inside a task the product runs on this thread; each row of it is the same sum as in one
+            // product over the whole batch.
+            var dz = layer._outputGradient!;
+            int first = task * layer._samplesPerFold, count = Math.Min(layer._samplesPerFold, dz.Dim(0) - first);
+            int rows = count * g.OutputPositions, filters = layer.Filters, patch = g.PatchLength;
+            var cols = layer._colsGradient[WorkerPool.CurrentSlot];
+            Gemm.Multiply(false, true, rows, patch, filters, dz.Span.Slice(first * g.OutputPositions * filters, rows * filters), filters,
+                layer.Kernel.Value.Span, filters, cols, patch);
+            for (int i = 0; i < count; i++)
+                Im2Col.Fold(g, cols.AsSpan(i * colsLength, colsLength), layer._inputGradient!.Buffer.AsSpan((first + i) * inLength, inLength));
         }
     }
 }
