@@ -12,25 +12,13 @@ internal static class CliProcess
 
     public static Result Run(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost()) { WorkingDirectory = workingDirectory };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);
         // The repository's data must not be found behind the test's back.
         start.Environment["TAILOR_DATA"] = null;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"tailor {string.Join(' ', args)} did not finish within 2 minutes.");
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        var (exitCode, stdout, stderr) = ChildProcess.Run(start, TimeSpan.FromMinutes(2))
+            ?? throw new TimeoutException($"tailor {string.Join(' ', args)} did not finish within 2 minutes.");
+        return new Result(exitCode, stdout, stderr);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using Tailor.Kernels;
+using Tailor.Tests.Cli;
 
 namespace Tailor.Tests.Kernels;
 
@@ -36,32 +37,15 @@ public class IsaChildProcessTests
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Tailor.KernelCheck.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: Tailor.Tests should reference tests/Tailor.KernelCheck.");
-        var start = new ProcessStartInfo(DotnetHost(), [dll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost(), [dll]);
         // Switches this process was started with stay on: the expectations start from this process's Detected.
         if (disabled != "") start.Environment[disabled] = "0";
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        var result = ChildProcess.Run(start, TimeSpan.FromMinutes(2));
+        if (result is not var (exitCode, stdout, stderr))
         {
-            process.Kill(entireProcessTree: true);
             Assert.Fail($"KernelCheck with {disabled}=0 did not finish in two minutes.");
+            return default;
         }
-        return (process.ExitCode, stdout + stderr.Result);
-    }
-
-    /// <summary>The dotnet host running these tests (DOTNET_HOST_PATH is set by the SDK), else the one on PATH.</summary>
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        string? current = Environment.ProcessPath;
-        if (current != null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
-        return "dotnet";
+        return (exitCode, stdout + stderr);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Tailor.Serialization;
+using Tailor.Tests.Cli;
 using Tailor.Tests.Data;
 
 namespace Tailor.Tests.Serialization;
@@ -150,7 +151,7 @@ internal static class Cli
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: Tailor.Tests should reference src/Tailor.Cli.");
-        var start = new ProcessStartInfo(DotnetHost(), [dll, .. args, "--data", VendoredData.Directory])
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost(), [dll, .. args, "--data", VendoredData.Directory])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -166,29 +167,13 @@ internal static class Cli
     public static (int ExitCode, string Output) Run(string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll");
-        var start = new ProcessStartInfo(DotnetHost(), [dll, .. args, "--data", VendoredData.Directory])
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost(), [dll, .. args, "--data", VendoredData.Directory]);
+        var result = ChildProcess.Run(start, TimeSpan.FromMinutes(3));
+        if (result is not var (exitCode, stdout, stderr))
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
             Assert.Fail($"tailor {string.Join(' ', args)} did not finish in three minutes.");
+            return default;
         }
-        return (process.ExitCode, stdout + stderr.Result);
-    }
-
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        string? current = Environment.ProcessPath;
-        if (current != null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
-        return "dotnet";
+        return (exitCode, stdout + stderr);
     }
 }
