@@ -18,7 +18,7 @@ internal static class ExportCommand
         {
             format, quality, output, sampleSeed,
         };
-        var sampleSize = SampleSizeOptions.AddTo(command, "All 60,000/10,000 images (10,000 held out) instead of the notebook's sample.");
+        var sampleSize = SampleSizeOptions.AddTo(command);
         command.SetAction(parsed =>
         {
             var fileFormat = ParseFormat(parsed.GetValue(format)!);

@@ -9,16 +9,14 @@ namespace Tailor.Cli.Commands;
 /// </summary>
 internal sealed class SampleSizeOptions
 {
-    private readonly Option<bool> _full;
+    private readonly Option<bool> _full = new("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
     private readonly Option<int?> _trainImages = new("--train-images") { Description = "Sample this many training images, validation included (default: the notebook's 10,000)." };
     private readonly Option<int?> _testImages = new("--test-images") { Description = "Sample this many test images (default: the notebook's 2,500)." };
     private readonly Option<int?> _validationImages = new("--validation-images") { Description = "Hold out this many of the training images (default: 2,000, or a fifth of --train-images)." };
 
-    private SampleSizeOptions(string fullDescription) => _full = new Option<bool>("--full") { Description = fullDescription };
-
-    public static SampleSizeOptions AddTo(Command command, string fullDescription)
+    public static SampleSizeOptions AddTo(Command command)
     {
-        var options = new SampleSizeOptions(fullDescription);
+        var options = new SampleSizeOptions();
         command.Options.Add(options._full);
         command.Options.Add(options._trainImages);
         command.Options.Add(options._testImages);
@@ -31,12 +29,9 @@ internal sealed class SampleSizeOptions
     public FashionSampleOptions Read(ParseResult parsed, ulong sampleSeed) =>
         Create(parsed.GetValue(_full), sampleSeed, parsed.GetValue(_trainImages), parsed.GetValue(_testImages), parsed.GetValue(_validationImages));
 
-    public static FashionSampleOptions Create(bool full, ulong seed) =>
-        (full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = seed };
-
-    public static FashionSampleOptions Create(bool full, ulong seed, int? trainImages, int? testImages, int? validationImages)
+    private static FashionSampleOptions Create(bool full, ulong seed, int? trainImages, int? testImages, int? validationImages)
     {
-        var options = Create(full, seed);
+        var options = (full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = seed };
         // The notebook's draw never picks the last image of either file, so a sample holds one image fewer.
         if (trainImages is int n)
         {

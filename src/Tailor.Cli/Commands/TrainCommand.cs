@@ -48,7 +48,7 @@ internal static class TrainCommand
             model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment,
             checkpointEvery, checkpointDir, resume, seed, sampleSeed, output,
         };
-        var sampleSize = SampleSizeOptions.AddTo(command, "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample.");
+        var sampleSize = SampleSizeOptions.AddTo(command);
         var images = ImageFolderInput.AddTo(command);
         command.SetAction(parsed =>
         {
