@@ -4,7 +4,8 @@ namespace Tailor.Threading;
 
 /// <summary>
 /// Persistent worker threads that run the tasks of a <see cref="ParallelJob"/> together with the
-/// calling thread. Which thread runs a task never changes a result: every kernel partitions its work
+/// calling thread. Each participant owns a contiguous block of the tasks and others take from it only
+/// while it stalls. Which thread runs a task never changes a result: every kernel partitions its work
 /// by the problem size, not by the number of threads, so outputs are bit-identical for any count.
 /// Nested calls (from inside a task) run inline.
 /// </summary>
@@ -14,8 +15,10 @@ public static class WorkerPool
     private static Worker[] _workers = [];
     private static int _threads = Math.Max(1, Environment.ProcessorCount);
     private static ParallelJob? _job;
-    private static int _taskCount;
-    private static int _nextTask;
+    private static int _participants;
+    /// <summary>One task range per participant, 128 bytes apart so that two threads never share a cache line.</summary>
+    private const int RangeStride = 16;
+    private static long[] _ranges = new long[RangeStride];
     private static int _running;
     [ThreadStatic] private static bool _insideJob;
     [ThreadStatic] private static int _slot;
@@ -54,12 +57,12 @@ public static class WorkerPool
             EnsureWorkers(_threads - 1);
             int helpers = Math.Min(_threads - 1, taskCount - 1);
             _job = job;
-            _taskCount = taskCount;
-            _nextTask = 0;
+            if (_ranges.Length < (helpers + 1) * RangeStride) _ranges = new long[(helpers + 1) * RangeStride];
+            Deal(taskCount, helpers + 1);
             _running = helpers;
             for (int i = 0; i < helpers; i++) _workers[i].Wake();
             _insideJob = true;
-            try { Drain(job, taskCount); }
+            try { Drain(job); }
             finally { _insideJob = false; }
             var spin = new SpinWait();
             while (Volatile.Read(ref _running) > 0) spin.SpinOnce(sleep1Threshold: -1);
@@ -83,13 +86,82 @@ public static class WorkerPool
         finally { _insideJob = outer; }
     }
 
-    private static void Drain(ParallelJob job, int taskCount)
+    /// <summary>
+    /// Runs this thread's share of the tasks, then helps with what is left of the others'. Participant
+    /// s owns the s-th contiguous block of tasks, so every kernel of a step gives a thread the same part
+    /// of the batch and its data stays in that core's cache: dealt out in turn, tasks move activations
+    /// between cores, which on this kind of VM made memory-bound kernels slower on two threads than on one.
+    /// </summary>
+    private static void Drain(ParallelJob job)
     {
+        int own = _slot, parts = _participants;
+        long start = Stopwatch.GetTimestamp();
+        int done = 0;
+        while (TakeFront(own, out int task)) { job.Run(task); done++; }
+        // Another participant counts as stalled once it has started no task for twice as long as ours took.
+        long stall = done == 0 ? MinStallTicks : Math.Max(MinStallTicks, 2 * (Stopwatch.GetTimestamp() - start) / done);
+        for (int i = 1; i < parts; i++) HelpWhileStalled(job, (own + i) % parts, stall);
+    }
+
+    /// <summary>
+    /// Waits for another participant to finish its block, taking its last tasks only while it makes no
+    /// progress (not yet woken, or preempted): taking them whenever it is merely behind would move the
+    /// boundary of the blocks, and their data, from core to core at every kernel.
+    /// </summary>
+    private static void HelpWhileStalled(ParallelJob job, int victim, long stallTicks)
+    {
+        ref long range = ref _ranges[victim * RangeStride];
+        long seen = Volatile.Read(ref range), since = Stopwatch.GetTimestamp();
+        while ((int)seen < (int)(seen >> 32))
+        {
+            Thread.SpinWait(10);
+            long now = Volatile.Read(ref range), time = Stopwatch.GetTimestamp();
+            if ((int)now != (int)seen) { seen = now; since = time; continue; }
+            seen = now;
+            if (time - since < stallTicks) continue;
+            // Stalled: keep taking its tasks until it starts one again.
+            if (TakeBack(victim, out int task)) job.Run(task);
+            seen = Volatile.Read(ref range);
+        }
+    }
+
+    /// <summary>2 microseconds: about what waking a spinning worker takes.</summary>
+    private static readonly long MinStallTicks = Stopwatch.Frequency / 500_000;
+
+    /// <summary>Deals contiguous blocks of the tasks to the participants: the range of s is packed as (end, next).</summary>
+    private static void Deal(int taskCount, int participants)
+    {
+        _participants = participants;
+        for (int s = 0; s < participants; s++)
+        {
+            long start = (long)taskCount * s / participants, end = (long)taskCount * (s + 1) / participants;
+            Volatile.Write(ref _ranges[s * RangeStride], end << 32 | start);
+        }
+    }
+
+    private static bool TakeFront(int slot, out int task)
+    {
+        ref long range = ref _ranges[slot * RangeStride];
         while (true)
         {
-            int t = Interlocked.Increment(ref _nextTask) - 1;
-            if (t >= taskCount) return;
-            job.Run(t);
+            long state = Volatile.Read(ref range);
+            int next = (int)state, end = (int)(state >> 32);
+            task = next;
+            if (next >= end) return false;
+            if (Interlocked.CompareExchange(ref range, state + 1, state) == state) return true;
+        }
+    }
+
+    private static bool TakeBack(int slot, out int task)
+    {
+        ref long range = ref _ranges[slot * RangeStride];
+        while (true)
+        {
+            long state = Volatile.Read(ref range);
+            int next = (int)state, end = (int)(state >> 32);
+            task = end - 1;
+            if (next >= end) return false;
+            if (Interlocked.CompareExchange(ref range, (long)(end - 1) << 32 | (uint)next, state) == state) return true;
         }
     }
 
@@ -136,7 +208,7 @@ public static class WorkerPool
                     if (!woke) _wake.Wait();
                 }
                 var job = _job!;
-                try { Drain(job, _taskCount); }
+                try { Drain(job); }
                 catch (Exception e) { Failure = e; }
                 Interlocked.Decrement(ref _running);
             }
