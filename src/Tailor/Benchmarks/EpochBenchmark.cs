@@ -7,9 +7,17 @@ using Tailor.Studies;
 
 namespace Tailor.Benchmarks;
 
-/// <summary>One model's figures from <see cref="EpochBenchmark"/>.</summary>
-public sealed record ModelBenchmark(string Model, int BatchSize, int TrainImages, double MedianEpochSeconds,
-    double TrainingGflops, double InferenceImagesPerSecond);
+/// <summary>One model's figures from <see cref="EpochBenchmark"/>: every measured epoch, and the FLOPs of one.</summary>
+public sealed record ModelBenchmark(string Model, int BatchSize, int TrainImages, IReadOnlyList<double> EpochSeconds,
+    double EpochFlops, double InferenceImagesPerSecond)
+{
+    public double MedianEpochSeconds => EpochBenchmark.Median(EpochSeconds);
+    public double TrainingGflops => EpochFlops / MedianEpochSeconds / 1e9;
+
+    /// <summary>Two measurements of the same model as one: all their epochs, and the faster inference.</summary>
+    public ModelBenchmark Merge(ModelBenchmark other) =>
+        this with { EpochSeconds = [.. EpochSeconds, .. other.EpochSeconds], InferenceImagesPerSecond = Math.Max(InferenceImagesPerSecond, other.InferenceImagesPerSecond) };
+}
 
 /// <summary>
 /// Median seconds per training epoch (with validation, as Fit runs it) of the notebook's models on the
@@ -17,6 +25,15 @@ public sealed record ModelBenchmark(string Model, int BatchSize, int TrainImages
 /// </summary>
 public static class EpochBenchmark
 {
+    /// <summary>The epochs the PyTorch peer trains each model for, and takes its median over.</summary>
+    public static int PeerEpochs(NotebookModel kind) => kind switch
+    {
+        NotebookModel.Dense => 20,
+        NotebookModel.Cnn => 14,
+        NotebookModel.CnnDropout => 20,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "The peer does not train this model."),
+    };
+
     public static ModelBenchmark Measure(FashionSample sample, NotebookModel kind, int epochs = 5, int? batchSize = null)
     {
         int batch = batchSize ?? kind.DefaultBatchSize();
@@ -28,7 +45,6 @@ public static class EpochBenchmark
             : (TrainingRun.Inputs(sample.Validation, kind), sample.Validation.OneHot);
         model.Fit(x, sample.Train.OneHot, epochs: 1, batchSize: batch, validationData: validation, verbose: 0);
         var history = model.Fit(x, sample.Train.OneHot, epochs: epochs, batchSize: batch, validationData: validation, verbose: 0, seed: 2);
-        double median = Median(history.EpochSeconds);
         double flops = FlopCounter.TrainingPerSample(model) * sample.Train.Count + FlopCounter.ForwardPerSample(model) * sample.Validation.Count;
 
         var test = TrainingRun.Inputs(sample.Test, kind);
@@ -39,7 +55,7 @@ public static class EpochBenchmark
             model.Predict(test, batchSize: 256);
             bestInference = Math.Min(bestInference, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
-        return new ModelBenchmark(kind.CliName(), batch, sample.Train.Count, median, flops / median / 1e9, sample.Test.Count / bestInference);
+        return new ModelBenchmark(kind.CliName(), batch, sample.Train.Count, history.EpochSeconds.ToArray(), flops, sample.Test.Count / bestInference);
     }
 
     public static double Median(IReadOnlyList<double> values)
