@@ -71,6 +71,13 @@ public static unsafe class Gemm
         return Math.Min(MaxKChunks, k / KChunkTarget);
     }
 
+    /// <summary>Whether a product of m rows over k terms sums each output in one pass of k blocks, without k chunks.</summary>
+    internal static bool SumsInOneChunk(int m, int k)
+    {
+        int mr = GemmMicroKernels.TileFor(KernelIsa.Active).Mr;
+        return KChunks(m, k, Math.Max(mr, McTarget / mr * mr)) == 1;
+    }
+
     /// <summary>
     /// Rows per task: at most <paramref name="maxRows"/>, a multiple of <paramref name="mr"/>, and as many
     /// tasks as a multiple of the thread count, so that 128 rows split 64/64 rather than 96/32.

@@ -1,0 +1,326 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tailor.Threading;
+
+namespace Tailor.Kernels;
+
+/// <summary>
+/// A dense layer's two products with its input x (batch x k) when x is mostly exact zeros, as images
+/// (their background) and ReLU outputs are: z = x w and dw = x^T dz, summing only the terms whose x is
+/// not zero. They give <see cref="Gemm"/>'s bits: each output sums the same products in the same order,
+/// in the same blocks of <see cref="Gemm.Kc"/>, and a skipped term 0 x w is a zero that would have left
+/// the sum as it was. That needs the other operand finite (0 x inf is NaN), so each product checks it,
+/// and returns false (the caller then runs <see cref="Gemm"/>) when it is not, when x is not sparse
+/// enough to gain, or where there is no AVX-512.
+/// </summary>
+public sealed unsafe class ZeroSkippingGemm
+{
+    /// <summary>Above this share of non-zeros the skipping costs more than it saves.</summary>
+    public const double MaxDensity = 0.6;
+
+    private const int WordsPerBlock = Gemm.Kc / 64;
+    private const int Wide = 128, Narrow = 16;
+    private const int RowPairsPerTask = 4, ColumnPairsPerTask = 8;
+
+    private ulong[] _rowBits = [];
+    private ulong[] _columnBits = [];
+    private int _rows, _columns, _rowWords, _columnWords;
+    private bool _rowsReady, _columnsReady;
+    private readonly ProductJob _job;
+
+    public ZeroSkippingGemm() => _job = new ProductJob(this);
+
+    /// <summary>The share of non-zero values in the x of the last <see cref="TryForward"/>.</summary>
+    public double Density { get; private set; }
+
+    /// <summary>Whether this machine has the kernels, and the sizes suit them.</summary>
+    public static bool Supports(int rows, int n, int k) =>
+        KernelIsa.Active == Isa.Avx512 && n % Narrow == 0 && rows > 0 && k > 0 && Gemm.SumsInOneChunk(rows, k) && Gemm.SumsInOneChunk(k, rows);
+
+    /// <summary>
+    /// c = x w (x: rows x k, w: k x n, c: rows x n), then c += bias and ReLU as <see cref="Gemm.Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, ReadOnlySpan{float}, bool)"/>
+    /// does, when x is sparse enough and w finite. Remembers where x's non-zeros are for <see cref="TryTransposedLeft"/>.
+    /// </summary>
+    public bool TryForward(ReadOnlySpan<float> x, int rows, int k, ReadOnlySpan<float> w, int n, Span<float> c, ReadOnlySpan<float> bias, bool relu)
+    {
+        _rowsReady = _columnsReady = false;
+        if (!Supports(rows, n, k)) return false;
+        if (x.Length < (long)rows * k || w.Length < (long)k * n || c.Length < (long)rows * n || (!bias.IsEmpty && bias.Length != n))
+            throw new ArgumentException($"ZeroSkippingGemm.TryForward needs x {rows} x {k}, w {k} x {n}, c {rows} x {n} and {n} biases; received {x.Length}, {w.Length}, {c.Length} and {bias.Length} values.");
+        _rows = rows; _columns = k; _rowWords = (k + 63) / 64;
+        if (_rowBits.Length < rows * _rowWords) _rowBits = new ulong[rows * _rowWords];
+        fixed (float* px = x, pw = w, pc = c, pb = bias)
+        {
+            _job.Prepare(ProductJob.Kind.Forward, rows, n, k, px, pw, pc, bias.IsEmpty ? null : pb, relu);
+            // First where x's non-zeros are and whether w is finite, each task its rows and a share of w.
+            if (!_job.Survey()) return false;
+            _job.Multiply();
+        }
+        _rowsReady = true;
+        return true;
+    }
+
+    /// <summary>
+    /// dw = x^T dz (dw: k x n, overwritten) for the x of the last successful <see cref="TryForward"/>,
+    /// when dz is finite; the same bits as <see cref="Gemm"/> with a transposed left operand.
+    /// </summary>
+    public bool TryTransposedLeft(ReadOnlySpan<float> x, int rows, int k, ReadOnlySpan<float> dz, int n, Span<float> dw)
+    {
+        if (!_rowsReady || rows != _rows || k != _columns || !Supports(rows, n, k)) return false;
+        if (x.Length < (long)rows * k || dz.Length < (long)rows * n || dw.Length < (long)k * n)
+            throw new ArgumentException($"ZeroSkippingGemm.TryTransposedLeft needs x {rows} x {k}, dz {rows} x {n} and dw {k} x {n}; received {x.Length}, {dz.Length} and {dw.Length} values.");
+        if (!TensorPrimitives.IsFiniteAll(dz.Slice(0, rows * n))) return false;
+        if (!_columnsReady) MarkColumns();
+        fixed (float* px = x, pdz = dz, pdw = dw)
+        {
+            _job.Prepare(ProductJob.Kind.TransposedLeft, rows, n, k, px, pdz, pdw, null, false);
+            _job.Multiply();
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Bit j of row r's words: x[r, j] != 0 (NaN counts as non-zero, so it reaches the sum as it would),
+    /// for rows [first, last); returns how many are set.
+    /// </summary>
+    private long MarkRows(float* x, int first, int last)
+    {
+        int k = _columns, rowWords = _rowWords;
+        long nonZeros = 0;
+        fixed (ulong* bits = _rowBits)
+        {
+            for (int r = first; r < last; r++)
+            {
+                float* row = x + (long)r * k;
+                ulong* words = bits + (long)r * rowWords;
+                new Span<ulong>(words, rowWords).Clear();
+                int j = 0;
+                for (; j <= k - 16; j += 16)
+                {
+                    ulong zeros = Vector512.ExtractMostSignificantBits(Vector512.Equals(Vector512.Load(row + j), Vector512<float>.Zero));
+                    words[j >> 6] |= (~zeros & 0xFFFF) << (j & 63);
+                }
+                for (; j < k; j++)
+                    if (row[j] != 0) words[j >> 6] |= 1UL << (j & 63);
+                for (int w = 0; w < rowWords; w++) nonZeros += BitOperations.PopCount(words[w]);
+            }
+        }
+        return nonZeros;
+    }
+
+    /// <summary>The same bits by column: bit r of column j's words. A 64 x 64 bit transpose per block.</summary>
+    private void MarkColumns()
+    {
+        _columnWords = (_rows + 63) / 64;
+        if (_columnBits.Length < _columns * _columnWords) _columnBits = new ulong[_columns * _columnWords];
+        ulong* block = stackalloc ulong[64];
+        fixed (ulong* rowBits = _rowBits, columnBits = _columnBits)
+        {
+            for (int rw = 0; rw < _columnWords; rw++)
+            for (int cw = 0; cw < _rowWords; cw++)
+            {
+                for (int i = 0; i < 64; i++)
+                {
+                    int r = rw * 64 + i;
+                    block[i] = r < _rows ? rowBits[(long)r * _rowWords + cw] : 0;
+                }
+                Transpose64(block);
+                for (int i = 0; i < 64; i++)
+                {
+                    int column = cw * 64 + i;
+                    if (column < _columns) columnBits[(long)column * _columnWords + rw] = block[i];
+                }
+            }
+        }
+        _columnsReady = true;
+    }
+
+    /// <summary>Transposes a 64 x 64 bit matrix in place (bit j of word i becomes bit i of word j) by swapping ever smaller blocks.</summary>
+    internal static void Transpose64(ulong* a)
+    {
+        ulong mask = 0x00000000FFFFFFFFUL;
+        for (int width = 32; width != 0; width >>= 1, mask ^= mask << width)
+            for (int i = 0; i < 64; i = (i + width + 1) & ~width)
+            {
+                ulong t = ((a[i] >> width) ^ a[i + width]) & mask;
+                a[i] ^= t << width;
+                a[i + width] ^= t;
+            }
+    }
+
+    private sealed class ProductJob(ZeroSkippingGemm owner) : ParallelJob
+    {
+        public enum Kind { Forward, TransposedLeft }
+        private Kind _kind;
+        private int _rows, _n, _k, _tasks;
+        private float* _x, _b, _c, _bias;
+        private bool _relu, _surveying;
+        private long[] _nonZeros = [];
+        private bool[] _finite = [];
+
+        public void Prepare(Kind kind, int rows, int n, int k, float* x, float* b, float* c, float* bias, bool relu)
+        {
+            (_kind, _rows, _n, _k, _relu) = (kind, rows, n, k, relu);
+            _x = x; _b = b; _c = c; _bias = bias;
+            // Forward: pairs of x's rows; transposed: pairs of its columns (the rows of dw).
+            int pairs = ((kind == Kind.Forward ? rows : k) + 1) / 2;
+            int perTask = kind == Kind.Forward ? RowPairsPerTask : ColumnPairsPerTask;
+            _tasks = (pairs + perTask - 1) / perTask;
+        }
+
+        /// <summary>Marks x's rows and checks w; false when x is too dense or w not finite.</summary>
+        public bool Survey()
+        {
+            if (_nonZeros.Length < _tasks) { _nonZeros = new long[_tasks]; _finite = new bool[_tasks]; }
+            _surveying = true;
+            try { Execute((long)_rows * _k >= 1 << 16); }
+            finally { _surveying = false; }
+            long nonZeros = 0;
+            bool finite = true;
+            for (int t = 0; t < _tasks; t++) { nonZeros += _nonZeros[t]; finite &= _finite[t]; }
+            owner.Density = (double)nonZeros / ((long)_rows * _k);
+            return finite && owner.Density <= MaxDensity;
+        }
+
+        public void Multiply()
+        {
+            try { Execute(owner.Density * _rows * _n * _k >= 1 << 18); }
+            finally { _x = _b = _c = _bias = null; }
+        }
+
+        private void Execute(bool parallel)
+        {
+            if (parallel) WorkerPool.Run(this, _tasks);
+            else for (int t = 0; t < _tasks; t++) Run(t);
+        }
+
+        public override void Run(int task)
+        {
+            if (_surveying)
+            {
+                int first = task * RowPairsPerTask * 2, last = Math.Min(_rows, first + RowPairsPerTask * 2);
+                _nonZeros[task] = owner.MarkRows(_x, first, last);
+                long wLength = (long)_k * _n, from = wLength * task / _tasks, to = wLength * (task + 1) / _tasks;
+                _finite[task] = TensorPrimitives.IsFiniteAll(new ReadOnlySpan<float>(_b + from, (int)(to - from)));
+                return;
+            }
+            if (_kind == Kind.Forward) Forward(task);
+            else TransposedLeft(task);
+        }
+
+        /// <summary>Rows 2i and 2i + 1 of c, over the union of their rows' non-zeros.</summary>
+        private void Forward(int task)
+        {
+            int first = task * RowPairsPerTask * 2, last = Math.Min(_rows, first + RowPairsPerTask * 2);
+            fixed (ulong* bits = owner._rowBits)
+            {
+                int words = owner._rowWords;
+                for (int r = first; r < last; r += 2)
+                {
+                    bool two = r + 1 < last;
+                    ulong* m0 = bits + (long)r * words, m1 = two ? m0 + words : m0;
+                    float* x0 = _x + (long)r * _k, x1 = two ? x0 + _k : x0;
+                    float* c0 = _c + (long)r * _n, c1 = two ? c0 + _n : c0;
+                    Pairs(m0, m1, words, x0, x1, 1, c0, c1, two);
+                }
+                Epilogue.Apply(_c + (long)first * _n, _n, last - first, _n, _bias, _relu);
+            }
+        }
+
+        /// <summary>Rows 2i and 2i + 1 of dw (columns of x), over the union of those columns' non-zeros.</summary>
+        private void TransposedLeft(int task)
+        {
+            int first = task * ColumnPairsPerTask * 2, last = Math.Min(_k, first + ColumnPairsPerTask * 2);
+            fixed (ulong* bits = owner._columnBits)
+            {
+                int words = owner._columnWords;
+                for (int j = first; j < last; j += 2)
+                {
+                    bool two = j + 1 < last;
+                    ulong* m0 = bits + (long)j * words, m1 = two ? m0 + words : m0;
+                    float* c0 = _c + (long)j * _n, c1 = two ? c0 + _n : c0;
+                    Pairs(m0, m1, words, _x + j, _x + j + (two ? 1 : 0), _k, c0, c1, two);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Two rows of the product over all of its columns: for each block of Kc terms, sums from zero of
+        /// x0[p * stride] b[p] and x1[p * stride] b[p] over the set bits p, added to the block before as Gemm does.
+        /// </summary>
+        private void Pairs(ulong* m0, ulong* m1, int words, float* x0, float* x1, int stride, float* c0, float* c1, bool two)
+        {
+            for (int w0 = 0, block = 0; w0 < words; w0 += WordsPerBlock, block++)
+            {
+                int w1 = Math.Min(words, w0 + WordsPerBlock);
+                int j = 0;
+                for (; j <= _n - Wide; j += Wide) WidePair(m0, m1, w0, w1, x0, x1, stride, _b + j, _n, c0 + j, c1 + j, block > 0, two);
+                for (; j < _n; j += Narrow) NarrowPair(m0, m1, w0, w1, x0, x1, stride, _b + j, _n, c0 + j, c1 + j, block > 0, two);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WidePair(ulong* m0, ulong* m1, int w0, int w1, float* x0, float* x1, int stride, float* b, int ldb,
+        float* c0, float* c1, bool add, bool two)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
+        for (int w = w0; w < w1; w++)
+        {
+            ulong bits = m0[w] | m1[w];
+            while (bits != 0)
+            {
+                long p = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                float* row = b + p * ldb;
+                var u = Vector512.Create(x0[p * stride]);
+                var v = Vector512.Create(x1[p * stride]);
+                var b0 = Vector512.Load(row); a0 = Avx512F.FusedMultiplyAdd(u, b0, a0); d0 = Avx512F.FusedMultiplyAdd(v, b0, d0);
+                var b1 = Vector512.Load(row + 16); a1 = Avx512F.FusedMultiplyAdd(u, b1, a1); d1 = Avx512F.FusedMultiplyAdd(v, b1, d1);
+                var b2 = Vector512.Load(row + 32); a2 = Avx512F.FusedMultiplyAdd(u, b2, a2); d2 = Avx512F.FusedMultiplyAdd(v, b2, d2);
+                var b3 = Vector512.Load(row + 48); a3 = Avx512F.FusedMultiplyAdd(u, b3, a3); d3 = Avx512F.FusedMultiplyAdd(v, b3, d3);
+                var b4 = Vector512.Load(row + 64); a4 = Avx512F.FusedMultiplyAdd(u, b4, a4); d4 = Avx512F.FusedMultiplyAdd(v, b4, d4);
+                var b5 = Vector512.Load(row + 80); a5 = Avx512F.FusedMultiplyAdd(u, b5, a5); d5 = Avx512F.FusedMultiplyAdd(v, b5, d5);
+                var b6 = Vector512.Load(row + 96); a6 = Avx512F.FusedMultiplyAdd(u, b6, a6); d6 = Avx512F.FusedMultiplyAdd(v, b6, d6);
+                var b7 = Vector512.Load(row + 112); a7 = Avx512F.FusedMultiplyAdd(u, b7, a7); d7 = Avx512F.FusedMultiplyAdd(v, b7, d7);
+            }
+        }
+        Store(c0, add, a0); Store(c0 + 16, add, a1); Store(c0 + 32, add, a2); Store(c0 + 48, add, a3);
+        Store(c0 + 64, add, a4); Store(c0 + 80, add, a5); Store(c0 + 96, add, a6); Store(c0 + 112, add, a7);
+        if (!two) return;
+        Store(c1, add, d0); Store(c1 + 16, add, d1); Store(c1 + 32, add, d2); Store(c1 + 48, add, d3);
+        Store(c1 + 64, add, d4); Store(c1 + 80, add, d5); Store(c1 + 96, add, d6); Store(c1 + 112, add, d7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NarrowPair(ulong* m0, ulong* m1, int w0, int w1, float* x0, float* x1, int stride, float* b, int ldb,
+        float* c0, float* c1, bool add, bool two)
+    {
+        Vector512<float> a0 = default, d0 = default;
+        for (int w = w0; w < w1; w++)
+        {
+            ulong bits = m0[w] | m1[w];
+            while (bits != 0)
+            {
+                long p = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                var b0 = Vector512.Load(b + p * ldb);
+                a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[p * stride]), b0, a0);
+                d0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[p * stride]), b0, d0);
+            }
+        }
+        Store(c0, add, a0);
+        if (two) Store(c1, add, d0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, bool add, Vector512<float> sum)
+    {
+        if (add) sum += Vector512.Load(c);
+        sum.Store(c);
+    }
+}
