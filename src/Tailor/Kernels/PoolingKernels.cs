@@ -68,6 +68,41 @@ public static class PoolingKernels
     /// <summary>0, 1, 2, ... per lane: built once, not per output pixel.</summary>
     private static readonly Vector<int> Lanes = Vector<int>.Indices;
 
+    /// <summary>
+    /// As <see cref="MaxBackward(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> for the windows of
+    /// <paramref name="g"/>. Windows that do not overlap give each input cell at most one gradient, so each
+    /// cell is written once, its gradient or zero, instead of clearing the image and adding into it.
+    /// </summary>
+    public static void MaxBackward(in ConvGeometry g, ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, Span<float> inputGradient)
+    {
+        if (g.StrideHeight < g.KernelHeight || g.StrideWidth < g.KernelWidth || !Vector.IsHardwareAccelerated)
+        {
+            MaxBackward(outputGradient, argmax, inputGradient);
+            return;
+        }
+        int c = g.Channels, lanes = Vector<float>.Count;
+        for (int ih = 0; ih < g.Height; ih++)
+        {
+            int oh = (ih + g.PadTop) / g.StrideHeight;
+            var row = inputGradient.Slice(ih * g.Width * c, g.Width * c);
+            if ((ih + g.PadTop) % g.StrideHeight >= g.KernelHeight || oh >= g.OutHeight) { row.Clear(); continue; }
+            for (int iw = 0; iw < g.Width; iw++)
+            {
+                int ow = (iw + g.PadLeft) / g.StrideWidth;
+                var cell = row.Slice(iw * c, c);
+                if ((iw + g.PadLeft) % g.StrideWidth >= g.KernelWidth || ow >= g.OutWidth) { cell.Clear(); continue; }
+                int o = (oh * g.OutWidth + ow) * c, offset = (ih * g.Width + iw) * c, ch = 0;
+                for (; ch <= c - lanes; ch += lanes)
+                {
+                    var won = Vector.Equals(new Vector<int>(argmax.Slice(o + ch)), new Vector<int>(offset + ch) + Lanes);
+                    // + 0 as in the scatter below (0 + g): a gradient of -0 arrives as +0.
+                    Vector.ConditionalSelect(won, new Vector<float>(outputGradient.Slice(o + ch)) + Vector<float>.Zero, Vector<float>.Zero).CopyTo(cell.Slice(ch));
+                }
+                for (; ch < c; ch++) cell[ch] = argmax[o + ch] == offset + ch ? 0f + outputGradient[o + ch] : 0f;
+            }
+        }
+    }
+
     /// <summary>Routes each output gradient to the input that won the max (input gradient overwritten).</summary>
     public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, Span<float> inputGradient)
     {

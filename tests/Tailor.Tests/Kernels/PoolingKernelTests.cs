@@ -6,7 +6,15 @@ namespace Tailor.Tests.Kernels;
 
 public class PoolingKernelTests
 {
-    public static TheoryData<int, int, int, int, int, int, int, Padding> Geometries() => Im2ColTests.Geometries();
+    public static TheoryData<int, int, int, int, int, int, int, Padding> Geometries()
+    {
+        var data = Im2ColTests.Geometries();
+        // Channels over a vector's width, with a remainder: the notebook's pools and a gapped stride.
+        data.Add(26, 26, 32, 2, 2, 2, 2, Padding.Valid);
+        data.Add(11, 11, 19, 2, 2, 2, 2, Padding.Valid);
+        data.Add(7, 9, 17, 2, 2, 3, 3, Padding.Same);
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Geometries))]
@@ -46,6 +54,14 @@ public class PoolingKernelTests
         PoolingKernels.MaxBackward(dy, argmax, dx);
         var comparison = Comparison.Of("MaxBackward", dx, expectedDx, 1e-6);
         Assert.True(comparison.Passed, comparison.ToString());
+
+        // The one-pass write for windows that do not overlap: the scatter's bits, a -0 gradient arriving as +0 too.
+        dy[0] = -0f;
+        if (dy.Length > 3) dy[3] = float.NaN;
+        PoolingKernels.MaxBackward(dy, argmax, dx);
+        var byWindow = RandomData.Uniform(rng, image.Length); // overwritten
+        PoolingKernels.MaxBackward(g, dy, argmax, byWindow);
+        Assert.Equal(dx.Select(BitConverter.SingleToInt32Bits), byWindow.Select(BitConverter.SingleToInt32Bits));
     }
 
     [Theory]

@@ -20,5 +20,5 @@ public sealed class MaxPooling1D : BasePooling1D
         PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(sequence * output.Length, output.Length));
 
     protected override void BackwardSample(int sequence, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
-        PoolingKernels.MaxBackward(outputGradient, _argmax.AsSpan(sequence * outputGradient.Length, outputGradient.Length), inputGradient);
+        PoolingKernels.MaxBackward(Geometry, outputGradient, _argmax.AsSpan(sequence * outputGradient.Length, outputGradient.Length), inputGradient);
 }

@@ -23,5 +23,5 @@ public sealed class MaxPooling2D : BasePooling2D
         PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(image * output.Length, output.Length));
 
     protected override void BackwardSample(int image, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
-        PoolingKernels.MaxBackward(outputGradient, _argmax.AsSpan(image * outputGradient.Length, outputGradient.Length), inputGradient);
+        PoolingKernels.MaxBackward(Geometry, outputGradient, _argmax.AsSpan(image * outputGradient.Length, outputGradient.Length), inputGradient);
 }
