@@ -1,3 +1,4 @@
+using System.Numerics;
 using Tailor.Common;
 using Tailor.Tensors;
 
@@ -57,10 +58,25 @@ public sealed class Dropout : Layer
         float keep = 1f / (1f - Rate);
         var x = input.Span;
         var o = y.Span;
-        for (int i = 0; i < n; i++)
+        var mask = _mask.AsSpan(0, n);
+        // One uniform per element, drawn in element order, then kept where it is at least the rate.
+        _rng.FillFloats(mask);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            float m = _rng.NextFloat() >= Rate ? keep : 0f;
-            _mask[i] = m;
+            var rate = new Vector<float>(Rate);
+            var scale = new Vector<float>(keep);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var m = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(new Vector<float>(mask.Slice(i)), rate), scale, Vector<float>.Zero);
+                m.CopyTo(mask.Slice(i));
+                (new Vector<float>(x.Slice(i)) * m).CopyTo(o.Slice(i));
+            }
+        }
+        for (; i < n; i++)
+        {
+            float m = mask[i] >= Rate ? keep : 0f;
+            mask[i] = m;
             o[i] = x[i] * m;
         }
         return y;
