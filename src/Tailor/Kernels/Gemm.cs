@@ -72,10 +72,22 @@ public static unsafe class Gemm
     }
 
     /// <summary>Whether a product of m rows over k terms sums each output in one pass of k blocks, without k chunks.</summary>
-    internal static bool SumsInOneChunk(int m, int k)
+    internal static bool SumsInOneChunk(int m, int k) => KChunkPlan(KernelIsa.Active, m, k).Chunks == 1;
+
+    /// <summary>The k chunks of a product of m rows over k terms: how many, and how many Kc blocks each holds (the last may hold fewer).</summary>
+    internal static (int Chunks, int BlocksPerChunk) KChunkPlan(Isa isa, int m, int k)
     {
-        int mr = GemmMicroKernels.TileFor(KernelIsa.Active).Mr;
-        return KChunks(m, k, Math.Max(mr, McTarget / mr * mr)) == 1;
+        int blocks = (k + Kc - 1) / Kc;
+        int chunks = Math.Max(1, Math.Min(KChunks(m, k, CanonicalMc(isa)), blocks));
+        int perChunk = (blocks + chunks - 1) / chunks;
+        return ((blocks + perChunk - 1) / perChunk, perChunk);
+    }
+
+    /// <summary>The row block that k chunks follow: a multiple of the tile height near <see cref="McTarget"/>.</summary>
+    private static int CanonicalMc(Isa isa)
+    {
+        int mr = GemmMicroKernels.TileFor(isa).Mr;
+        return Math.Max(mr, McTarget / mr * mr);
     }
 
     /// <summary>
@@ -114,14 +126,12 @@ public static unsafe class Gemm
             _m = m; _n = n; _k = k; _lda = lda; _ldb = ldb; _ldc = ldc; _a = a; _b = b; _c = c;
             // k chunks change the order of the sums, so they follow the canonical block height alone; how
             // rows are cut into tasks does not, so it is free to balance them over the threads.
-            int canonicalMc = Math.Max(_mr, McTarget / _mr * _mr);
+            int canonicalMc = CanonicalMc(isa);
             _nPanels = (n + _nr - 1) / _nr;
             _kBlocks = (k + Kc - 1) / Kc;
-            _kChunks = Math.Min(KChunks(m, k, canonicalMc), _kBlocks);
+            (_kChunks, _blocksPerChunk) = KChunkPlan(isa, m, k);
             _mc = BalancedRowBlock(m, canonicalMc, _mr, WorkerPool.Threads);
             _mBlocks = (m + _mc - 1) / _mc;
-            _blocksPerChunk = (_kBlocks + _kChunks - 1) / _kChunks;
-            _kChunks = (_kBlocks + _blocksPerChunk - 1) / _blocksPerChunk;
 
             int slots = WorkerPool.SlotCount;
             if (_packedA.Length < slots) Array.Resize(ref _packedA, slots);

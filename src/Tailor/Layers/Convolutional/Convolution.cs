@@ -21,6 +21,9 @@ public abstract class Convolution : Core.ActivatedLayer
     private float[][] _colsGradient = [];
     private Tensor? _outputGradient;
     private int _samplesPerFold;
+    private bool _colsReady;
+    private readonly SingleChannelConvolution _singleChannel = new();
+    private bool _singleChannelForward;
 
     /// <summary>About 512 KB of patch gradients per fold task: within a core's L2 cache.</summary>
     private const int FoldBufferValues = 131_072;
@@ -68,17 +71,41 @@ public abstract class Convolution : Core.ActivatedLayer
         CheckInput(input);
         int batch = input.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
         _input = input;
-        EnsureArray(ref _cols, rows * patch);
+        var z = PreActivationBuffer(batch);
+        var bias = UseBias ? Bias!.Value.Span : default;
+        // A first layer on one channel needs no patches: not in inference, nor for a backward pass that
+        // computes no input gradient.
+        _singleChannelForward = ProductAppliesActivation && SingleChannelConvolution.Supports(_geometry, Filters) && (!training || !ComputeInputGradient);
+        _colsReady = !_singleChannelForward;
+        if (_singleChannelForward)
+            _singleChannel.Forward(_geometry, batch, input.Span, Kernel.Value.Span, bias, Filters, ProductAppliesRelu, z.Span);
+        else
+        {
+            Expand(batch);
+            Gemm.Multiply(false, false, rows, Filters, patch, _cols, patch, Kernel.Value.Span, Filters, z.Span, Filters,
+                accumulate: false, bias, ProductAppliesRelu);
+        }
+        return Activate(z);
+    }
+
+    private void Expand(int batch)
+    {
+        EnsureArray(ref _cols, batch * _geometry.OutputPositions * _geometry.PatchLength);
         _job.Start(SampleJob.Phase.Expand);
         WorkerPool.Run(_job, batch);
-        var z = PreActivationBuffer(batch);
-        Gemm.Multiply(false, false, rows, Filters, patch, _cols, patch, Kernel.Value.Span, Filters, z.Span, Filters,
-            accumulate: false, UseBias ? Bias!.Value.Span : default, ProductAppliesRelu);
-        return Activate(z);
+        _colsReady = true;
     }
 
     public override Tensor? Backward(Tensor outputGradient)
     {
+        if (_singleChannelForward && !ComputeInputGradient && !GradientIsPreActivation)
+        {
+            // The ReLU mask, the bias and the kernel gradients in one pass, dz never written out.
+            _singleChannel.Backward(_geometry, outputGradient.Dim(0), _input!.Span, Output!.Span, outputGradient.Span, Filters, ProductAppliesRelu,
+                Kernel.Gradient.Span, UseBias ? Bias!.Gradient.Span : default);
+            return null;
+        }
+        if (!_colsReady) Expand(outputGradient.Dim(0));
         var dz = PreActivationGradient(outputGradient, UseBias ? Bias!.Gradient.Span : default);
         int batch = dz.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
         Gemm.Multiply(true, false, patch, Filters, rows, _cols, patch, dz.Span, Filters, Kernel.Gradient.Span, Filters);

@@ -22,6 +22,9 @@ public abstract class ActivatedLayer : Layer
     /// <summary>Set by the model when the loss hands this layer dL/dz instead of dL/dy.</summary>
     internal bool GradientIsPreActivation { get; set; }
 
+    /// <summary>The output of the last forward pass (its ReLU mask, for a backward pass done in one kernel).</summary>
+    protected Tensor? Output => _output;
+
     /// <summary>Whether the matrix product applies the activation itself (ReLU and linear).</summary>
     protected bool ProductAppliesActivation => Activation is Activation.Relu or Activation.Linear;
 

@@ -1,6 +1,6 @@
 using Tailor.Common;
 
-namespace Tailor.Tests.Common;
+namespace Tailor.Tests.Randomness;
 
 public class RngTests
 {

@@ -1,0 +1,258 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tailor.Threading;
+
+namespace Tailor.Kernels;
+
+/// <summary>
+/// A 3x3 convolution of a one-channel image (the notebook's first layer) without im2col: its patch
+/// rows have 9 values, so the lowered product is all overhead (writing the patches, reading them back,
+/// then the pre-activation gradient written and read again for a 9-row product). Forward is bias and
+/// ReLU over 9 multiply-adds per output; backward is one pass over the positions that masks the output
+/// gradient by ReLU and sums the bias and kernel gradients in registers. Both give the bits of
+/// im2col + <see cref="Gemm"/> + <see cref="GradientRows.MaskAndSum"/>: each sum has the same terms in
+/// the same order, cut into the same blocks of <see cref="Gemm.Kc"/> positions and the same k chunks.
+/// </summary>
+public sealed unsafe class SingleChannelConvolution
+{
+    private const int Taps = 9, FilterGroup = 32;
+    private readonly Job _job;
+    private float[] _chunkKernel = [];
+    private float[] _blockBias = [];
+
+    public SingleChannelConvolution() => _job = new Job(this);
+
+    /// <summary>Valid 3x3 windows with stride 1 on one channel, filters in groups of 32, AVX-512.</summary>
+    public static bool Supports(in ConvGeometry g, int filters) =>
+        KernelIsa.Active == Isa.Avx512 && g.Channels == 1 && g.KernelHeight == 3 && g.KernelWidth == 3
+        && g.StrideHeight == 1 && g.StrideWidth == 1 && g.DilationHeight == 1 && g.DilationWidth == 1
+        && g.PadTop == 0 && g.PadLeft == 0 && g.OutHeight == g.Height - 2 && g.OutWidth == g.Width - 2
+        && filters % FilterGroup == 0;
+
+    /// <summary>
+    /// z[p, f] = (relu ? max : id)(sum over the 9 taps t of x_t(p) kernel[t, f] + bias[f]) for every output
+    /// position p of the batch (bias empty: none), as im2col then Gemm.Multiply with bias and ReLU.
+    /// </summary>
+    public void Forward(in ConvGeometry g, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        int filters, bool relu, Span<float> output)
+    {
+        Check(g, filters, batch, input, kernel, output.Length, bias.Length);
+        fixed (float* px = input, pk = kernel, pb = bias, pz = output)
+            _job.Forward(g, batch, filters, px, pk, bias.IsEmpty ? null : pb, relu, pz);
+    }
+
+    /// <summary>
+    /// From dy (the gradient of the layer's output y): dz = relu ? (y &gt; 0 ? dy : 0) : dy, never stored;
+    /// biasGradient[f] = sum over positions of dz (when not empty) and kernelGradient[t, f] = sum over
+    /// positions of x_t(p) dz[p, f], both overwritten.
+    /// </summary>
+    public void Backward(in ConvGeometry g, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient,
+        int filters, bool relu, Span<float> kernelGradient, Span<float> biasGradient)
+    {
+        Check(g, filters, batch, input, kernelGradient, outputGradient.Length, biasGradient.Length);
+        if (relu && output.Length < outputGradient.Length) throw new ArgumentException($"SingleChannelConvolution.Backward needs the layer's output ({outputGradient.Length} values), received {output.Length}.");
+        int rows = batch * g.OutputPositions;
+        var (chunks, blocksPerChunk) = Gemm.KChunkPlan(KernelIsa.Active, Taps, rows);
+        int blocks = (rows + Gemm.Kc - 1) / Gemm.Kc;
+        if (_chunkKernel.Length < chunks * Taps * filters) _chunkKernel = new float[chunks * Taps * filters];
+        if (_blockBias.Length < blocks * filters) _blockBias = new float[blocks * filters];
+        fixed (float* px = input, py = output, pdy = outputGradient, pck = _chunkKernel, pbb = _blockBias)
+            _job.Backward(g, batch, filters, px, relu ? py : null, pdy, pck, pbb, chunks, blocksPerChunk, blocks);
+
+        // The k chunks' partial kernel gradients in chunk order, as Gemm reduces them.
+        var chunkKernel = _chunkKernel.AsSpan(0, chunks * Taps * filters);
+        chunkKernel[..(Taps * filters)].CopyTo(kernelGradient);
+        for (int c = 1; c < chunks; c++)
+            System.Numerics.Tensors.TensorPrimitives.Add(kernelGradient[..(Taps * filters)], chunkKernel.Slice(c * Taps * filters, Taps * filters), kernelGradient);
+        if (biasGradient.IsEmpty) return;
+        // The bias: GradientRows sums chunks of as many rows as a block has positions, then adds them in order.
+        _blockBias.AsSpan(0, filters).CopyTo(biasGradient);
+        for (int b = 1; b < blocks; b++)
+            System.Numerics.Tensors.TensorPrimitives.Add(biasGradient[..filters], _blockBias.AsSpan(b * filters, filters), biasGradient);
+    }
+
+    private static void Check(in ConvGeometry g, int filters, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int outputLength, int biasLength)
+    {
+        if (!Supports(g, filters)) throw new ArgumentException($"SingleChannelConvolution does not support {g} with {filters} filters on {KernelIsa.Active}.");
+        long positions = (long)batch * g.OutputPositions * filters;
+        if (input.Length < (long)batch * g.InputLength || kernel.Length < Taps * filters || outputLength < positions || (biasLength != 0 && biasLength != filters))
+            throw new ArgumentException($"SingleChannelConvolution needs {batch} images of {g.InputLength}, a 9 x {filters} kernel, {positions} outputs and {filters} biases; received {input.Length}, {kernel.Length}, {outputLength} and {biasLength}.");
+    }
+
+    private sealed class Job(SingleChannelConvolution owner) : ParallelJob
+    {
+        private ConvGeometry _g;
+        private bool _forward, _relu;
+        private int _batch, _filters, _blocksPerChunk, _blocks, _rows;
+        private float* _x, _kernel, _bias, _y, _dy, _chunkKernel, _blockBias, _z;
+
+        public void Forward(in ConvGeometry g, int batch, int filters, float* x, float* kernel, float* bias, bool relu, float* z)
+        {
+            (_g, _batch, _filters, _relu, _forward) = (g, batch, filters, relu, true);
+            _x = x; _kernel = kernel; _bias = bias; _z = z;
+            Execute(batch, (long)batch * g.OutputPositions * filters * Taps);
+        }
+
+        public void Backward(in ConvGeometry g, int batch, int filters, float* x, float* y, float* dy, float* chunkKernel, float* blockBias,
+            int chunks, int blocksPerChunk, int blocks)
+        {
+            (_g, _batch, _filters, _relu, _forward) = (g, batch, filters, y != null, false);
+            (_blocksPerChunk, _blocks, _rows) = (blocksPerChunk, blocks, batch * g.OutputPositions);
+            _x = x; _y = y; _dy = dy; _chunkKernel = chunkKernel; _blockBias = blockBias;
+            Execute(chunks, (long)_rows * filters * Taps);
+        }
+
+        private void Execute(int tasks, long multiplyAdds)
+        {
+            try
+            {
+                if (multiplyAdds >= 1 << 18) WorkerPool.Run(this, tasks);
+                else for (int t = 0; t < tasks; t++) Run(t);
+            }
+            finally { _x = _kernel = _bias = _y = _dy = _chunkKernel = _blockBias = _z = null; }
+        }
+
+        public override void Run(int task)
+        {
+            if (_forward) ForwardImage(task);
+            else BackwardChunk(task);
+        }
+
+        /// <summary>One image's outputs, four positions at a time, the 9 x 32 weights of a group held in registers.</summary>
+        private void ForwardImage(int image)
+        {
+            int width = _g.Width, outWidth = _g.OutWidth, positions = _g.OutputPositions, filters = _filters;
+            float* x = _x + (long)image * _g.InputLength;
+            float* z = _z + (long)image * positions * filters;
+            for (int group = 0; group < filters; group += FilterGroup)
+            {
+                float* k = _kernel + group;
+                var zero = Vector512<float>.Zero;
+                var bias0 = _bias == null ? zero : Vector512.Load(_bias + group);
+                var bias1 = _bias == null ? zero : Vector512.Load(_bias + group + 16);
+                int p = 0;
+                for (; p <= positions - 4; p += 4)
+                    ForwardFour(x, width, outWidth, p, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                for (; p < positions; p++)
+                    ForwardOne(x, width, outWidth, p, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float* Window(float* x, int width, int outWidth, int p) => x + (p / outWidth) * width + p % outWidth;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardFour(float* x, int width, int outWidth, int p, float* k, int ldk,
+            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
+        {
+            float* w0 = Window(x, width, outWidth, p), w1 = Window(x, width, outWidth, p + 1);
+            float* w2 = Window(x, width, outWidth, p + 2), w3 = Window(x, width, outWidth, p + 3);
+            Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+            for (int t = 0; t < Taps; t++)
+            {
+                int offset = (t / 3) * width + t % 3;
+                var k0 = Vector512.Load(k + t * ldk);
+                var k1 = Vector512.Load(k + t * ldk + 16);
+                var v = Vector512.Create(w0[offset]); a0 = Avx512F.FusedMultiplyAdd(v, k0, a0); b0 = Avx512F.FusedMultiplyAdd(v, k1, b0);
+                v = Vector512.Create(w1[offset]); a1 = Avx512F.FusedMultiplyAdd(v, k0, a1); b1 = Avx512F.FusedMultiplyAdd(v, k1, b1);
+                v = Vector512.Create(w2[offset]); a2 = Avx512F.FusedMultiplyAdd(v, k0, a2); b2 = Avx512F.FusedMultiplyAdd(v, k1, b2);
+                v = Vector512.Create(w3[offset]); a3 = Avx512F.FusedMultiplyAdd(v, k0, a3); b3 = Avx512F.FusedMultiplyAdd(v, k1, b3);
+            }
+            Finish(z, ldk, a0, b0, bias0, bias1, hasBias, relu);
+            Finish(z + ldk, ldk, a1, b1, bias0, bias1, hasBias, relu);
+            Finish(z + 2 * ldk, ldk, a2, b2, bias0, bias1, hasBias, relu);
+            Finish(z + 3 * ldk, ldk, a3, b3, bias0, bias1, hasBias, relu);
+        }
+
+        private static void ForwardOne(float* x, int width, int outWidth, int p, float* k, int ldk,
+            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
+        {
+            float* w = Window(x, width, outWidth, p);
+            Vector512<float> a = default, b = default;
+            for (int t = 0; t < Taps; t++)
+            {
+                var v = Vector512.Create(w[(t / 3) * width + t % 3]);
+                a = Avx512F.FusedMultiplyAdd(v, Vector512.Load(k + t * ldk), a);
+                b = Avx512F.FusedMultiplyAdd(v, Vector512.Load(k + t * ldk + 16), b);
+            }
+            Finish(z, ldk, a, b, bias0, bias1, hasBias, relu);
+        }
+
+        /// <summary>What the GEMM's epilogue does to a finished sum: + bias, then max with 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Finish(float* z, int ldz, Vector512<float> a, Vector512<float> b, Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu)
+        {
+            if (hasBias) { a += bias0; b += bias1; }
+            if (relu) { a = Vector512.Max(a, Vector512<float>.Zero); b = Vector512.Max(b, Vector512<float>.Zero); }
+            a.Store(z); b.Store(z + 16);
+        }
+
+        /// <summary>
+        /// One k chunk of positions, block by block: per block the kernel gradient's 9 x 32 sums start at zero
+        /// (as a GEMM tile does) and are added to the chunk's partial; the bias sums go to the block's row.
+        /// </summary>
+        private void BackwardChunk(int chunk)
+        {
+            int firstBlock = chunk * _blocksPerChunk, lastBlock = Math.Min(_blocks, firstBlock + _blocksPerChunk);
+            int filters = _filters;
+            for (int group = 0; group < filters; group += FilterGroup)
+            {
+                float* partial = _chunkKernel + (long)chunk * Taps * filters + group;
+                for (int block = firstBlock; block < lastBlock; block++)
+                {
+                    int p0 = block * Gemm.Kc, p1 = Math.Min(_rows, p0 + Gemm.Kc);
+                    BackwardBlock(p0, p1, group, partial, block > firstBlock, _blockBias + (long)block * filters + group);
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void BackwardBlock(int p0, int p1, int group, float* partial, bool add, float* blockBias)
+        {
+            int width = _g.Width, outWidth = _g.OutWidth, positions = _g.OutputPositions, inLength = _g.InputLength, filters = _filters;
+            Vector512<float> k0a = default, k0b = default, k1a = default, k1b = default, k2a = default, k2b = default;
+            Vector512<float> k3a = default, k3b = default, k4a = default, k4b = default, k5a = default, k5b = default;
+            Vector512<float> k6a = default, k6b = default, k7a = default, k7b = default, k8a = default, k8b = default;
+            Vector512<float> sa = default, sb = default;
+            int image = p0 / positions, q = p0 % positions;
+            for (int p = p0; p < p1; p++, q++)
+            {
+                if (q == positions) { q = 0; image++; }
+                float* w = _x + (long)image * inLength + (q / outWidth) * width + q % outWidth;
+                long at = (long)p * filters + group;
+                var da = Vector512.Load(_dy + at);
+                var db = Vector512.Load(_dy + at + 16);
+                if (_y != null)
+                {
+                    // GradientRows' ReLU mask: y > 0 keeps dy, otherwise 0.
+                    da = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_y + at), Vector512<float>.Zero), da, Vector512<float>.Zero);
+                    db = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_y + at + 16), Vector512<float>.Zero), db, Vector512<float>.Zero);
+                }
+                sa += da; sb += db;
+                float* r1 = w + width, r2 = w + 2 * width;
+                var v = Vector512.Create(w[0]); k0a = Avx512F.FusedMultiplyAdd(v, da, k0a); k0b = Avx512F.FusedMultiplyAdd(v, db, k0b);
+                v = Vector512.Create(w[1]); k1a = Avx512F.FusedMultiplyAdd(v, da, k1a); k1b = Avx512F.FusedMultiplyAdd(v, db, k1b);
+                v = Vector512.Create(w[2]); k2a = Avx512F.FusedMultiplyAdd(v, da, k2a); k2b = Avx512F.FusedMultiplyAdd(v, db, k2b);
+                v = Vector512.Create(r1[0]); k3a = Avx512F.FusedMultiplyAdd(v, da, k3a); k3b = Avx512F.FusedMultiplyAdd(v, db, k3b);
+                v = Vector512.Create(r1[1]); k4a = Avx512F.FusedMultiplyAdd(v, da, k4a); k4b = Avx512F.FusedMultiplyAdd(v, db, k4b);
+                v = Vector512.Create(r1[2]); k5a = Avx512F.FusedMultiplyAdd(v, da, k5a); k5b = Avx512F.FusedMultiplyAdd(v, db, k5b);
+                v = Vector512.Create(r2[0]); k6a = Avx512F.FusedMultiplyAdd(v, da, k6a); k6b = Avx512F.FusedMultiplyAdd(v, db, k6b);
+                v = Vector512.Create(r2[1]); k7a = Avx512F.FusedMultiplyAdd(v, da, k7a); k7b = Avx512F.FusedMultiplyAdd(v, db, k7b);
+                v = Vector512.Create(r2[2]); k8a = Avx512F.FusedMultiplyAdd(v, da, k8a); k8b = Avx512F.FusedMultiplyAdd(v, db, k8b);
+            }
+            sa.Store(blockBias); sb.Store(blockBias + 16);
+            Accumulate(partial, add, k0a, k0b); Accumulate(partial + filters, add, k1a, k1b); Accumulate(partial + 2 * filters, add, k2a, k2b);
+            Accumulate(partial + 3 * filters, add, k3a, k3b); Accumulate(partial + 4 * filters, add, k4a, k4b); Accumulate(partial + 5 * filters, add, k5a, k5b);
+            Accumulate(partial + 6 * filters, add, k6a, k6b); Accumulate(partial + 7 * filters, add, k7a, k7b); Accumulate(partial + 8 * filters, add, k8a, k8b);
+        }
+
+        /// <summary>As the GEMM stores a tile: the first block's sums, then the partial plus each next block's.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate(float* c, bool add, Vector512<float> a, Vector512<float> b)
+        {
+            if (add) { a += Vector512.Load(c); b += Vector512.Load(c + 16); }
+            a.Store(c); b.Store(c + 16);
+        }
+    }
+}

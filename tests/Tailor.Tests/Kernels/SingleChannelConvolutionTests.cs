@@ -1,0 +1,95 @@
+using Tailor.Kernels;
+using Tailor.Threading;
+
+namespace Tailor.Tests.Kernels;
+
+/// <summary>SingleChannelConvolution against im2col + Gemm + GradientRows (each checked against its scalar reference): the same bits.</summary>
+[Collection(GlobalSwitches.Name)]
+public class SingleChannelConvolutionTests
+{
+    public static TheoryData<int, int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        // (batch, height, width, filters): one k chunk and several, a last block and chunk cut short, odd images.
+        foreach (var (batch, h, w, f) in new[] { (1, 5, 5, 32), (3, 9, 13, 64), (7, 28, 28, 32), (64, 28, 28, 32), (13, 17, 30, 32), (100, 28, 28, 64) })
+            data.Add(batch, h, w, f);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_and_backward_give_the_bits_of_the_lowered_product(int batch, int height, int width, int filters)
+    {
+        var g = ConvGeometry.Create(height, width, 1, 3, 3, 1, 1, Padding.Valid);
+        if (!SingleChannelConvolution.Supports(g, filters))
+        {
+            Assert.NotEqual(Isa.Avx512, KernelIsa.Active); // its only reason to decline these shapes
+            return;
+        }
+        int saved = WorkerPool.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            foreach (bool relu in new[] { true, false })
+            foreach (bool withBias in new[] { true, false })
+            {
+                WorkerPool.Threads = threads;
+                var rng = new Random(batch * 1000 + height * 10 + filters + (relu ? 1 : 0) + (withBias ? 2 : 0));
+                var x = Values(rng, batch * g.InputLength, zeros: 0.4);
+                var kernel = Values(rng, 9 * filters, 0);
+                var bias = withBias ? Values(rng, filters, 0) : [];
+                int rows = batch * g.OutputPositions;
+
+                var cols = new float[rows * 9];
+                for (int i = 0; i < batch; i++)
+                    Im2Col.Expand(g, x.AsSpan(i * g.InputLength, g.InputLength), cols.AsSpan(i * g.OutputPositions * 9, g.OutputPositions * 9));
+                var expectedZ = new float[rows * filters];
+                Gemm.Multiply(false, false, rows, filters, 9, cols, 9, kernel, filters, expectedZ, filters, false, bias, relu);
+                var direct = new SingleChannelConvolution();
+                var z = Enumerable.Repeat(float.NaN, rows * filters).ToArray();
+                direct.Forward(g, batch, x, kernel, bias, filters, relu, z);
+                Assert.Equal(Bits(expectedZ), Bits(z));
+
+                var dy = Values(rng, rows * filters, zeros: 0.5);
+                var dz = new float[rows * filters];
+                var expectedBias = withBias ? new float[filters] : [];
+                GradientRows.MaskAndSum(expectedZ, dy, dz, expectedBias, filters, relu);
+                var expectedKernel = new float[9 * filters];
+                Gemm.Multiply(true, false, 9, filters, rows, cols, 9, dz, filters, expectedKernel, filters);
+                var kernelGradient = Enumerable.Repeat(float.NaN, 9 * filters).ToArray();
+                var biasGradient = withBias ? Enumerable.Repeat(float.NaN, filters).ToArray() : [];
+                direct.Backward(g, batch, x, z, dy, filters, relu, kernelGradient, biasGradient);
+                Assert.Equal(Bits(expectedKernel), Bits(kernelGradient));
+                Assert.Equal(Bits(expectedBias), Bits(biasGradient));
+            }
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
+    public void A_block_of_positions_is_a_chunk_of_the_bias_sums() =>
+        // The bias gradient's partial sums are per Gemm block; GradientRows cuts its rows the same way.
+        Assert.Equal(Gemm.Kc, GradientRows.RowsPerChunk);
+
+    [Fact]
+    public void It_takes_only_valid_3x3_windows_with_stride_1_on_one_channel()
+    {
+        if (KernelIsa.Active != Isa.Avx512) return;
+        Assert.True(SingleChannelConvolution.Supports(ConvGeometry.Create(28, 28, 1, 3, 3, 1, 1, Padding.Valid), 32));
+        Assert.False(SingleChannelConvolution.Supports(ConvGeometry.Create(28, 28, 2, 3, 3, 1, 1, Padding.Valid), 32));
+        Assert.False(SingleChannelConvolution.Supports(ConvGeometry.Create(28, 28, 1, 3, 3, 1, 1, Padding.Same), 32));
+        Assert.False(SingleChannelConvolution.Supports(ConvGeometry.Create(28, 28, 1, 3, 3, 2, 2, Padding.Valid), 32));
+        Assert.False(SingleChannelConvolution.Supports(ConvGeometry.Create(28, 28, 1, 5, 5, 1, 1, Padding.Valid), 32));
+        Assert.False(SingleChannelConvolution.Supports(ConvGeometry.Create(28, 28, 1, 3, 3, 1, 1, Padding.Valid, 2, 2), 32));
+        Assert.False(SingleChannelConvolution.Supports(ConvGeometry.Create(28, 28, 1, 3, 3, 1, 1, Padding.Valid), 16));
+    }
+
+    private static float[] Values(Random rng, int length, double zeros)
+    {
+        var v = new float[length];
+        for (int i = 0; i < length; i++) v[i] = rng.NextDouble() < zeros ? 0f : (float)(rng.NextDouble() * 2 - 1);
+        return v;
+    }
+
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+}
