@@ -211,40 +211,34 @@ public sealed unsafe class ZeroSkippingGemm
             else TransposedLeft(task);
         }
 
-        /// <summary>Rows 2i and 2i + 1 of c, over the union of their rows' non-zeros.</summary>
+        /// <summary>Rows of c in pairs, each over the union of its two rows' non-zeros, then bias and ReLU.</summary>
         private void Forward(int task)
         {
-            int first = task * RowPairsPerTask * 2, last = Math.Min(_rows, first + RowPairsPerTask * 2);
-            fixed (ulong* bits = owner._rowBits)
-            {
-                int words = owner._rowWords;
-                for (int r = first; r < last; r += 2)
-                {
-                    bool two = r + 1 < last;
-                    ulong* m0 = bits + (long)r * words, m1 = two ? m0 + words : m0;
-                    float* x0 = _x + (long)r * _k, x1 = two ? x0 + _k : x0;
-                    float* c0 = _c + (long)r * _n, c1 = two ? c0 + _n : c0;
-                    Pairs(m0, m1, words, x0, x1, 1, c0, c1, two);
-                }
-                Epilogue.Apply(_c + (long)first * _n, _n, last - first, _n, _bias, _relu);
-            }
+            var (first, last) = OutputRows(task, RowPairsPerTask, _rows, owner._rowBits, owner._rowWords, rowStep: _k, stride: 1);
+            Epilogue.Apply(_c + (long)first * _n, _n, last - first, _n, _bias, _relu);
         }
 
-        /// <summary>Rows 2i and 2i + 1 of dw (columns of x), over the union of those columns' non-zeros.</summary>
-        private void TransposedLeft(int task)
+        /// <summary>Rows of dw (columns of x) in pairs, each over the union of its two columns' non-zeros.</summary>
+        private void TransposedLeft(int task) =>
+            OutputRows(task, ColumnPairsPerTask, _k, owner._columnBits, owner._columnWords, rowStep: 1, stride: _k);
+
+        /// <summary>
+        /// A task's output rows, two at a time: output row i sums x_i(p) b[p] with x_i(p) = x[i * rowStep + p * stride]
+        /// over the set bits p of mask i (x's row i for the forward product, its column i for the transposed one).
+        /// </summary>
+        private (int First, int Last) OutputRows(int task, int pairsPerTask, int count, ulong[] masks, int words, int rowStep, int stride)
         {
-            int first = task * ColumnPairsPerTask * 2, last = Math.Min(_k, first + ColumnPairsPerTask * 2);
-            fixed (ulong* bits = owner._columnBits)
-            {
-                int words = owner._columnWords;
-                for (int j = first; j < last; j += 2)
+            int first = task * pairsPerTask * 2, last = Math.Min(count, first + pairsPerTask * 2);
+            fixed (ulong* bits = masks)
+                for (int i = first; i < last; i += 2)
                 {
-                    bool two = j + 1 < last;
-                    ulong* m0 = bits + (long)j * words, m1 = two ? m0 + words : m0;
-                    float* c0 = _c + (long)j * _n, c1 = two ? c0 + _n : c0;
-                    Pairs(m0, m1, words, _x + j, _x + j + (two ? 1 : 0), _k, c0, c1, two);
+                    bool two = i + 1 < last;
+                    ulong* m0 = bits + (long)i * words, m1 = two ? m0 + words : m0;
+                    float* x0 = _x + (long)i * rowStep, x1 = two ? x0 + rowStep : x0;
+                    float* c0 = _c + (long)i * _n, c1 = two ? c0 + _n : c0;
+                    Pairs(m0, m1, words, x0, x1, stride, c0, c1, two);
                 }
-            }
+            return (first, last);
         }
 
         /// <summary>
