@@ -61,6 +61,26 @@ public class SingleChannelConvolutionTests
                 direct.Backward(g, batch, x, z, dy, filters, relu, kernelGradient, biasGradient);
                 Assert.Equal(Bits(expectedKernel), Bits(kernelGradient));
                 Assert.Equal(Bits(expectedBias), Bits(biasGradient));
+
+                // And near the convolution written out in double, as the scalar reference of the lowered path
+                // (once per case: the bits above are the same on both thread counts).
+                if (threads != 1) continue;
+                var referenceKernel = new double[9 * filters];
+                for (int image = 0, p = 0; image < batch; image++)
+                for (int oh = 0; oh < g.OutHeight; oh++)
+                for (int ow = 0; ow < g.OutWidth; ow++, p++)
+                for (int f = 0; f < filters; f++)
+                {
+                    double sum = withBias ? bias[f] : 0;
+                    for (int t = 0; t < 9; t++) sum += (double)x[image * g.InputLength + (oh + t / 3) * width + ow + t % 3] * kernel[t * filters + f];
+                    if (relu) sum = Math.Max(sum, 0);
+                    Assert.True(Math.Abs(sum - z[p * filters + f]) <= 1e-5 * (1 + Math.Abs(sum)), $"z[{p}, {f}] = {z[p * filters + f]}, reference {sum}");
+                    float g0 = dy[p * filters + f];
+                    if (relu && !(z[p * filters + f] > 0)) g0 = 0;
+                    for (int t = 0; t < 9; t++) referenceKernel[t * filters + f] += (double)x[image * g.InputLength + (oh + t / 3) * width + ow + t % 3] * g0;
+                }
+                for (int i = 0; i < referenceKernel.Length; i++)
+                    Assert.True(Math.Abs(referenceKernel[i] - kernelGradient[i]) <= 1e-4 * (1 + Math.Abs(referenceKernel[i])), $"kernel gradient [{i}] = {kernelGradient[i]}, reference {referenceKernel[i]}");
             }
         }
         finally { WorkerPool.Threads = saved; }

@@ -64,6 +64,20 @@ public class ZeroSkippingGemmTests
                 var actualGradient = Enumerable.Repeat(float.NaN, k * n).ToArray();
                 Assert.True(skipping.TryTransposedLeft(x, rows, k, dz, n, actualGradient));
                 Assert.Equal(BitsOf(expectedGradient), BitsOf(actualGradient));
+
+                // And both near the scalar reference (sums in double), which Gemm is tested against.
+                var reference = new float[rows * n];
+                GemmReference.Multiply(false, false, rows, n, k, x, k, w, n, reference, n);
+                for (int i = 0; i < reference.Length; i++)
+                {
+                    float r = reference[i] + (relu ? bias[i % n] : 0);
+                    if (relu) r = MathF.Max(r, 0);
+                    Assert.True(MathF.Abs(r - actual[i]) <= 1e-4f * (1 + MathF.Abs(r)), $"forward [{i}]: {actual[i]} vs reference {r}");
+                }
+                var referenceGradient = new float[k * n];
+                GemmReference.Multiply(true, false, k, n, rows, x, k, dz, n, referenceGradient, n);
+                for (int i = 0; i < referenceGradient.Length; i++)
+                    Assert.True(MathF.Abs(referenceGradient[i] - actualGradient[i]) <= 1e-4f * (1 + MathF.Abs(referenceGradient[i])), $"gradient [{i}]: {actualGradient[i]} vs reference {referenceGradient[i]}");
             }
         }
         finally { WorkerPool.Threads = savedThreads; }
