@@ -55,14 +55,29 @@ public class Conv2DTests
         Check(new Conv2D(Filters, (kh, kw), (sh, sw), padding, useBias: useBias), 9, 7, 3, Activation.Linear, seed: (ulong)(kh * 1000 + kw * 100 + sh * 10 + sw));
     }
 
-    private static void Check(Conv2D layer, int height, int width, int channels, Activation activation, ulong seed)
+    /// <summary>
+    /// The notebook's first layer (one channel, 3x3 valid, 32 filters) takes the im2col-free kernels: as a
+    /// first layer in training (no input gradient, the fused backward) and in inference followed by a
+    /// backward pass that needs the input gradient (the patches made then).
+    /// </summary>
+    [Theory]
+    [InlineData(false, true, Activation.Relu)]
+    [InlineData(false, true, Activation.Linear)]
+    [InlineData(true, false, Activation.Relu)]
+    public void A_one_channel_first_layer_matches_the_double_reference(bool inputGradient, bool training, Activation activation)
+    {
+        var layer = new Conv2D(32, (3, 3), (1, 1), Padding.Valid, activation) { ComputeInputGradient = inputGradient };
+        Check(layer, 7, 6, 1, activation, seed: 77 + (ulong)activation, training);
+    }
+
+    private static void Check(Conv2D layer, int height, int width, int channels, Activation activation, ulong seed, bool training = false)
     {
         var (kh, kw) = layer.KernelSize;
         var (sh, sw) = layer.Strides;
         var result = LayerGradientCheck.Run(layer, [height, width, channels], Batch,
             (x, p) => LayerReference.Conv2D(x, Batch, height, width, channels, p[0], layer.UseBias ? p[1] : null,
                 kh, kw, layer.Filters, sh, sw, layer.Padding, activation),
-            seed);
+            seed, training: training);
         result.AssertPassed();
     }
 
