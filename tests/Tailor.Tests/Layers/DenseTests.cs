@@ -31,6 +31,21 @@ public class DenseTests
         result.AssertPassed();
     }
 
+    /// <summary>An input of mostly exact zeros, as an image or a ReLU output, takes the zero-skipping products.</summary>
+    [Theory]
+    [InlineData(Activation.Relu, true)]
+    [InlineData(Activation.Linear, false)]
+    public void A_mostly_zero_input_matches_the_double_reference(Activation activation, bool useBias)
+    {
+        const int inputs = 70, units = 32, batch = 5;
+        var rng = new Common.Rng(9);
+        var x = RandomData.Uniform(rng, batch * inputs);
+        for (int i = 0; i < x.Length; i++) if (rng.NextFloat() < 0.6f) x[i] = 0;
+        var layer = new Dense(units, activation, useBias);
+        LayerGradientCheck.Run(layer, [inputs], batch, (xd, p) => LayerReference.Dense(xd, batch, p[0], useBias ? p[1] : null, units, activation),
+            seed: 11, input: x).AssertPassed();
+    }
+
     [Fact]
     public void Kernel_has_the_Keras_layout_inputs_by_units()
     {
