@@ -17,11 +17,9 @@ namespace Tailor.Kernels;
 public sealed unsafe class SingleChannelConvolution
 {
     private const int Taps = 9, FilterGroup = 32;
-    private readonly Job _job;
+    private readonly Job _job = new();
     private float[] _chunkKernel = [];
     private float[] _blockBias = [];
-
-    public SingleChannelConvolution() => _job = new Job(this);
 
     /// <summary>Valid 3x3 windows with stride 1 on one channel, filters in groups of 32, AVX-512.</summary>
     public static bool Supports(in ConvGeometry g, int filters) =>
@@ -80,7 +78,7 @@ public sealed unsafe class SingleChannelConvolution
             throw new ArgumentException($"SingleChannelConvolution needs {batch} images of {g.InputLength}, a 9 x {filters} kernel, {positions} outputs and {filters} biases; received {input.Length}, {kernel.Length}, {outputLength} and {biasLength}.");
     }
 
-    private sealed class Job(SingleChannelConvolution owner) : ParallelJob
+    private sealed class Job : ParallelJob
     {
         private ConvGeometry _g;
         private bool _forward, _relu;
