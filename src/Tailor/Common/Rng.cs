@@ -25,20 +25,26 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
-    public ulong NextULong()
+    public ulong NextULong() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>One xoshiro256** step: the output, and the state advanced.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
+        ulong result = RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
         return result;
     }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 
     /// <summary>Uniform in [0, 1) with 24 bits, exactly representable as float.</summary>
-    public float NextFloat() => (NextULong() >> 40) * (1.0f / (1 << 24));
+    public float NextFloat() => ToFloat(NextULong());
+
+    private static float ToFloat(ulong bits) => (bits >> 40) * (1.0f / (1 << 24));
 
     /// <summary>
     /// Fills <paramref name="destination"/> with what as many <see cref="NextFloat"/> calls would return,
@@ -48,14 +54,7 @@ public sealed class Rng
     {
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = 0; i < destination.Length; i++)
-        {
-            ulong result = RotateLeft(s1 * 5, 7) * 9;
-            ulong t = s1 << 17;
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-            s2 ^= t;
-            s3 = RotateLeft(s3, 45);
-            destination[i] = (result >> 40) * (1.0f / (1 << 24));
-        }
+            destination[i] = ToFloat(Step(ref s0, ref s1, ref s2, ref s3));
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }
 

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Tailor.Threading;
 
 namespace Tailor.Kernels;
@@ -31,8 +30,7 @@ public static unsafe class GradientRows
             job.Y = job.Dy = job.Dz = null;
         }
         if (columnSums.IsEmpty) return;
-        job.Partials.AsSpan(0, n).CopyTo(columnSums);
-        for (int c = 1; c < chunks; c++) TensorPrimitives.Add(columnSums, job.Partials.AsSpan(c * n, n), columnSums);
+        PartialSums.AddInOrder(job.Partials, chunks, columnSums[..n]);
     }
 
     private sealed class Job : ParallelJob

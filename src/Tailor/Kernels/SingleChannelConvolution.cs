@@ -58,16 +58,10 @@ public sealed unsafe class SingleChannelConvolution
         fixed (float* px = input, py = output, pdy = outputGradient, pck = _chunkKernel, pbb = _blockBias)
             _job.Backward(g, batch, filters, px, relu ? py : null, pdy, pck, pbb, chunks, blocksPerChunk, blocks);
 
-        // The k chunks' partial kernel gradients in chunk order, as Gemm reduces them.
-        var chunkKernel = _chunkKernel.AsSpan(0, chunks * Taps * filters);
-        chunkKernel[..(Taps * filters)].CopyTo(kernelGradient);
-        for (int c = 1; c < chunks; c++)
-            System.Numerics.Tensors.TensorPrimitives.Add(kernelGradient[..(Taps * filters)], chunkKernel.Slice(c * Taps * filters, Taps * filters), kernelGradient);
-        if (biasGradient.IsEmpty) return;
-        // The bias: GradientRows sums chunks of as many rows as a block has positions, then adds them in order.
-        _blockBias.AsSpan(0, filters).CopyTo(biasGradient);
-        for (int b = 1; b < blocks; b++)
-            System.Numerics.Tensors.TensorPrimitives.Add(biasGradient[..filters], _blockBias.AsSpan(b * filters, filters), biasGradient);
+        // The k chunks' partial kernel gradients in chunk order, as Gemm reduces them; the bias sums per
+        // block as GradientRows adds its chunks of as many rows as a block has positions.
+        PartialSums.AddInOrder(_chunkKernel, chunks, kernelGradient[..(Taps * filters)]);
+        if (!biasGradient.IsEmpty) PartialSums.AddInOrder(_blockBias, blocks, biasGradient[..filters]);
     }
 
     private static void Check(in ConvGeometry g, int filters, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int outputLength, int biasLength)
@@ -129,23 +123,33 @@ public sealed unsafe class SingleChannelConvolution
                 var zero = Vector512<float>.Zero;
                 var bias0 = _bias == null ? zero : Vector512.Load(_bias + group);
                 var bias1 = _bias == null ? zero : Vector512.Load(_bias + group + 16);
+                var window = new WindowCursor(x, width, outWidth);
                 int p = 0;
                 for (; p <= positions - 4; p += 4)
-                    ForwardFour(x, width, outWidth, p, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                    ForwardFour(window.Next(), window.Next(), window.Next(), window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
                 for (; p < positions; p++)
-                    ForwardOne(x, width, outWidth, p, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                    ForwardOne(window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float* Window(float* x, int width, int outWidth, int p) => x + (p / outWidth) * width + p % outWidth;
+        /// <summary>The top-left input cell of each output position in turn, stepped without a division per position.</summary>
+        private struct WindowCursor(float* image, int width, int outWidth)
+        {
+            private float* _row = image;
+            private int _column;
+
+            public float* Next()
+            {
+                float* window = _row + _column;
+                if (++_column == outWidth) { _column = 0; _row += width; }
+                return window;
+            }
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardFour(float* x, int width, int outWidth, int p, float* k, int ldk,
+        private static void ForwardFour(float* w0, float* w1, float* w2, float* w3, int width, float* k, int ldk,
             Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
         {
-            float* w0 = Window(x, width, outWidth, p), w1 = Window(x, width, outWidth, p + 1);
-            float* w2 = Window(x, width, outWidth, p + 2), w3 = Window(x, width, outWidth, p + 3);
             Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
             for (int t = 0; t < Taps; t++)
             {
@@ -163,10 +167,9 @@ public sealed unsafe class SingleChannelConvolution
             Finish(z + 3 * ldk, ldk, a3, b3, bias0, bias1, hasBias, relu);
         }
 
-        private static void ForwardOne(float* x, int width, int outWidth, int p, float* k, int ldk,
+        private static void ForwardOne(float* w, int width, float* k, int ldk,
             Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
         {
-            float* w = Window(x, width, outWidth, p);
             Vector512<float> a = default, b = default;
             for (int t = 0; t < Taps; t++)
             {
@@ -213,11 +216,14 @@ public sealed unsafe class SingleChannelConvolution
             Vector512<float> k3a = default, k3b = default, k4a = default, k4b = default, k5a = default, k5b = default;
             Vector512<float> k6a = default, k6b = default, k7a = default, k7b = default, k8a = default, k8b = default;
             Vector512<float> sa = default, sb = default;
-            int image = p0 / positions, q = p0 % positions;
+            // The block's first window (a block may start mid-row), then one step per position.
+            int image = p0 / positions, q = p0 % positions, outRow = q / outWidth;
+            var window = new WindowCursor(_x + (long)image * inLength + outRow * width, width, outWidth);
+            for (int i = 0; i < q % outWidth; i++) window.Next();
             for (int p = p0; p < p1; p++, q++)
             {
-                if (q == positions) { q = 0; image++; }
-                float* w = _x + (long)image * inLength + (q / outWidth) * width + q % outWidth;
+                if (q == positions) { q = 0; window = new WindowCursor(_x + (long)++image * inLength, width, outWidth); }
+                float* w = window.Next();
                 long at = (long)p * filters + group;
                 var da = Vector512.Load(_dy + at);
                 var db = Vector512.Load(_dy + at + 16);

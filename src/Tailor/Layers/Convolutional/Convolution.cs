@@ -76,7 +76,7 @@ public abstract class Convolution : Core.ActivatedLayer
         // A first layer on one channel needs no patches: not in inference, nor for a backward pass that
         // computes no input gradient.
         _singleChannelForward = ProductAppliesActivation && SingleChannelConvolution.Supports(_geometry, Filters) && (!training || !ComputeInputGradient);
-        _colsReady = !_singleChannelForward;
+        _colsReady = false;
         if (_singleChannelForward)
             _singleChannel.Forward(_geometry, batch, input.Span, Kernel.Value.Span, bias, Filters, ProductAppliesRelu, z.Span);
         else
