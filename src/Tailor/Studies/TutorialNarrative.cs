@@ -88,5 +88,6 @@ internal static class TutorialNarrative
         "same patterns anywhere in the image. Dropout narrows the gap between training and validation loss and lets the " +
         "convnet train longer before it overfits. What the notebook left to try (k-fold cross-validation, augmentation, " +
         "L2 regularisation, early stopping, other optimizers, batch and kernel sizes, the full training set) can be done " +
-        "with `tailor train` and its options on the same engine.";
+        "on the same engine: the tailor cv command cross-validates, tailor tune searches the settings, and tailor train's " +
+        "options do the rest.";
 }
