@@ -6,13 +6,16 @@ namespace Tailor.Common;
 /// Writes a file so that readers see either the old content or the complete new one: the content goes
 /// to a temporary name in the same folder (so the rename stays on one file system) and is moved over
 /// the target only once fully written; on failure the temporary file is removed and the target is
-/// left as it was, and the error names the file.
+/// left as it was, and the error names the file. Only a regular file or a new path is replaced: a
+/// directory, FIFO, device, socket or symbolic link at the target is refused before anything is written,
+/// since renaming over it would destroy it (a FIFO or /dev/null would silently become a file).
 /// </summary>
 public static class AtomicFile
 {
     /// <summary>Creates the folder if needed and replaces <paramref name="path"/> with what <paramref name="write"/> puts in the stream.</summary>
     public static void Write(string path, Action<Stream> write)
     {
+        EnsureReplaceable(path);
         string temp = TempPathFor(path);
         try
         {
@@ -38,6 +41,7 @@ public static class AtomicFile
 
     public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
+        EnsureReplaceable(path);
         string temp = TempPathFor(path);
         try
         {
@@ -62,6 +66,17 @@ public static class AtomicFile
     }
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, new UTF8Encoding(false).GetBytes(text));
+
+    /// <summary>
+    /// Throws an <see cref="IOException"/> naming <paramref name="path"/> unless it is missing or a regular
+    /// file: what <see cref="Write"/> may replace.
+    /// </summary>
+    public static void EnsureReplaceable(string path)
+    {
+        var kind = FileEntry.KindOf(path);
+        if (kind is FileKind.Missing or FileKind.RegularFile) return;
+        throw new IOException($"Could not write '{Path.GetFullPath(path)}': it is {FileEntry.Describe(kind)}; Tailor writes only to a regular file or a new path.");
+    }
 
     /// <summary>A fresh hidden name beside <paramref name="path"/>, e.g. ".report.html.3f2a….tmp".</summary>
     public static string TempPathFor(string path)

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+
+namespace Tailor.Tests.Cli;
+
+/// <summary>FIFOs and device nodes made inside a test's own folder (never under /dev), for outputs and inputs that must be refused.</summary>
+internal static class SpecialFiles
+{
+    public static string Fifo(string path)
+    {
+        RunTool("mkfifo", path);
+        return path;
+    }
+
+    /// <summary>A character device with /dev/null's numbers (1, 3), made with mknod; needs root, else the test is skipped by the caller.</summary>
+    public static string CharacterDevice(string path)
+    {
+        RunTool("mknod", path, "c", "1", "3");
+        return path;
+    }
+
+    public static bool CanMakeDevices => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
+
+    private static void RunTool(string tool, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { UseShellExecute = false };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        var result = ChildProcess.Run(start, TimeSpan.FromSeconds(10)) ?? throw new TimeoutException($"{tool} hung.");
+        if (result.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed: {result.Stderr}");
+    }
+}
