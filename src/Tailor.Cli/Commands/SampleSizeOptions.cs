@@ -47,8 +47,9 @@ internal sealed class SampleSizeOptions
             options = options with { TestCount = t };
         }
         int train = options.TrainCount ?? FashionMnist.TrainCount;
-        if (options.ValidationCount < 0 || options.ValidationCount >= train)
-            throw new UsageException($"--validation-images must be in [0, {train - 1}] for {train:N0} training images, received {options.ValidationCount}.");
+        // Every run validates each epoch (the curves, early stopping and metrics.json read val_loss), so at least one image is held out.
+        if (options.ValidationCount < 1 || options.ValidationCount >= train)
+            throw new UsageException($"--validation-images must be in [1, {train - 1}] for {train:N0} training images (each epoch is validated), received {options.ValidationCount}.");
         return options;
     }
 }

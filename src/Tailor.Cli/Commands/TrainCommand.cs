@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Tailor.Augmentation;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
 using Tailor.Optimizers.Schedules;
@@ -90,6 +91,8 @@ internal static class TrainCommand
             }
             options.Validate();
             if (images.IsGiven(parsed) && sampleSize.Full(parsed)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
+            // Outputs are staged and published together after training: a run that fails leaves --out as it was.
+            using var outputs = StagedOutputs.Begin(outDir);
             LabeledTensors train, validation, test;
             if (images.IsGiven(parsed)) (train, validation, test, sampleOptions) = images.Load(parsed, options.Seed, sampleOptions);
             else
@@ -106,7 +109,8 @@ internal static class TrainCommand
             using var interrupt = new SignalInterrupt();
             var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt], checkpointing: new Checkpointing(checkpoints, every, checkpoint));
             Console.WriteLine(run.Model.Summary());
-            run.WriteOutputs(outDir);
+            run.WriteOutputs(outputs.StagingFolder);
+            outputs.Publish();
             if (run.EarlyStopping != null) Console.WriteLine(run.EarlyStopping.Describe(run.History.Epochs.Count));
             Console.WriteLine(run.Describe());
             Console.WriteLine($"Wrote {string.Join(", ", run.OutputFiles)} to {Path.GetFullPath(outDir)}");

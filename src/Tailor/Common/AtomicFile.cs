@@ -30,7 +30,8 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
-            throw new IOException($"Could not write '{Path.GetFullPath(path)}': {e.Message}", e);
+            // .NET's message ends with the temporary name, which means nothing to the reader.
+            throw new IOException($"Could not write '{Path.GetFullPath(path)}': {e.Message.Replace($" : '{temp}'", "")}", e);
         }
         catch
         {
@@ -69,12 +70,16 @@ public static class AtomicFile
 
     /// <summary>
     /// Throws an <see cref="IOException"/> naming <paramref name="path"/> unless it is missing or a regular
-    /// file: what <see cref="Write"/> may replace.
+    /// file, and not one of the <see cref="ProtectedInputs"/>: what <see cref="Write"/> may replace.
     /// </summary>
     public static void EnsureReplaceable(string path)
     {
         var kind = FileEntry.KindOf(path);
-        if (kind is FileKind.Missing or FileKind.RegularFile) return;
+        if (kind is FileKind.Missing or FileKind.RegularFile)
+        {
+            ProtectedInputs.Check(path);
+            return;
+        }
         throw new IOException($"Could not write '{Path.GetFullPath(path)}': it is {FileEntry.Describe(kind)}; Tailor writes only to a regular file or a new path.");
     }
 

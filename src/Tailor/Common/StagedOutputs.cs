@@ -12,7 +12,6 @@ public sealed class StagedOutputs : IDisposable
 {
     private const string StagingPrefix = ".tailor-staging-";
     private readonly bool _createdFolder;
-    private readonly List<string> _names = [];
     private bool _published;
 
     private StagedOutputs(string folder, string staging, bool createdFolder)
@@ -38,6 +37,7 @@ public sealed class StagedOutputs : IDisposable
         var kind = FileEntry.TargetKindOf(full);
         if (kind is not (FileKind.Missing or FileKind.Directory))
             throw new IOException($"Could not write to '{full}': it is {FileEntry.Describe(kind)}, not a folder.");
+        ProtectedInputs.Check(full);
         bool created = kind == FileKind.Missing;
         try
         {
@@ -57,24 +57,26 @@ public sealed class StagedOutputs : IDisposable
     {
         if (Path.IsPathRooted(name) || name.Split('/', '\\').Contains(".."))
             throw new ArgumentException($"'{name}' is not a name inside the output folder.", nameof(name));
-        if (!_names.Contains(name)) _names.Add(name);
         string path = Path.Combine(StagingFolder, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         return path;
     }
 
-    /// <summary>The staged files that <see cref="Publish"/> will move, as paths relative to the folder.</summary>
-    public IReadOnlyList<string> Names => _names;
+    /// <summary>The files written into the staging folder so far, as paths relative to it, in ordinal order.</summary>
+    public IReadOnlyList<string> StagedFiles() =>
+        [.. Directory.EnumerateFiles(StagingFolder, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(StagingFolder, f))
+            .Order(StringComparer.Ordinal)];
 
     /// <summary>
-    /// Moves every staged file that exists into the output folder, replacing the earlier run's file of
-    /// the same name. Each target is checked first (a directory or device there is refused before any
-    /// file moves).
+    /// Moves every file written into the staging folder into the output folder, replacing the earlier
+    /// run's file of the same name. Each target is checked first (a directory or device there is refused
+    /// before any file moves).
     /// </summary>
     public void Publish()
     {
         ObjectDisposedException.ThrowIf(_published, this);
-        var staged = _names.Where(n => File.Exists(Path.Combine(StagingFolder, n))).ToList();
+        var staged = StagedFiles();
         foreach (string name in staged) AtomicFile.EnsureReplaceable(Path.Combine(Folder, name));
         try
         {

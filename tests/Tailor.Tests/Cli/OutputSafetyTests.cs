@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using Tailor.Data;
+using Tailor.Models;
+using Tailor.Tests.Data;
+
+namespace Tailor.Tests.Cli;
+
+/// <summary>
+/// Outputs never destroy what is at their path or what the command reads: a FIFO, device, symbolic link
+/// or folder at an output path is refused; so is an output that is one of the inputs (by file identity:
+/// another path or a hard link to the model is caught) or lies inside an input folder. A command that
+/// fails leaves its output folder as the earlier run left it.
+/// </summary>
+public sealed class OutputSafetyTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string DataFolder(int train = 2_001, int test = 501)
+    {
+        string folder = _temp.Subfolder("data");
+        SyntheticFashion.WriteFiles(folder, SyntheticFashion.Dataset(trainCount: train, testCount: test));
+        return folder;
+    }
+
+    private string ModelFile(string name = "v.safetensors")
+    {
+        string path = _temp.File(name);
+        var model = NotebookModels.Create(NotebookModel.Dense, seed: 1);
+        model.Save(path);
+        return path;
+    }
+
+    private CliProcess.Result Run(params string[] args) => BoundedCli.Run(_temp.Path, args);
+
+    [Fact]
+    public void Data_show_refuses_a_fifo_at_its_output_and_leaves_it_a_fifo()
+    {
+        string data = DataFolder();
+        string fifo = SpecialFiles.Fifo(_temp.File("image.png"));
+        var before = PathSnapshot.Take(_temp.Path);
+
+        BoundedCli.AssertRefused(Run("data", "show", "--index", "5", "--data", data, "--out", fifo), "--out", fifo, "FIFO");
+
+        before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void Data_show_refuses_a_character_device_at_its_output()
+    {
+        if (!SpecialFiles.CanMakeDevices) return; // mknod needs root; the FIFO test covers the rule for everyone else
+        string data = DataFolder();
+        string device = SpecialFiles.CharacterDevice(_temp.File("full"));
+        var before = PathSnapshot.Take(_temp.Path);
+
+        BoundedCli.AssertRefused(Run("data", "show", "--index", "5", "--data", data, "--out", device), "--out", device, "character device");
+
+        before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void Data_show_refuses_a_symbolic_link_or_a_folder_at_its_output()
+    {
+        string data = DataFolder();
+        string target = _temp.File("precious.txt");
+        File.WriteAllText(target, "keep me");
+        string link = _temp.File("link.png");
+        File.CreateSymbolicLink(link, target);
+        string folder = _temp.Subfolder("folder.png");
+        var before = PathSnapshot.Take(_temp.Path);
+
+        BoundedCli.AssertRefused(Run("data", "show", "--index", "5", "--data", data, "--out", link), "--out", link, "symbolic link");
+        BoundedCli.AssertRefused(Run("data", "show", "--grid", "--data", data, "--out", folder), "--out", folder, "directory");
+
+        before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void Data_show_refuses_to_write_over_a_dataset_file()
+    {
+        string data = DataFolder();
+        string images = Path.Combine(data, FashionMnist.TrainImages.Name);
+        var before = PathSnapshot.Take(_temp.Path);
+
+        BoundedCli.AssertRefused(Run("data", "show", "--index", "5", "--data", data, "--out", images), "--out", images, "data folder");
+
+        before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void Export_refuses_to_write_the_onnx_file_over_its_own_model()
+    {
+        string model = ModelFile();
+        string sameByAnotherPath = Path.Combine(_temp.Subfolder("sub"), "..", "v.safetensors");
+        string hardLink = _temp.File("hard.onnx");
+        Link(model, hardLink);
+        var before = PathSnapshot.Take(_temp.Path);
+
+        BoundedCli.AssertRefused(Run("export", "--model", model, "--onnx", model), "--onnx", "--model");
+        BoundedCli.AssertRefused(Run("export", "--model", model, "--onnx", sameByAnotherPath), "--onnx", "--model");
+        BoundedCli.AssertRefused(Run("export", "--model", model, "--onnx", hardLink), "--onnx", "--model");
+
+        before.AssertUnchanged();
+        Assert.NotNull(Sequential.Load(model));
+    }
+
+    [Fact]
+    public void Evaluate_refuses_to_write_probabilities_over_its_model()
+    {
+        string data = DataFolder();
+        string model = ModelFile();
+        var before = PathSnapshot.Take(_temp.Path);
+
+        BoundedCli.AssertRefused(Run("evaluate", "--model", model, "--data", data, "--probabilities", model), "--probabilities", "--model");
+
+        before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void Train_refuses_an_out_that_is_a_file_or_inside_its_image_folder_before_training()
+    {
+        string data = DataFolder();
+        string file = _temp.File("results.txt");
+        File.WriteAllText(file, "an earlier result");
+        string images = _temp.Subfolder("images");
+        var before = PathSnapshot.Take(_temp.Path);
+
+        var onFile = Run("train", "--model", "dense", "--data", data, "--epochs", "1", "--train-images", "200", "--test-images", "50", "--out", file);
+        BoundedCli.AssertRefused(onFile, "--out", file);
+        Assert.DoesNotContain("Epoch", onFile.Stdout);
+        BoundedCli.AssertRefused(Run("train", "--model", "dense", "--images", images, "--out", Path.Combine(images, "run")), "--out", "--images");
+
+        before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void Train_refuses_no_validation_images_before_training()
+    {
+        string data = DataFolder();
+        var before = PathSnapshot.Take(_temp.Path);
+
+        var result = Run("train", "--model", "dense", "--data", data, "--epochs", "1", "--train-images", "200", "--validation-images", "0", "--out", _temp.File("out"));
+
+        BoundedCli.AssertRefused(result, "--validation-images");
+        Assert.DoesNotContain("Epoch", result.Stdout);
+        before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void A_train_run_that_fails_for_want_of_space_leaves_the_earlier_outputs_whole()
+    {
+        string data = DataFolder();
+        string disk = _temp.Subfolder("disk");
+        if (!TryMountSmallDisk(disk)) return; // mounting a tmpfs needs root; the staging logic is the same elsewhere
+        try
+        {
+            string outDir = Path.Combine(disk, "out");
+            string[] train = ["train", "--model", "dense", "--data", data, "--epochs", "1", "--train-images", "200", "--test-images", "50", "--out", outDir];
+            Assert.Equal(0, Run(train).ExitCode);
+            Assert.Equal(["accuracy.png", "history.csv", "loss.png", "metrics.json", "model.safetensors", "summary.txt"],
+                Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            // Leave room for a few outputs but not for all of them (the model file is the largest, ~1.3 MB).
+            long free = new DriveInfo(disk).AvailableFreeSpace;
+            File.WriteAllBytes(Path.Combine(disk, "filler"), new byte[Math.Max(0, free - 200_000)]);
+            var before = PathSnapshot.Take(outDir);
+
+            var second = Run([.. train, "--seed", "2"]);
+
+            BoundedCli.AssertRefused(second, outDir);
+            before.AssertUnchanged();
+        }
+        finally
+        {
+            Process.Start("umount", disk).WaitForExit();
+        }
+    }
+
+    private static bool TryMountSmallDisk(string folder)
+    {
+        if (!SpecialFiles.CanMakeDevices) return false;
+        var start = new ProcessStartInfo("mount") { UseShellExecute = false };
+        foreach (string arg in new[] { "-t", "tmpfs", "-o", "size=4m", "tailor-test", folder }) start.ArgumentList.Add(arg);
+        var result = ChildProcess.Run(start, TimeSpan.FromSeconds(10));
+        return result is { ExitCode: 0 };
+    }
+
+    private static void Link(string existing, string newPath)
+    {
+        var start = new ProcessStartInfo("ln") { UseShellExecute = false };
+        start.ArgumentList.Add(existing);
+        start.ArgumentList.Add(newPath);
+        Assert.Equal(0, ChildProcess.Run(start, TimeSpan.FromSeconds(10))?.ExitCode);
+    }
+}
