@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Tailor.Common;
 using Spectre.Console;
 using Tailor.Models;
 using Tailor.Studies;
@@ -20,9 +21,11 @@ internal static class TutorialCommand
         var command = new Command("tutorial", "Run the whole Zalando Fashion-MNIST notebook and write report.html.") { quick, full, example, seed, sampleSeed, output };
         command.SetAction(parsed =>
         {
+            // The report and its images are staged and published together when the study has finished.
+            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
             var options = (parsed.GetValue(quick) ? TutorialOptions.Quick : new TutorialOptions()) with
             {
-                OutputDirectory = parsed.GetValue(output)!,
+                OutputDirectory = outputs.StagingFolder,
                 Seed = parsed.GetValue(seed),
                 SampleSeed = parsed.GetValue(sampleSeed),
                 Full = parsed.GetValue(full),
@@ -42,7 +45,8 @@ internal static class TutorialCommand
                     r.Seconds.ToString("F1", CultureInfo.InvariantCulture), r.TestLoss.ToString("F4", CultureInfo.InvariantCulture),
                     r.TestAccuracy.ToString("F4", CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
-            Console.WriteLine($"Report: {Path.GetFullPath(tutorial.ReportPath)}");
+            outputs.Publish();
+            Console.WriteLine($"Report: {Path.Combine(outputs.Folder, Path.GetFileName(tutorial.ReportPath))}");
             return ExitCodes.Ok;
         });
         return command;

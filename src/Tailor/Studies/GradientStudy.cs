@@ -181,7 +181,7 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
 
         AtomicFile.WriteAllText(Path.Combine(options.OutputDirectory, "gradients.json"), Json());
         report.Save(ReportPath);
-        log.WriteLine($"Wrote {Path.GetFullPath(ReportPath)}");
+        log.WriteLine($"Wrote {Path.GetFileName(ReportPath)} and its images.");
     }
 
     /// <summary>What this run's table says, in words: how far apart the sigmoid network's layers are, and what each remedy reached.</summary>

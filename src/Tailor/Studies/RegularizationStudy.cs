@@ -141,8 +141,7 @@ public sealed class RegularizationStudy(RegularizationStudyOptions options, Text
 
         AtomicFile.WriteAllText(ResultsPath, ToCsv());
         report.Save(ReportPath);
-        log.WriteLine($"Wrote {Path.GetFullPath(ReportPath)}");
-        log.WriteLine($"Wrote {Path.GetFullPath(ResultsPath)}");
+        log.WriteLine($"Wrote {Path.GetFileName(ReportPath)} and {Path.GetFileName(ResultsPath)}.");
     }
 
     /// <summary>This run in numbers, against the unregularised one.</summary>

@@ -48,7 +48,7 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
         FeatureMapSection(sample, cnn);
         SummarySection();
         _report.Save(ReportPath);
-        log.WriteLine($"Wrote {Path.GetFullPath(ReportPath)}");
+        log.WriteLine($"Wrote {Path.GetFileName(ReportPath)} and its images.");
     }
 
     private void DataSection(FashionMnistDataset dataset, DataLocation location, FashionSample sample)

@@ -176,6 +176,33 @@ public sealed class OutputSafetyTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_study_that_fails_for_want_of_space_leaves_the_earlier_report_whole()
+    {
+        string data = DataFolder(train: 10_001, test: 2_501);
+        string disk = _temp.Subfolder("disk");
+        if (!TryMountSmallDisk(disk)) return; // mounting a tmpfs needs root; the staging logic is the same elsewhere
+        try
+        {
+            string outDir = Path.Combine(disk, "out");
+            string[] study = ["study", "gradients", "--quick", "--epochs", "1", "--hidden-layers", "3", "--data", data, "--out", outDir];
+            Assert.Equal(0, Run(study).ExitCode);
+            Assert.Contains("report.html", Directory.GetFiles(outDir).Select(Path.GetFileName));
+            long free = new DriveInfo(disk).AvailableFreeSpace;
+            File.WriteAllBytes(Path.Combine(disk, "filler"), new byte[Math.Max(0, free - 60_000)]);
+            var before = PathSnapshot.Take(outDir);
+
+            var second = Run([.. study, "--seed", "2"]);
+
+            BoundedCli.AssertRefused(second, outDir);
+            before.AssertUnchanged();
+        }
+        finally
+        {
+            Process.Start("umount", disk).WaitForExit();
+        }
+    }
+
     private static bool TryMountSmallDisk(string folder)
     {
         if (!SpecialFiles.CanMakeDevices) return false;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Tailor.Common;
 using Spectre.Console;
 using Tailor.Studies;
 
@@ -24,9 +25,11 @@ internal static class GradientsCommand
         command.SetAction(parsed =>
         {
             var defaults = parsed.GetValue(quick) ? GradientStudyOptions.Quick : new GradientStudyOptions();
+            // The report and its images are staged and published together when the study has finished.
+            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
             var options = defaults with
             {
-                OutputDirectory = parsed.GetValue(output)!,
+                OutputDirectory = outputs.StagingFolder,
                 Seed = parsed.GetValue(seed),
                 Epochs = parsed.GetValue(epochs) ?? defaults.Epochs,
                 HiddenLayers = parsed.GetValue(hidden),
@@ -45,7 +48,8 @@ internal static class GradientsCommand
                 table.AddRow(GradientStudy.Title(r.Variant), E(r.FirstLayerGradient), E(r.LastLayerGradient), E(r.Ratio),
                     r.Test.Accuracy.ToString("F4", CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
-            Console.WriteLine($"Report: {Path.GetFullPath(study.ReportPath)}");
+            outputs.Publish();
+            Console.WriteLine($"Report: {Path.Combine(outputs.Folder, Path.GetFileName(study.ReportPath))}");
             return ExitCodes.Ok;
         });
         return command;

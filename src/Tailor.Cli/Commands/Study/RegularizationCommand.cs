@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Tailor.Common;
 using Spectre.Console;
 using Tailor.Studies;
 
@@ -27,9 +28,11 @@ internal static class RegularizationCommand
         command.SetAction(parsed =>
         {
             var start = parsed.GetValue(quick) ? RegularizationStudyOptions.Quick : defaults;
+            // The report and its images are staged and published together when the study has finished.
+            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
             var options = start with
             {
-                OutputDirectory = parsed.GetValue(output)!,
+                OutputDirectory = outputs.StagingFolder,
                 Epochs = parsed.GetValue(epochs) ?? start.Epochs,
                 L2 = parsed.GetValue(l2),
                 Augment = parsed.GetValue(augment)!,
@@ -52,7 +55,8 @@ internal static class RegularizationCommand
                     F(r.TestAccuracy, 4), F(r.KernelNorm, 2));
             Console.WriteLine("Kept/run: the epoch whose weights were kept / epochs trained. Train, Val: losses of the kept epoch; Gap = Val - Train; Norm: of all kernels.");
             AnsiConsole.Write(table);
-            Console.WriteLine($"Report: {Path.GetFullPath(study.ReportPath)}");
+            outputs.Publish();
+            Console.WriteLine($"Report: {Path.Combine(outputs.Folder, Path.GetFileName(study.ReportPath))}, results: {Path.Combine(outputs.Folder, Path.GetFileName(study.ResultsPath))}");
             return ExitCodes.Ok;
         });
         return command;
