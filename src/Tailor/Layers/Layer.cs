@@ -8,7 +8,8 @@ namespace Tailor.Layers;
 /// A layer's life, as in Keras: the constructor checks hyperparameters; <see cref="Build"/> learns
 /// the input shape, creates the weights and pins the input it accepts; <see cref="Forward"/> and
 /// <see cref="Backward"/> run a batch. Shapes here exclude the batch dimension. Each layer owns its
-/// output and input-gradient buffers, sized for the largest batch seen and then reused.
+/// output and input-gradient buffers, sized for the largest batch seen and then reused, so a layer runs
+/// one batch at a time: <see cref="Models.Sequential"/> holds a lock around every call that runs its layers.
 /// </summary>
 public abstract class Layer
 {
