@@ -98,15 +98,22 @@ public sealed class Sequential
         ArgumentNullException.ThrowIfNull(layer);
         using var held = _gate.EnterScope();
         if (IsBuilt) throw new InvalidOperationException($"Model '{Name}' is already built; add layers before building it.");
-        string prefix = layer.NamePrefix;
-        if (layer.Name == null)
-        {
-            int count = _layers.Count(l => l.NamePrefix == prefix && l.Name != null && (l.Name == prefix || l.Name.StartsWith(prefix + "_")));
-            layer.Name = count == 0 ? prefix : $"{prefix}_{count}";
-        }
-        if (_layers.Any(l => l.Name == layer.Name))
-            throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'. Layer names must be unique.");
+        if (_layers.Contains(layer))
+            throw new ArgumentException($"Model '{Name}' already has {layer.Describe()}; a layer can appear once. Create another layer.");
+        string name = layer.Name ?? AutomaticName(layer.NamePrefix);
+        if (_layers.Any(l => l.Name == name))
+            throw new ArgumentException($"Model '{Name}' already has a layer named '{name}'. Layer names must be unique.");
+        if (!layer.TryJoin(this))
+            throw new ArgumentException($"{layer.Describe()} already belongs to model '{layer.Owner!.Name}'. A layer keeps its weights and buffers for one model: create another layer for model '{Name}'.");
+        layer.Name = name;
         _layers.Add(layer);
+    }
+
+    /// <summary>Keras's automatic name: the prefix, then prefix_1, prefix_2, ... for the next layers of the kind.</summary>
+    private string AutomaticName(string prefix)
+    {
+        int count = _layers.Count(l => l.NamePrefix == prefix && l.Name != null && (l.Name == prefix || l.Name.StartsWith(prefix + "_")));
+        return count == 0 ? prefix : $"{prefix}_{count}";
     }
 
     /// <summary>Builds every layer for a per-sample input shape, e.g. (28, 28, 1), creating weights from <see cref="Seed"/>.</summary>

@@ -130,6 +130,19 @@ public class BadInputTests
         Assert.Matches(new Regex(@"^The loss became (NaN|Infinity|∞|-Infinity|-∞) at epoch \d+, batch [1-4] of 4\. Lower the learning rate"), e.Message);
     }
 
+    [Fact]
+    public void A_layer_is_refused_by_a_second_model_and_a_second_time_by_its_own()
+    {
+        var hidden = new Dense(16, Activation.Relu);
+        var first = new Sequential([new Flatten(), hidden], name: "first");
+
+        var e = Assert.Throws<ArgumentException>(() => new Sequential([new Flatten(), hidden], name: "second"));
+        Assert.Equal("Dense 'dense' already belongs to model 'first'. A layer keeps its weights and buffers for one model: create another layer for model 'second'.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => first.Add(hidden));
+        Assert.Equal("Model 'first' already has Dense 'dense'; a layer can appear once. Create another layer.", e.Message);
+        Assert.Equal(2, first.Layers.Count);
+    }
+
     internal static Sequential SmallDense() => new([new Flatten(), new Dense(16, Activation.Relu), new Dense(3, Activation.Softmax)], seed: 4);
 
     private static bool TensorIsFinite(Tensor t)
