@@ -87,11 +87,6 @@ public class SingleChannelConvolutionTests
     }
 
     [Fact]
-    public void A_block_of_positions_is_a_chunk_of_the_bias_sums() =>
-        // The bias gradient's partial sums are per Gemm block; GradientRows cuts its rows the same way.
-        Assert.Equal(Gemm.Kc, GradientRows.RowsPerChunk);
-
-    [Fact]
     public void It_takes_only_valid_3x3_windows_with_stride_1_on_one_channel()
     {
         if (KernelIsa.Active != Isa.Avx512) return;
