@@ -36,7 +36,7 @@ public class ConcurrentInferenceTests
 
     private static Sequential Model(NotebookModel kind)
     {
-        var model = Tailor.Models.NotebookModels.Create(kind, seed: 3);
+        var model = NotebookModels.Create(kind, seed: 3);
         model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
         return model;
     }
