@@ -9,7 +9,8 @@ namespace Tailor.Kernels;
 /// </summary>
 public static unsafe class GradientRows
 {
-    internal const int RowsPerChunk = 256;
+    /// <summary>A chunk is a <see cref="Gemm"/> k block, so the one-channel convolution's bias sums, cut by Gemm's blocks, add the same partials.</summary>
+    internal const int RowsPerChunk = Gemm.Kc;
 
     [ThreadStatic] private static Job? _job;
 

@@ -15,8 +15,17 @@ namespace Tailor.Models;
 /// The same <see cref="Seed"/> gives the same initial weights, and Fit's seed the same shuffles and
 /// dropout masks, so a run repeats bit for bit.
 /// </summary>
+/// <remarks>
+/// Thread-safe: the layers keep each batch's activations in buffers of their own, so every method that
+/// runs them, builds the model or changes its weights holds one lock per model. Concurrent calls on
+/// one model run one after another, each with exactly the result it gets alone; the kernels already
+/// use every core for one call. Two models run in parallel. A callback of <see cref="Fit"/> runs under
+/// the lock: it may call the model itself, but must not wait for another thread that does.
+/// </remarks>
 public sealed class Sequential
 {
+    /// <summary>Held by every call that runs the layers (their buffers are per model, not per call) or changes the model.</summary>
+    private readonly Lock _gate = new();
     private readonly List<Layer> _layers = [];
     private readonly List<Parameter> _parameters = [];
     private int[]? _inputShape;
@@ -72,6 +81,7 @@ public sealed class Sequential
     /// <summary>The state of every random stream of the current Fit: the shuffles' and each layer's (dropout masks).</summary>
     public TrainingRngState CaptureTrainingRngState()
     {
+        using var held = _gate.EnterScope();
         if (TrainingRng == null) throw new InvalidOperationException($"Model '{Name}' has not started training, so it has no training random state.");
         var layers = new Dictionary<string, ulong[]>();
         foreach (var layer in _layers)
@@ -86,21 +96,30 @@ public sealed class Sequential
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        using var held = _gate.EnterScope();
         if (IsBuilt) throw new InvalidOperationException($"Model '{Name}' is already built; add layers before building it.");
-        string prefix = layer.NamePrefix;
-        if (layer.Name == null)
-        {
-            int count = _layers.Count(l => l.NamePrefix == prefix && l.Name != null && (l.Name == prefix || l.Name.StartsWith(prefix + "_")));
-            layer.Name = count == 0 ? prefix : $"{prefix}_{count}";
-        }
-        if (_layers.Any(l => l.Name == layer.Name))
-            throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'. Layer names must be unique.");
+        if (_layers.Contains(layer))
+            throw new ArgumentException($"Model '{Name}' already has {layer.Describe()}; a layer can appear once. Create another layer.");
+        string name = layer.Name ?? AutomaticName(layer.NamePrefix);
+        if (_layers.Any(l => l.Name == name))
+            throw new ArgumentException($"Model '{Name}' already has a layer named '{name}'. Layer names must be unique.");
+        if (!layer.TryJoin(this))
+            throw new ArgumentException($"{layer.Describe()} already belongs to model '{layer.Owner!.Name}'. A layer keeps its weights and buffers for one model: create another layer for model '{Name}'.");
+        layer.Name = name;
         _layers.Add(layer);
+    }
+
+    /// <summary>Keras's automatic name: the prefix, then prefix_1, prefix_2, ... for the next layers of the kind.</summary>
+    private string AutomaticName(string prefix)
+    {
+        int count = _layers.Count(l => l.NamePrefix == prefix && l.Name != null && (l.Name == prefix || l.Name.StartsWith(prefix + "_")));
+        return count == 0 ? prefix : $"{prefix}_{count}";
     }
 
     /// <summary>Builds every layer for a per-sample input shape, e.g. (28, 28, 1), creating weights from <see cref="Seed"/>.</summary>
     public void Build(params int[] inputShape)
     {
+        using var held = _gate.EnterScope();
         if (_layers.Count == 0)
             throw new InvalidOperationException($"Model '{Name}' cannot be built because it has no layers. Call `model.Add(layer)`.");
         foreach (int d in inputShape)
@@ -126,6 +145,7 @@ public sealed class Sequential
         foreach (var m in metrics)
             if (m != "accuracy" && m != "acc")
                 throw new ArgumentException($"Unknown metric '{m}'. Valid metrics: accuracy.");
+        using var held = _gate.EnterScope();
         Optimizer = optimizer;
         Loss = loss;
         Metrics = metrics.Select(_ => "accuracy").Distinct().ToArray();
@@ -147,6 +167,8 @@ public sealed class Sequential
     /// Keras's fit: shuffled batches, validation at each epoch's end, callbacks at each boundary.
     /// <paramref name="augmentation"/>, when given, transforms each training batch (a copy; never
     /// <paramref name="x"/> nor the validation data), drawing one key per batch from the training stream.
+    /// Thread-safe: concurrent calls on one model run one after another (a Predict from another thread
+    /// waits for the whole Fit).
     /// </summary>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
@@ -160,6 +182,7 @@ public sealed class Sequential
             throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Received an invalid value for `validation_split`, expected a number in [0, 1). Received: validation_split={validationSplit}");
         if (initialEpoch < 0 || initialEpoch > epochs)
             throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"initial_epoch must be in [0, epochs={epochs}], received {initialEpoch}.");
+        using var held = _gate.EnterScope();
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
@@ -279,18 +302,23 @@ public sealed class Sequential
         return history;
     }
 
-    /// <summary>One batch forward and backward: fills every parameter's gradient and returns the loss (penalties included).</summary>
+    /// <summary>
+    /// One batch forward and backward: fills every parameter's gradient and returns the loss (penalties included).
+    /// Thread-safe: concurrent calls on one model run one after another.
+    /// </summary>
     public float ComputeGradients(Tensor x, Tensor y)
     {
+        using var held = _gate.EnterScope();
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
         return ComputeGradientsOnBatch(x, y, out _);
     }
 
-    /// <summary>One optimizer step on one batch; returns the loss before the step.</summary>
+    /// <summary>One optimizer step on one batch; returns the loss before the step. Thread-safe: concurrent calls on one model run one after another.</summary>
     public float TrainOnBatch(Tensor x, Tensor y)
     {
+        using var held = _gate.EnterScope();
         float loss = ComputeGradients(x, y);
         Optimizer!.Apply(_parameters);
         return loss;
@@ -328,9 +356,14 @@ public sealed class Sequential
         return current;
     }
 
+    /// <summary>
+    /// Mean loss (penalties included) and accuracy over <paramref name="x"/> and <paramref name="y"/>, in
+    /// inference mode. Thread-safe: concurrent calls on one model run one after another.
+    /// </summary>
     public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32)
     {
         Guard.Positive(batchSize, "batch_size");
+        using var held = _gate.EnterScope();
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
@@ -355,10 +388,14 @@ public sealed class Sequential
         return new Evaluation(lossSum / samples + penalty, (double)correct / (samples * Accuracy.CountPerSample(Loss!, outputs)));
     }
 
-    /// <summary>The outputs for every sample of <paramref name="x"/>, in inference mode (dropout off).</summary>
+    /// <summary>
+    /// The outputs for every sample of <paramref name="x"/>, in inference mode (dropout off), in a new tensor.
+    /// Thread-safe: concurrent calls on one model run one after another, each with the result it gets alone.
+    /// </summary>
     public Tensor Predict(Tensor x, int batchSize = 32)
     {
         Guard.Positive(batchSize, "batch_size");
+        using var held = _gate.EnterScope();
         EnsureBuilt(x);
         CheckInputs(x, "x");
         int samples = x.Dim(0), outputs = OutputLength;
@@ -372,9 +409,13 @@ public sealed class Sequential
         return result;
     }
 
-    /// <summary>Every layer's output for <paramref name="x"/> in inference mode, as Keras's activation model gives them.</summary>
+    /// <summary>
+    /// Every layer's output for <paramref name="x"/> in inference mode, as Keras's activation model gives them (copies).
+    /// Thread-safe: concurrent calls on one model run one after another.
+    /// </summary>
     public IReadOnlyList<(Layer Layer, Tensor Output)> GetActivations(Tensor x)
     {
+        using var held = _gate.EnterScope();
         EnsureBuilt(x);
         CheckInputs(x, "x");
         var result = new List<(Layer, Tensor)>();
@@ -388,11 +429,16 @@ public sealed class Sequential
     }
 
     /// <summary>Copies of every parameter's values, layer by layer (Keras's get_weights).</summary>
-    public float[][] GetWeights() => _parameters.Select(p => p.Value.Span.ToArray()).ToArray();
+    public float[][] GetWeights()
+    {
+        using var held = _gate.EnterScope();
+        return _parameters.Select(p => p.Value.Span.ToArray()).ToArray();
+    }
 
     /// <summary>Replaces every parameter's values (Keras's set_weights); shapes must match.</summary>
     public void SetWeights(IReadOnlyList<float[]> weights)
     {
+        using var held = _gate.EnterScope();
         if (weights.Count != _parameters.Count)
             throw new ArgumentException($"Model '{Name}' has {_parameters.Count} weight tensors, received {weights.Count}.");
         for (int i = 0; i < weights.Count; i++)
@@ -407,7 +453,11 @@ public sealed class Sequential
     /// Writes the model to one .safetensors file (architecture, compile settings, weights and, with
     /// <paramref name="includeOptimizer"/>, the optimizer's state), atomically. See <see cref="Serialization.ModelFile"/>.
     /// </summary>
-    public void Save(string path, bool includeOptimizer = true) => Serialization.ModelFile.Save(this, path, includeOptimizer);
+    public void Save(string path, bool includeOptimizer = true)
+    {
+        using var held = _gate.EnterScope();
+        Serialization.ModelFile.Save(this, path, includeOptimizer);
+    }
 
     /// <summary>Reads a model written by <see cref="Save"/>; a damaged or foreign file is a <see cref="Serialization.ModelFormatException"/>.</summary>
     public static Sequential Load(string path) => Serialization.ModelFile.Load(path);

@@ -48,7 +48,7 @@ public sealed class CliImagesTests : IDisposable
     [Fact]
     public void Predict_prints_a_top_3_per_photo_and_one_error_line_for_the_file_it_cannot_decode()
     {
-        var model = Tailor.Models.NotebookModels.Create(NotebookModel.Cnn, seed: 7);
+        var model = NotebookModels.Create(NotebookModel.Cnn, seed: 7);
         model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
         string modelFile = _temp.File("model.safetensors");
         model.Save(modelFile);

@@ -33,11 +33,15 @@ public class ZeroSkippingGemmTests
         return data;
     }
 
-    [Theory]
+    /// <summary>Its kernels are AVX-512 only; elsewhere it declines and Gemm runs, as the test of what it declines shows.</summary>
+    private static void SkipWithoutAvx512() =>
+        Skip.IfNot(KernelIsa.Detected == Isa.Avx512, $"ZeroSkippingGemm's kernels need AVX-512; this process detected {KernelIsa.Detected}.");
+
+    [SkippableTheory]
     [MemberData(nameof(Shapes))]
     public void Both_products_give_the_bits_of_Gemm(int rows, int k, int n)
     {
-        if (KernelIsa.Detected != Isa.Avx512) return; // Its kernels are AVX-512 only; elsewhere Gemm runs, as asserted below.
+        SkipWithoutAvx512();
         int savedThreads = WorkerPool.Threads;
         try
         {
@@ -83,10 +87,10 @@ public class ZeroSkippingGemmTests
         finally { WorkerPool.Threads = savedThreads; }
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_NaN_in_x_reaches_the_output_as_in_Gemm()
     {
-        if (KernelIsa.Detected != Isa.Avx512) return;
+        SkipWithoutAvx512();
         var rng = new Random(3);
         int rows = 4, k = 100, n = 32;
         var x = Sparse(rng, rows * k, 0.6);
@@ -116,8 +120,18 @@ public class ZeroSkippingGemmTests
         Assert.False(skipping.TryForward(Dense(rng, rows * k), rows, k, w, n, c, default, false));
         Assert.False(skipping.TryForward(x, rows, k, new float[k * 24], 24, new float[rows * 24], default, false));
         Assert.False(skipping.TryTransposedLeft(x, rows, k, new float[rows * n], n, new float[k * n])); // no forward for this x
+    }
 
-        if (KernelIsa.Detected != Isa.Avx512) return;
+    [SkippableFact]
+    public void After_a_forward_it_declines_a_non_finite_gradient_and_a_narrower_path()
+    {
+        SkipWithoutAvx512();
+        var rng = new Random(4);
+        int rows = 8, k = 64, n = 32;
+        var x = Sparse(rng, rows * k, 0.6);
+        var w = Dense(rng, k * n);
+        var c = new float[rows * n];
+        var skipping = new ZeroSkippingGemm();
         Assert.True(skipping.TryForward(x, rows, k, w, n, c, default, false));
         var dz = Dense(rng, rows * n);
         dz[9] = float.NaN;

@@ -11,19 +11,26 @@ namespace Tailor.Tests.Models;
 /// <summary>Errors name the layer (or loss), what was expected and what was received.</summary>
 public class BadInputTests
 {
+    /// <summary>The notebook's CNN as the library ships it: built for (28, 28, 1) images.</summary>
     private static Sequential CompiledCnn(string loss = "categorical_crossentropy")
     {
-        var model = NotebookModels.Cnn();
+        var model = NotebookModels.Create(NotebookModel.Cnn);
         model.Compile("rmsprop", loss, "accuracy");
         return model;
     }
+
+    /// <summary>A convolution not yet built: the input shape comes from the first data it sees.</summary>
+    private static Sequential UnbuiltConvnet() =>
+        new([new Conv2D(32, 3, activation: Activation.Relu), new Flatten(), new Dense(10, Activation.Softmax)]);
 
     private static Tensor Zeros(params int[] shape) => new(shape);
 
     [Fact]
     public void Conv2D_on_flat_input_names_the_layer_and_the_shapes()
     {
-        var e = Assert.Throws<ArgumentException>(() => CompiledCnn().Fit(Zeros(8, 784), Zeros(8, 10), verbose: 0));
+        var model = UnbuiltConvnet();
+        model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
+        var e = Assert.Throws<ArgumentException>(() => model.Fit(Zeros(8, 784), Zeros(8, 10), verbose: 0));
         Assert.Contains("Conv2D 'conv2d'", e.Message);
         Assert.Contains("expects input of shape (None, height, width, channels)", e.Message);
         Assert.Contains("received shape (None, 784)", e.Message);
@@ -32,8 +39,7 @@ public class BadInputTests
     [Fact]
     public void Conv2D_on_images_without_a_channel_axis_suggests_adding_one()
     {
-        var model = NotebookModels.Cnn();
-        var e = Assert.Throws<ArgumentException>(() => model.Build(28, 28));
+        var e = Assert.Throws<ArgumentException>(() => UnbuiltConvnet().Build(28, 28));
         Assert.Contains("Conv2D 'conv2d'", e.Message);
         Assert.Contains("(None, 28, 28)", e.Message);
         Assert.Contains("reshape images to (height, width, 1)", e.Message);
@@ -42,9 +48,7 @@ public class BadInputTests
     [Fact]
     public void A_built_model_given_flat_input_names_the_first_layer_and_both_shapes()
     {
-        var model = CompiledCnn();
-        model.Build(28, 28, 1);
-        var e = Assert.Throws<ArgumentException>(() => model.Predict(Zeros(8, 784)));
+        var e = Assert.Throws<ArgumentException>(() => CompiledCnn().Predict(Zeros(8, 784)));
         Assert.Contains("Conv2D 'conv2d' expects x of shape (None, 28, 28, 1), received (8, 784)", e.Message);
     }
 
@@ -101,7 +105,7 @@ public class BadInputTests
     [Fact]
     public void Training_an_uncompiled_model_says_to_compile()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => NotebookModels.Cnn().Fit(Zeros(8, 28, 28, 1), Zeros(8, 10), verbose: 0));
+        var e = Assert.Throws<InvalidOperationException>(() => NotebookModels.Create(NotebookModel.Cnn).Fit(Zeros(8, 28, 28, 1), Zeros(8, 10), verbose: 0));
         Assert.Contains("must be compiled", e.Message);
     }
 
@@ -128,6 +132,19 @@ public class BadInputTests
         model.Compile(new Sgd(learningRate: 1e3f), new Tailor.Losses.MeanSquaredError());
         var e = Assert.Throws<TrainingDivergedException>(() => model.Fit(x, targets, epochs: 50, batchSize: 16, verbose: 0));
         Assert.Matches(new Regex(@"^The loss became (NaN|Infinity|∞|-Infinity|-∞) at epoch \d+, batch [1-4] of 4\. Lower the learning rate"), e.Message);
+    }
+
+    [Fact]
+    public void A_layer_is_refused_by_a_second_model_and_a_second_time_by_its_own()
+    {
+        var hidden = new Dense(16, Activation.Relu);
+        var first = new Sequential([new Flatten(), hidden], name: "first");
+
+        var e = Assert.Throws<ArgumentException>(() => new Sequential([new Flatten(), hidden], name: "second"));
+        Assert.Equal("Dense 'dense' already belongs to model 'first'. A layer keeps its weights and buffers for one model: create another layer for model 'second'.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => first.Add(hidden));
+        Assert.Equal("Model 'first' already has Dense 'dense'; a layer can appear once. Create another layer.", e.Message);
+        Assert.Equal(2, first.Layers.Count);
     }
 
     internal static Sequential SmallDense() => new([new Flatten(), new Dense(16, Activation.Relu), new Dense(3, Activation.Softmax)], seed: 4);

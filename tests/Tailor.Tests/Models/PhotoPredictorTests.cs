@@ -27,7 +27,7 @@ public sealed class PhotoPredictorTests : IDisposable
     }
 
     /// <summary>An untrained notebook model: what matters here is the plumbing, not what it answers.</summary>
-    private static Sequential Model(NotebookModel kind = NotebookModel.Cnn) => Tailor.Models.NotebookModels.Create(kind, seed: 7);
+    private static Sequential Model(NotebookModel kind = NotebookModel.Cnn) => NotebookModels.Create(kind, seed: 7);
 
     [Fact]
     public void Each_good_file_gets_a_top_3_and_the_corrupt_one_a_one_line_error_naming_it()

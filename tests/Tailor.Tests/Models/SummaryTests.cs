@@ -1,13 +1,15 @@
+using Tailor.Layers.Core;
+using Tailor.Models;
+
 namespace Tailor.Tests.Models;
 
-/// <summary>Summary() of the notebook's models: Keras's names, output shapes, parameter counts and totals.</summary>
+/// <summary>Summary() of the notebook's models as the library ships them: Keras's names, output shapes, parameter counts and totals.</summary>
 public class SummaryTests
 {
     [Fact]
     public void Cnn_summary_has_Keras_shapes_and_counts()
     {
-        var model = NotebookModels.Cnn();
-        model.Build(28, 28, 1);
+        var model = NotebookModels.Create(NotebookModel.Cnn);
         AssertLines("""
             Model: "sequential"
             ______________________________________________________________________
@@ -40,15 +42,12 @@ public class SummaryTests
     [Fact]
     public void Dense_summary_has_Keras_shapes_and_counts()
     {
-        var model = NotebookModels.Dense();
-        model.Build(28, 28, 1);
+        var model = NotebookModels.Create(NotebookModel.Dense);
         AssertLines("""
             Model: "sequential"
             ______________________________________________________________________
              Layer (type)                     Output Shape              Param #
             ======================================================================
-             flatten (Flatten)                (None, 784)               0
-
              dense (Dense)                    (None, 128)               100,480
 
              dense_1 (Dense)                  (None, 64)                8,256
@@ -66,7 +65,7 @@ public class SummaryTests
     [Fact]
     public void Summary_before_build_says_how_to_build()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => NotebookModels.Cnn().Summary());
+        var e = Assert.Throws<InvalidOperationException>(() => new Sequential([new Flatten(), new Dense(10)]).Summary());
         Assert.Contains("has not been built", e.Message);
         Assert.Contains("Build", e.Message);
     }

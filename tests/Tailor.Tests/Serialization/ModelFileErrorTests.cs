@@ -14,7 +14,7 @@ public sealed class ModelFileErrorTests : IDisposable
 
     private static Sequential Model()
     {
-        var model = Tailor.Models.NotebookModels.Create(NotebookModel.Cnn, seed: 2);
+        var model = NotebookModels.Create(NotebookModel.Cnn, seed: 2);
         model.Compile("adam", "categorical_crossentropy", "accuracy");
         return model;
     }

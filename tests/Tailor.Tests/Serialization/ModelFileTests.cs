@@ -23,7 +23,7 @@ public sealed class ModelFileTests
     public void Save_then_load_predicts_the_same_bits_on_the_2500_test_images(NotebookModel which)
     {
         var sample = VendoredSample.Notebook;
-        var model = Tailor.Models.NotebookModels.Create(which, seed: 4);
+        var model = NotebookModels.Create(which, seed: 4);
         model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
         var train = sample.Train.Images.Slice(0, 256);
         model.Fit(which == NotebookModel.Dense ? train.Reshape(256, 784) : train, sample.Train.OneHot.Slice(0, 256), epochs: 1, batchSize: 64, verbose: 0);
@@ -146,7 +146,7 @@ public sealed class ModelFileTests
     [Fact]
     public void The_file_is_plain_safetensors_with_keras_layouts_and_named_tensors()
     {
-        var model = Tailor.Models.NotebookModels.Create(NotebookModel.Cnn, seed: 1);
+        var model = NotebookModels.Create(NotebookModel.Cnn, seed: 1);
         using var folder = new TempDirectory();
         model.Save(folder.File("m.safetensors"));
 

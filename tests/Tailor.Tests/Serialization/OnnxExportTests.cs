@@ -25,7 +25,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     public void Notebook_models_give_tailors_probabilities_on_100_test_images(NotebookModel which)
     {
         var sample = VendoredSample.Notebook;
-        var model = Tailor.Models.NotebookModels.Create(which, seed: 11);
+        var model = NotebookModels.Create(which, seed: 11);
         model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
         var trainX = TrainingRun.Inputs(sample.Train, model);
         model.Fit(trainX.Slice(0, 512), sample.Train.OneHot.Slice(0, 512), epochs: 2, batchSize: 64, verbose: 0);
@@ -85,7 +85,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [Fact]
     public void The_input_is_named_and_shaped_as_in_keras_with_a_dynamic_batch()
     {
-        var model = Tailor.Models.NotebookModels.Create(NotebookModel.Cnn, seed: 1);
+        var model = NotebookModels.Create(NotebookModel.Cnn, seed: 1);
         using var folder = new TempDirectory();
         OnnxExport.Save(model, folder.File("cnn.onnx"));
 

@@ -29,7 +29,7 @@ public sealed class UnwritableLocationTests
 
         using (ReadOnly.Make(folder.Path))
         {
-            var error = Assert.ThrowsAny<IOException>(() => Tailor.Models.NotebookModels.Create(NotebookModel.Cnn).Save(path));
+            var error = Assert.ThrowsAny<IOException>(() => NotebookModels.Create(NotebookModel.Cnn).Save(path));
             Assert.StartsWith($"Could not write '{path}'", error.Message);
 
             var (code, output) = Cli.Run(["export", "--model", path, "--onnx", folder.File("model.onnx")]);
@@ -50,7 +50,7 @@ public sealed class UnwritableLocationTests
         Small().Save(path);
         byte[] earlier = File.ReadAllBytes(path);
 
-        var error = Assert.ThrowsAny<IOException>(() => Tailor.Models.NotebookModels.Create(NotebookModel.Cnn).Save(path));
+        var error = Assert.ThrowsAny<IOException>(() => NotebookModels.Create(NotebookModel.Cnn).Save(path));
 
         Assert.StartsWith($"Could not write '{path}'", error.Message);
         Assert.Contains("No space left on device", error.Message);
