@@ -1,4 +1,4 @@
-#:project ../src/Tailor/Tailor.csproj
+#:project ../src/Tailor.Datasets/Tailor.Datasets.csproj
 #:property InvariantGlobalization=true
 // Compile each method fully optimised at once: a training step's short hot loops otherwise run as
 // unoptimised tier-0 code for the first epochs (see the README, Performance).

@@ -1,4 +1,4 @@
-#:project ../src/Tailor/Tailor.csproj
+#:project ../src/Tailor.Datasets/Tailor.Datasets.csproj
 #:property InvariantGlobalization=true
 // Run from the repository root: dotnet run -c Release scripts/photo-eval.cs
 // Trains the notebook CNN (seed 1, 10 epochs, as `tailor train --model cnn`), then "photographs" each of the

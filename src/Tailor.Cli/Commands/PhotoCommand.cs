@@ -1,3 +1,4 @@
+using Tailor.Data;
 using Tailor.Models;
 
 namespace Tailor.Cli.Commands;
@@ -9,7 +10,7 @@ internal static class PhotoCommand
     {
         var files = PhotoPredictor.ExpandPaths(paths);
         if (files.Count == 0) throw new UsageException($"No image files in {string.Join(", ", paths)}; expected files ending in .jpg, .jpeg, .png, .bmp, .webp or .gif.");
-        var predictions = new PhotoPredictor(model).Predict(files, top: 3);
+        var predictions = new PhotoPredictor(model, FashionMnist.ClassNames).Predict(files, top: 3);
         int failures = 0;
         foreach (var p in predictions)
         {

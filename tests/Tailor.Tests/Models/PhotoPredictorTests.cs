@@ -33,7 +33,7 @@ public sealed class PhotoPredictorTests : IDisposable
     public void Each_good_file_gets_a_top_3_and_the_corrupt_one_a_one_line_error_naming_it()
     {
         var files = PhotoPredictor.ExpandPaths([PhotoFolder()]);
-        var predictions = new PhotoPredictor(Model()).Predict(files);
+        var predictions = new PhotoPredictor(Model(), FashionMnist.ClassNames).Predict(files);
 
         Assert.Equal(["a-light-on-dark.png", "b-dark-on-white.jpg", "c-gray-alpha.png", "d-broken.jpg", "e-colour.jpeg"], predictions.Select(p => Path.GetFileName(p.Path)));
         foreach (var p in predictions.Where(p => !p.Path.EndsWith("d-broken.jpg", StringComparison.Ordinal)))
@@ -59,7 +59,7 @@ public sealed class PhotoPredictorTests : IDisposable
         var model = Model();
         var files = PhotoPredictor.ExpandPaths([PhotoFolder()]);
 
-        var predictions = new PhotoPredictor(model).Predict(files, top: 10);
+        var predictions = new PhotoPredictor(model, FashionMnist.ClassNames).Predict(files, top: 10);
 
         foreach (var p in predictions.Where(p => p.Succeeded))
         {
@@ -74,7 +74,7 @@ public sealed class PhotoPredictorTests : IDisposable
     {
         var files = PhotoPredictor.ExpandPaths([PhotoFolder()]);
 
-        var predictions = new PhotoPredictor(Model(NotebookModel.Dense)).Predict(files);
+        var predictions = new PhotoPredictor(Model(NotebookModel.Dense), FashionMnist.ClassNames).Predict(files);
 
         Assert.Equal(4, predictions.Count(p => p.Succeeded));
     }
@@ -85,7 +85,7 @@ public sealed class PhotoPredictorTests : IDisposable
         string good = TestImages.Write(_temp.File("shirt.png"), GarmentPhotos.Draw(50, 50, SKColors.White, SKColors.Black, SKEncodedImageFormat.Png));
         string missing = _temp.File("nowhere.jpg");
 
-        var predictions = new PhotoPredictor(Model()).Predict(PhotoPredictor.ExpandPaths([missing, good]));
+        var predictions = new PhotoPredictor(Model(), FashionMnist.ClassNames).Predict(PhotoPredictor.ExpandPaths([missing, good]));
 
         Assert.StartsWith($"{missing}: error: could not be read", predictions[0].ToString());
         Assert.True(predictions[1].Succeeded);
@@ -98,12 +98,12 @@ public sealed class PhotoPredictorTests : IDisposable
 
         var unbuilt = new Sequential();
         unbuilt.Add(new Tailor.Layers.Core.Dense(10));
-        Assert.Contains("not built", Assert.Throws<ArgumentException>(() => new PhotoPredictor(unbuilt)).Message);
+        Assert.Contains("not built", Assert.Throws<ArgumentException>(() => new PhotoPredictor(unbuilt, FashionMnist.ClassNames)).Message);
 
         var rgb = new Sequential();
         rgb.Add(new Tailor.Layers.Core.Flatten());
         rgb.Add(new Tailor.Layers.Core.Dense(10));
         rgb.Build(28, 28, 3);
-        Assert.Contains("(28, 28, 3)", Assert.Throws<ArgumentException>(() => new PhotoPredictor(rgb)).Message);
+        Assert.Contains("(28, 28, 3)", Assert.Throws<ArgumentException>(() => new PhotoPredictor(rgb, FashionMnist.ClassNames)).Message);
     }
 }

@@ -17,14 +17,15 @@ public sealed class PhotoPredictor
     private readonly bool _flat;
 
     /// <param name="model">A built model taking (S, S, 1) images or S*S flat values, ending in softmax.</param>
-    /// <param name="classNames">Names of its outputs, by index; Fashion-MNIST's by default.</param>
+    /// <param name="classNames">Names of its outputs, by index (FashionMnist.ClassNames in Tailor.Datasets for the notebook's models).</param>
     /// <param name="options">Preprocessing; its Size is taken from the model's input.</param>
-    public PhotoPredictor(Sequential model, IReadOnlyList<string>? classNames = null, PhotoPreprocessorOptions? options = null)
+    public PhotoPredictor(Sequential model, IReadOnlyList<string> classNames, PhotoPreprocessorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!model.IsBuilt)
             throw new ArgumentException($"Model '{model.Name}' is not built; build or train it before predicting photos.", nameof(model));
-        ClassNames = classNames ?? FashionMnist.ClassNames;
+        ArgumentNullException.ThrowIfNull(classNames);
+        ClassNames = classNames;
         if (model.OutputLength != ClassNames.Count)
             throw new ArgumentException($"Model '{model.Name}' has {model.OutputLength} outputs, but {ClassNames.Count} class names were given.", nameof(classNames));
         (int size, _flat) = InputSize(model);
