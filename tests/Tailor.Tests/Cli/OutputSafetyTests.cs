@@ -46,10 +46,10 @@ public sealed class OutputSafetyTests : IDisposable
         before.AssertUnchanged();
     }
 
-    [Fact]
+    [SkippableFact]
     public void Data_show_refuses_a_character_device_at_its_output()
     {
-        if (!SpecialFiles.CanMakeDevices) return; // mknod needs root; the FIFO test covers the rule for everyone else
+        Skip.IfNot(SpecialFiles.CanMakeDevices, "mknod needs root.");
         string data = DataFolder();
         string device = SpecialFiles.CharacterDevice(_temp.File("full"));
         var before = PathSnapshot.Take(_temp.Path);
@@ -147,14 +147,14 @@ public sealed class OutputSafetyTests : IDisposable
         before.AssertUnchanged();
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_train_run_that_fails_for_want_of_space_leaves_the_earlier_outputs_whole() =>
         FailsForWantOfSpace(
             ["train", "--model", "dense", "--data", DataFolder(), "--epochs", "1", "--train-images", "200", "--test-images", "50"],
             ["accuracy.png", "history.csv", "loss.png", "metrics.json", "model.safetensors", "summary.txt"],
             room: 200_000); // less than the model file (~0.9 MB), more than the others
 
-    [Fact]
+    [SkippableFact]
     public void A_study_that_fails_for_want_of_space_leaves_the_earlier_report_whole() =>
         FailsForWantOfSpace(
             ["study", "gradients", "--quick", "--epochs", "1", "--hidden-layers", "3", "--data", DataFolder(train: 10_001, test: 2_501)],
@@ -169,7 +169,7 @@ public sealed class OutputSafetyTests : IDisposable
     private void FailsForWantOfSpace(string[] command, string[] outputs, long room)
     {
         string disk = _temp.Subfolder("disk");
-        if (!TryMountSmallDisk(disk)) return; // mounting a tmpfs needs root; the staging logic is the same elsewhere
+        Skip.IfNot(TryMountSmallDisk(disk), "mounting a 4 MB tmpfs needs root.");
         try
         {
             string outDir = Path.Combine(disk, "out");
