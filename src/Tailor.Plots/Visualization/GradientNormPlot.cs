@@ -9,8 +9,12 @@ namespace Tailor.Visualization;
 /// </summary>
 public static class GradientNormPlot
 {
+    /// <param name="title">The plot's title.</param>
     /// <param name="progress">The x of every point: training progress in epochs.</param>
     /// <param name="series">One curve per layer, one positive value per point.</param>
+    /// <param name="yLabel">The y axis's label.</param>
+    /// <param name="width">Width of the PNG in pixels.</param>
+    /// <param name="height">Height of the PNG in pixels.</param>
     public static byte[] Render(string title, IReadOnlyList<double> progress, IReadOnlyList<NamedSeries> series, string yLabel = "Gradient norm (log scale)",
         int width = 800, int height = PlotStyling.DefaultHeight)
     {

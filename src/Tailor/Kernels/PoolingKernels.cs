@@ -171,7 +171,7 @@ public static class PoolingKernels
 
     /// <summary>
     /// Channel-wise max over every position of one sample (positions x C, row-major); argmax[ch] is the
-    /// offset of the first maximum, reused by <see cref="MaxBackward"/>.
+    /// offset of the first maximum, reused by <c>MaxBackward</c>.
     /// </summary>
     public static void GlobalMaxForward(ReadOnlySpan<float> sample, int channels, Span<float> output, Span<int> argmax)
     {

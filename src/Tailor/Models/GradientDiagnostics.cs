@@ -5,6 +5,7 @@ using Tailor.Tensors;
 namespace Tailor.Models;
 
 /// <summary>What <see cref="GradientDiagnostics"/> saw of one layer at one record.</summary>
+/// <param name="Layer">The layer's name.</param>
 /// <param name="GradientNorm">L2 norm of the layer's trainable gradients (all its weights together), averaged over the batches since the last record; NaN for layers without weights.</param>
 /// <param name="WeightNorm">L2 norm of the layer's trainable weights at the record; NaN for layers without weights.</param>
 /// <param name="ActivationMean">Mean of the layer's outputs for the probe batch (inference mode); NaN without a probe.</param>
@@ -15,6 +16,7 @@ public sealed record LayerDiagnostics(string Layer, double GradientNorm, double 
 /// <param name="Epoch">0-based, as callbacks count.</param>
 /// <param name="Batch">0-based within the epoch.</param>
 /// <param name="Progress">Epochs of training done at the record: 1.5 is the middle of the second epoch.</param>
+/// <param name="Layers">Each layer's figures, in model order.</param>
 public sealed record DiagnosticsRecord(int Epoch, int Batch, double Progress, IReadOnlyList<LayerDiagnostics> Layers);
 
 /// <summary>

@@ -7,6 +7,7 @@ namespace Tailor.Layers.Pooling;
 public abstract class GlobalPooling : SampleParallelLayer
 {
     /// <param name="spatialAxes">1 for sequences, 2 for images.</param>
+    /// <param name="name">The layer's name; a unique one is made when null.</param>
     private protected GlobalPooling(int spatialAxes, string? name) : base(name) => SpatialAxes = spatialAxes;
 
     /// <summary>Axes reduced besides the batch: 1 (steps) or 2 (height, width).</summary>
