@@ -21,8 +21,10 @@ internal sealed class ImageFolderInput
 
     private readonly Option<bool> _skipUnreadable = new("--skip-unreadable")
     {
-        Description = "Leave out image files that cannot be decoded (with a warning) instead of stopping.",
+        Description = "Leave out image files that cannot be read or decoded, or are over --max-image-pixels (with a warning), instead of stopping.",
     };
+
+    private readonly Option<long> _maxPixels = CommonOptions.MaxImagePixels();
 
     public static ImageFolderInput AddTo(Command command)
     {
@@ -30,6 +32,7 @@ internal sealed class ImageFolderInput
         command.Options.Add(input._images);
         command.Options.Add(input._fit);
         command.Options.Add(input._skipUnreadable);
+        command.Options.Add(input._maxPixels);
         return input;
     }
 
@@ -47,6 +50,7 @@ internal sealed class ImageFolderInput
             Fit = ParseFit(parsed.GetValue(_fit)!),
             Order = ImageOrder.ByFileName,
             OnUnreadable = parsed.GetValue(_skipUnreadable) ? UnreadableImagePolicy.Skip : UnreadableImagePolicy.Fail,
+            MaxImagePixels = CommonOptions.ReadMaxImagePixels(parsed, _maxPixels),
             // Fashion-MNIST's class folders keep the catalogue's labels, so the model's outputs mean the usual classes.
             ClassNames = FashionMnistImages.ClassOrderOf(Path.Combine(directory, ImageFolderSplits.TrainFolder)),
         };

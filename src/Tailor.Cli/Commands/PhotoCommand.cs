@@ -1,3 +1,4 @@
+using Tailor.Data.Images;
 using Tailor.Models;
 
 namespace Tailor.Cli.Commands;
@@ -5,11 +6,11 @@ namespace Tailor.Cli.Commands;
 /// <summary>`tailor predict --model FILE photo.jpg [more files or folders]`: the top 3 classes of each image file.</summary>
 internal static class PhotoCommand
 {
-    public static int Predict(Sequential model, IReadOnlyList<string> paths, string? inputsOut)
+    public static int Predict(Sequential model, IReadOnlyList<string> paths, string? inputsOut, long maxImagePixels)
     {
         var files = PhotoPredictor.ExpandPaths(paths);
         if (files.Count == 0) throw new UsageException($"No image files in {string.Join(", ", paths)}; expected files ending in .jpg, .jpeg, .png, .bmp, .webp or .gif.");
-        var predictions = new PhotoPredictor(model).Predict(files, top: 3);
+        var predictions = new PhotoPredictor(model, options: new PhotoPreprocessorOptions { MaxImagePixels = maxImagePixels }).Predict(files, top: 3);
         int failures = 0;
         foreach (var p in predictions)
         {

@@ -76,7 +76,7 @@ public sealed class ImageFolder
             try
             {
                 if (pixels != null) Read(files[i], options, pixels.AsSpan(i * options.BytesPerImage, options.BytesPerImage));
-                else ImageDecoder.ReadSize(files[i]);
+                else ImageDecoder.ReadSize(files[i], options.MaxImagePixels);
             }
             catch (DataFormatException e) { errors[i] = e.Message; }
         });
@@ -103,7 +103,7 @@ public sealed class ImageFolder
     /// <summary>Decodes <paramref name="path"/> and writes its model pixels (height x width x channels bytes).</summary>
     public static void Read(string path, ImageFolderOptions options, Span<byte> destination)
     {
-        var image = ImagePreprocessing.Resize(ImageDecoder.Decode(path), options.Width, options.Height, options.Fit);
+        var image = ImagePreprocessing.Resize(ImageDecoder.Decode(path, options.MaxImagePixels), options.Width, options.Height, options.Fit);
         ImagePreprocessing.ToChannels(image, options.ColorMode, destination, options.Background);
     }
 

@@ -151,6 +151,26 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Throws<DataNotFoundException>(() => ImageFolder.Open(_temp.File("missing")));
     }
 
+    [Fact]
+    public void An_image_over_the_pixel_budget_stops_the_folder_or_is_skipped_in_cached_and_streamed_folders()
+    {
+        Png("set/a/1.png", 1);
+        string bomb = TestImages.Write(_temp.File("set/a/2.png"), ImageBombs.Png(30_000, 30_000));
+        TestImages.Write(_temp.File("set/b/3.png"), TestImages.GrayPng(new byte[25], 5, 5));
+
+        foreach (var options in new[] { Small, Small with { MemoryBudgetBytes = 0 } })
+        {
+            var e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("set"), options));
+            Assert.Equal(bomb, e.Path);
+
+            var folder = ImageFolder.Open(_temp.File("set"), options with { OnUnreadable = UnreadableImagePolicy.Skip, MaxImagePixels = 24 });
+            Assert.Equal(["1.png"], folder.Files.Select(Path.GetFileName));
+            Assert.Equal([bomb, _temp.File("set/b/3.png")], folder.Skipped.Select(s => s.Path));
+            Assert.StartsWith("declares 30000 x 30000 pixels (900,000,000), more than the limit of 24", folder.Skipped[0].Reason);
+            Assert.StartsWith("declares 5 x 5 pixels (25), more than the limit of 24", folder.Skipped[1].Reason);
+        }
+    }
+
     private static int[] FirstPixels(Tailor.Tensors.Tensor images) =>
         [.. Enumerable.Range(0, images.Dim(0)).Select(i => (int)MathF.Round(images.Span[i * images.ItemLength] * 255))];
 }
