@@ -57,6 +57,8 @@ internal sealed class ImageFolderInput
         var splits = ImageFolderSplits.Open(directory, options);
         if (splits.ClassNames.Count != FashionMnist.NumClasses)
             throw new UsageException($"--images: the notebook's models have {FashionMnist.NumClasses} outputs, but '{splits.Train.Directory}' has {splits.ClassNames.Count} class folders ({string.Join(", ", splits.ClassNames)}).");
+        foreach (string link in splits.IgnoredLinks)
+            Console.Error.WriteLine($"tailor: warning: did not follow {link}: a symbolic link to a folder (links to folders are not followed inside --images)");
         foreach (var skipped in splits.Skipped) Console.Error.WriteLine($"tailor: warning: skipped {skipped}");
         string order = options.ClassNames is null ? "folder names sorted" : "Fashion-MNIST's label order";
         Console.WriteLine($"Data: images in {Path.GetFullPath(directory)}, classes in {order}: {string.Join(", ", splits.ClassNames)}");
