@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tailor.Data;
+using Tailor.Data.Images;
 using Tailor.Threading;
 
 namespace Tailor.Cli;
@@ -43,6 +44,22 @@ internal static class CommonOptions
         Description = "Seed of the image sample (default: 1109, the notebook's own sample, drawn as Python's random.sample draws it).",
         DefaultValueFactory = _ => FashionSampleOptions.Notebook.Seed,
     };
+
+    /// <summary>`--max-image-pixels N`: the pixel budget of one image file, checked from its header before decoding.</summary>
+    public static Option<long> MaxImagePixels() => new("--max-image-pixels")
+    {
+        Description = $"Refuse an image file whose header declares more than N pixels (width x height), before decoding it (default: {ImageDecoder.DefaultMaxPixels:N0}).",
+        DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
+        HelpName = "N",
+    };
+
+    /// <summary>The value of a <see cref="MaxImagePixels"/> option, checked.</summary>
+    public static long ReadMaxImagePixels(ParseResult parsed, Option<long> option)
+    {
+        long value = parsed.GetValue(option);
+        if (value <= 0) throw new UsageException($"--max-image-pixels must be a positive number of pixels, received {value}.");
+        return value;
+    }
 
     public static Option<string> Out(string defaultFolder) => new("--out")
     {

@@ -21,8 +21,10 @@ internal sealed class ImageFolderInput
 
     private readonly Option<bool> _skipUnreadable = new("--skip-unreadable")
     {
-        Description = "Leave out image files that cannot be decoded (with a warning) instead of stopping.",
+        Description = "Leave out image files that cannot be read or decoded, or are over --max-image-pixels (with a warning), instead of stopping.",
     };
+
+    private readonly Option<long> _maxPixels = CommonOptions.MaxImagePixels();
 
     public static ImageFolderInput AddTo(Command command)
     {
@@ -30,6 +32,7 @@ internal sealed class ImageFolderInput
         command.Options.Add(input._images);
         command.Options.Add(input._fit);
         command.Options.Add(input._skipUnreadable);
+        command.Options.Add(input._maxPixels);
         return input;
     }
 
@@ -47,12 +50,15 @@ internal sealed class ImageFolderInput
             Fit = ParseFit(parsed.GetValue(_fit)!),
             Order = ImageOrder.ByFileName,
             OnUnreadable = parsed.GetValue(_skipUnreadable) ? UnreadableImagePolicy.Skip : UnreadableImagePolicy.Fail,
+            MaxImagePixels = CommonOptions.ReadMaxImagePixels(parsed, _maxPixels),
             // Fashion-MNIST's class folders keep the catalogue's labels, so the model's outputs mean the usual classes.
             ClassNames = FashionMnistImages.ClassOrderOf(Path.Combine(directory, ImageFolderSplits.TrainFolder)),
         };
         var splits = ImageFolderSplits.Open(directory, options);
         if (splits.ClassNames.Count != FashionMnist.NumClasses)
             throw new UsageException($"--images: the notebook's models have {FashionMnist.NumClasses} outputs, but '{splits.Train.Directory}' has {splits.ClassNames.Count} class folders ({string.Join(", ", splits.ClassNames)}).");
+        foreach (string link in splits.IgnoredLinks)
+            Console.Error.WriteLine($"tailor: warning: did not follow {link}: a symbolic link to a folder (links to folders are not followed inside --images)");
         foreach (var skipped in splits.Skipped) Console.Error.WriteLine($"tailor: warning: skipped {skipped}");
         string order = options.ClassNames is null ? "folder names sorted" : "Fashion-MNIST's label order";
         Console.WriteLine($"Data: images in {Path.GetFullPath(directory)}, classes in {order}: {string.Join(", ", splits.ClassNames)}");

@@ -47,11 +47,15 @@ internal static class ModelCommands
             Arity = ArgumentArity.ZeroOrMore,
         };
         var inputsOut = new Option<string?>("--inputs-out") { Description = "Folder to write, for each image, the 28x28 PNG the model saw (FILE.input.png, e.g. shoe.jpg.input.png)." };
-        var command = new Command("predict", "The three most likely classes of a test image, or of image files, under a saved model.") { modelFile, index, photos, inputsOut };
+        var maxPixels = CommonOptions.MaxImagePixels();
+        var command = new Command("predict", "The three most likely classes of a test image, or of image files, under a saved model.") { modelFile, index, photos, inputsOut, maxPixels };
         command.SetAction(parsed =>
         {
             if (parsed.GetValue(photos) is { Length: > 0 } paths)
-                return PhotoCommand.Predict(Sequential.Load(parsed.GetValue(modelFile)!), paths, parsed.GetValue(inputsOut));
+            {
+                long limit = CommonOptions.ReadMaxImagePixels(parsed, maxPixels);
+                return PhotoCommand.Predict(Sequential.Load(parsed.GetValue(modelFile)!), paths, parsed.GetValue(inputsOut), limit);
+            }
             var (model, sample, _) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, full: false);
             var test = sample.Test;
             int i = parsed.GetValue(index);

@@ -1,4 +1,5 @@
 using Tailor.Data;
+using Tailor.Data.Images;
 using Tailor.Models;
 
 namespace Tailor.Cli.Commands;
@@ -6,11 +7,11 @@ namespace Tailor.Cli.Commands;
 /// <summary>`tailor predict --model FILE photo.jpg [more files or folders]`: the top 3 classes of each image file.</summary>
 internal static class PhotoCommand
 {
-    public static int Predict(Sequential model, IReadOnlyList<string> paths, string? inputsOut)
+    public static int Predict(Sequential model, IReadOnlyList<string> paths, string? inputsOut, long maxImagePixels)
     {
         var files = PhotoPredictor.ExpandPaths(paths);
         if (files.Count == 0) throw new UsageException($"No image files in {string.Join(", ", paths)}; expected files ending in .jpg, .jpeg, .png, .bmp, .webp or .gif.");
-        var predictions = new PhotoPredictor(model, FashionMnist.ClassNames).Predict(files, top: 3);
+        var predictions = new PhotoPredictor(model, FashionMnist.ClassNames, new PhotoPreprocessorOptions { MaxImagePixels = maxImagePixels }).Predict(files, top: 3);
         int failures = 0;
         foreach (var p in predictions)
         {

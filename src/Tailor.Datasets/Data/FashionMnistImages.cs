@@ -16,6 +16,9 @@ public static class FashionMnistImages
     /// <summary>The manifest written beside the splits: format, seed, and each file's index in the IDX file.</summary>
     public const string ManifestName = "export.json";
 
+    /// <summary>The largest manifest read: a full export's is about 0.5 MB.</summary>
+    private const long MaxManifestBytes = 64 << 20;
+
     /// <summary>Class folder names by label: the catalogue's names, with '/' (not allowed in a folder name) as '_'.</summary>
     public static IReadOnlyList<string> FolderNames { get; } = [.. FashionMnist.ClassNames.Select(n => n.Replace('/', '_'))];
 
@@ -35,9 +38,13 @@ public static class FashionMnistImages
     {
         string path = Path.Combine(directory, ManifestName);
         if (!File.Exists(path)) return null;
+        byte[] bytes;
+        try { bytes = InputFile.ReadAllBytes(path, "an export manifest", MaxManifestBytes); }
+        catch (InputFileException e) { throw new DataFormatException(path, e.Problem, e); }
         try
         {
-            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            // As File.ReadAllText did, a UTF-8 byte order mark is passed over.
+            using var json = JsonDocument.Parse(bytes.AsMemory(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0));
             var root = json.RootElement;
             static int? Count(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetInt32() : null;
             return new FashionSampleOptions

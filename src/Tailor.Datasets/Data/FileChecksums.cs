@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
+using Tailor.Common;
 
 namespace Tailor.Data;
 
 /// <summary>MD5 and SHA-256 of a file's bytes, lower-case hex.</summary>
 public sealed record FileChecksums(string Md5, string Sha256)
 {
+    /// <summary>The checksums of <paramref name="path"/>, which must be a regular file (<see cref="InputFile"/>).</summary>
     public static FileChecksums Compute(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path, "a data file");
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[81920];

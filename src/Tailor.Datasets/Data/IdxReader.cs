@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Tailor.Common;
 
 namespace Tailor.Data;
 
@@ -22,7 +23,7 @@ public static class IdxReader
         if (expectedRank is { } rank && rank is < 1 or > 255)
             throw new ArgumentOutOfRangeException(nameof(expectedRank), $"Received an invalid value for `expectedRank`, expected 1 to 255. Received: expectedRank={rank}");
 
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize);
+        using var file = Open(path);
         bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || StartsWithGzipMagic(file);
         using Stream content = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         try
@@ -39,6 +40,14 @@ public static class IdxReader
             // GZipStream reports bad deflate data, a bad header and a CRC mismatch this way.
             throw new DataFormatException(path, $"expected valid gzip data, found corrupted data ({e.Message}).", e);
         }
+    }
+
+    /// <summary>Opens only a regular file (<see cref="InputFile"/>): a FIFO or a device named as data would block or never end. A missing file is a <see cref="FileNotFoundException"/>.</summary>
+    private static FileStream Open(string path)
+    {
+        try { return InputFile.OpenRead(path, "an IDX file", CopyBufferSize); }
+        catch (InputFileException e) when (e.Found == FileKind.Missing) { throw new FileNotFoundException(e.Message, path, e); }
+        catch (InputFileException e) { throw new DataFormatException(path, e.Problem, e); }
     }
 
     /// <summary>
@@ -105,6 +114,9 @@ public static class IdxReader
             throw new DataFormatException(path, gzip
                 ? $"dimensions {IdxArray.FormatDimensions(dimensions)} need {Bytes(length)} of data, more than {Bytes(maxData)} of gzip data can expand to: the header is damaged."
                 : $"truncated: dimensions {IdxArray.FormatDimensions(dimensions)} need {Bytes(length)} of data, found {Bytes(Math.Max(0, available))}.");
+        // A raw file's length is known: what follows the data is found without reading it.
+        if (!gzip && available > length)
+            throw new DataFormatException(path, $"expected the data to end after {Bytes(length)} for dimensions {IdxArray.FormatDimensions(dimensions)}, found {Bytes(available - length)} more.");
 
         var data = new byte[length];
         read = content.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
@@ -113,7 +125,7 @@ public static class IdxReader
 
         long extra = CountRemaining(content);
         if (extra > 0)
-            throw new DataFormatException(path, $"expected the data to end after {Bytes(data.Length)} for dimensions {IdxArray.FormatDimensions(dimensions)}, found {Bytes(extra)} more.");
+            throw new DataFormatException(path, $"expected the data to end after {Bytes(data.Length)} for dimensions {IdxArray.FormatDimensions(dimensions)}, found {(extra > MaxCounted ? "more than " + Bytes(MaxCounted) : Bytes(extra))} more.");
 
         return new IdxArray(data, dimensions);
     }
@@ -146,14 +158,17 @@ public static class IdxReader
         _ => null,
     };
 
+    /// <summary>Bytes left after the data, counted up to just past <see cref="MaxCounted"/> (a gzip tail could expand a thousandfold).</summary>
     private static long CountRemaining(Stream content)
     {
         var buffer = new byte[CopyBufferSize];
         long total = 0;
         int n;
-        while ((n = content.Read(buffer)) > 0) total += n;
+        while (total <= MaxCounted && (n = content.Read(buffer)) > 0) total += n;
         return total;
     }
+
+    private const long MaxCounted = 1 << 20;
 
     private static string Bytes(long n) => n == 1 ? "1 byte" : $"{n} bytes";
 }

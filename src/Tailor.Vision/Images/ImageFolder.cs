@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+using Tailor.Common;
 using Tailor.Tensors;
 using Tailor.Threading;
 
@@ -10,6 +12,11 @@ namespace Tailor.Data.Images;
 /// extension inside them (subfolders included), sorted by name. Each image is decoded, fitted to the
 /// model's size and converted to its channels; a folder within the memory budget is decoded once, when
 /// opened, and kept as bytes; a larger one is decoded again for every batch.
+/// A symbolic link to a file is read as that file; a link to a folder is never followed, whether it stands
+/// for a class folder or sits inside one (as Keras's default <c>follow_links=False</c> does inside class
+/// folders), but listed in <see cref="IgnoredLinks"/>: a dataset can neither loop (<c>ln -s .. loop</c>) nor
+/// reach outside its folder. A FIFO, device or socket with an image's name is listed and refused when read (see
+/// <see cref="InputFile"/>), as any file that cannot be decoded.
 /// </summary>
 public sealed class ImageFolder
 {
@@ -18,7 +25,7 @@ public sealed class ImageFolder
     private readonly byte[]? _cache;
 
     private ImageFolder(string directory, ImageFolderOptions options, IReadOnlyList<string> classNames,
-        string[] files, int[] labels, byte[]? cache, IReadOnlyList<SkippedImage> skipped)
+        string[] files, int[] labels, byte[]? cache, IReadOnlyList<SkippedImage> skipped, IReadOnlyList<string> ignoredLinks)
     {
         Directory = directory;
         Options = options;
@@ -27,6 +34,7 @@ public sealed class ImageFolder
         _labels = labels;
         _cache = cache;
         Skipped = skipped;
+        IgnoredLinks = ignoredLinks;
     }
 
     public string Directory { get; }
@@ -45,6 +53,9 @@ public sealed class ImageFolder
     /// <summary>Files left out under <see cref="UnreadableImagePolicy.Skip"/>, in dataset order.</summary>
     public IReadOnlyList<SkippedImage> Skipped { get; }
 
+    /// <summary>Symbolic links to folders found among the class folders and inside them, which were not followed, sorted.</summary>
+    public IReadOnlyList<string> IgnoredLinks { get; }
+
     public int Count => _files.Length;
 
     /// <summary>Whether the decoded images are held in memory (the folder fits the budget).</summary>
@@ -62,8 +73,9 @@ public sealed class ImageFolder
         if (!System.IO.Directory.Exists(directory))
             throw new DataNotFoundException($"Image folder '{directory}' does not exist.");
 
-        var classNames = ClassFolders(directory, options.ClassNames);
-        var (files, labels) = ListImages(directory, classNames, options.Order);
+        var links = new List<string>();
+        var classNames = ClassFolders(directory, options.ClassNames, links);
+        var (files, labels) = ListImages(directory, classNames, options.Order, links);
         long bytes = (long)files.Length * options.BytesPerImage;
         bool cache = bytes <= options.MemoryBudgetBytes;
 
@@ -76,7 +88,7 @@ public sealed class ImageFolder
             try
             {
                 if (pixels != null) Read(files[i], options, pixels.AsSpan(i * options.BytesPerImage, options.BytesPerImage));
-                else ImageDecoder.ReadSize(files[i]);
+                else ImageDecoder.ReadSize(files[i], options.MaxImagePixels);
             }
             catch (DataFormatException e) { errors[i] = e.Message; }
         });
@@ -97,13 +109,13 @@ public sealed class ImageFolder
         }
         if (files.Length == 0)
             throw new DataFormatException(directory, $"holds no image that could be decoded ({skipped.Count} skipped).");
-        return new ImageFolder(directory, options, classNames, files, labels, pixels, skipped);
+        return new ImageFolder(directory, options, classNames, files, labels, pixels, skipped, [.. links.Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>Decodes <paramref name="path"/> and writes its model pixels (height x width x channels bytes).</summary>
     public static void Read(string path, ImageFolderOptions options, Span<byte> destination)
     {
-        var image = ImagePreprocessing.Resize(ImageDecoder.Decode(path), options.Width, options.Height, options.Fit);
+        var image = ImagePreprocessing.Resize(ImageDecoder.Decode(path, options.MaxImagePixels), options.Width, options.Height, options.Fit);
         ImagePreprocessing.ToChannels(image, options.ColorMode, destination, options.Background);
     }
 
@@ -162,14 +174,20 @@ public sealed class ImageFolder
         PixelScaling.ToUnitRange(bytes, destination);
     }
 
-    private static IReadOnlyList<string> ClassFolders(string directory, IReadOnlyList<string>? requested)
+    private static IReadOnlyList<string> ClassFolders(string directory, IReadOnlyList<string>? requested, List<string> links)
     {
-        string[] found = [.. System.IO.Directory.GetDirectories(directory)
-            .Select(d => Path.GetFileName(d))
-            .Where(name => !name.StartsWith('.'))
-            .Order(StringComparer.Ordinal)];
+        var folders = new List<string>();
+        var linked = new List<string>();
+        foreach (var (path, kind) in Entries(directory))
+        {
+            if (Path.GetFileName(path).StartsWith('.')) continue;
+            if (kind == EntryKind.Folder) folders.Add(Path.GetFileName(path));
+            else if (kind == EntryKind.FolderLink) { links.Add(path); linked.Add(Path.GetFileName(path)); }
+        }
+        string[] found = [.. folders.Order(StringComparer.Ordinal)];
+        string linkNote = linked.Count == 0 ? "" : $" ({Quote(linked)} {(linked.Count == 1 ? "is a symbolic link" : "are symbolic links")} to a folder, which Tailor does not follow inside an image folder)";
         if (found.Length == 0)
-            throw new DataFormatException(directory, "holds no class subfolders; expected one subfolder per class with its images, e.g. cat/001.jpg, dog/001.jpg.");
+            throw new DataFormatException(directory, $"holds no class subfolders{linkNote}; expected one subfolder per class with its images, e.g. cat/001.jpg, dog/001.jpg.");
         if (requested is null) return found;
 
         var missing = requested.Where(n => !found.Contains(n, StringComparer.Ordinal)).ToArray();
@@ -177,22 +195,18 @@ public sealed class ImageFolder
         if (missing.Length > 0 || extra.Length > 0)
             throw new DataFormatException(directory,
                 $"expected the class subfolders {Quote(requested)}, found {Quote(found)}" +
-                (missing.Length > 0 ? $"; missing {Quote(missing)}" : "") + (extra.Length > 0 ? $"; unexpected {Quote(extra)}" : "") + ".");
+                (missing.Length > 0 ? $"; missing {Quote(missing)}" : "") + (extra.Length > 0 ? $"; unexpected {Quote(extra)}" : "") + linkNote + ".");
         return [.. requested];
     }
 
-    private static (string[] Files, int[] Labels) ListImages(string directory, IReadOnlyList<string> classNames, ImageOrder order)
+    private static (string[] Files, int[] Labels) ListImages(string directory, IReadOnlyList<string> classNames, ImageOrder order, List<string> links)
     {
         var entries = new List<(string Name, int Label, string Path)>();
         for (int label = 0; label < classNames.Count; label++)
         {
             string classFolder = Path.Combine(directory, classNames[label]);
-            foreach (string path in System.IO.Directory.EnumerateFiles(classFolder, "*", SearchOption.AllDirectories))
-            {
-                // Hidden files are skipped: they include the temporary files of writes in progress.
-                if (Path.GetFileName(path).StartsWith('.') || !ImageDecoder.HasImageExtension(path)) continue;
+            foreach (string path in ImagesUnder(classFolder, links))
                 entries.Add((Path.GetRelativePath(classFolder, path), label, path));
-            }
         }
         if (entries.Count == 0)
             throw new DataFormatException(directory, $"holds no images in its class subfolders; expected files ending in {string.Join(", ", ImageDecoder.Extensions)}.");
@@ -202,6 +216,48 @@ public sealed class ImageFolder
             : entries.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Label);
         var list = sorted.ToArray();
         return ([.. list.Select(e => e.Path)], [.. list.Select(e => e.Label)]);
+    }
+
+    /// <summary>
+    /// The files with an image extension in <paramref name="folder"/> and its subfolders, hidden files left
+    /// out (they include the temporary files of writes in progress). Links to folders are not followed but
+    /// added to <paramref name="links"/>; anything else with an image's name is listed, to be read or refused.
+    /// </summary>
+    private static IEnumerable<string> ImagesUnder(string folder, List<string> links)
+    {
+        foreach (var (path, kind) in Entries(folder))
+        {
+            switch (kind)
+            {
+                case EntryKind.Folder:
+                    foreach (string file in ImagesUnder(path, links)) yield return file;
+                    break;
+                case EntryKind.FolderLink:
+                    links.Add(path);
+                    break;
+                default:
+                    if (!Path.GetFileName(path).StartsWith('.') && ImageDecoder.HasImageExtension(path)) yield return path;
+                    break;
+            }
+        }
+    }
+
+    private enum EntryKind { Folder, FolderLink, Other }
+
+    /// <summary>The entries of <paramref name="folder"/> (paths built on it as given), a link told by what it leads to, not followed further.</summary>
+    private static IEnumerable<(string Path, EntryKind Kind)> Entries(string folder)
+    {
+        var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
+        var entries = new FileSystemEnumerable<(string Path, bool Link, bool Directory)>(folder,
+            (ref FileSystemEntry e) => (e.ToSpecifiedFullPath(), e.Attributes.HasFlag(FileAttributes.ReparsePoint), e.IsDirectory), options);
+        foreach (var (path, link, directory) in entries)
+        {
+            // On Unix a symbolic link carries ReparsePoint; stat(2) says what it leads to.
+            var kind = link
+                ? (FileEntry.TargetKindOf(path) == FileKind.Directory ? EntryKind.FolderLink : EntryKind.Other)
+                : directory ? EntryKind.Folder : EntryKind.Other;
+            yield return (path, kind);
+        }
     }
 
     private static byte[] Compact(byte[] pixels, int[] keep, int size)

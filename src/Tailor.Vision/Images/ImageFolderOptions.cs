@@ -49,6 +49,12 @@ public sealed record ImageFolderOptions
     /// </summary>
     public long MemoryBudgetBytes { get; init; } = 1L << 30;
 
+    /// <summary>
+    /// The most pixels (width x height, from the file's header) an image may declare; a larger one is
+    /// refused before it is decoded, as an unreadable file (<see cref="OnUnreadable"/>).
+    /// </summary>
+    public long MaxImagePixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+
     public int Channels => ColorMode.Channels();
 
     public int BytesPerImage => Height * Width * Channels;
@@ -58,6 +64,8 @@ public sealed record ImageFolderOptions
         Guard.Positive(Height);
         Guard.Positive(Width);
         Guard.NonNegative(MemoryBudgetBytes);
+        if (MaxImagePixels <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxImagePixels), $"Received an invalid value for `MaxImagePixels`, expected a positive number of pixels. Received: MaxImagePixels={MaxImagePixels}");
         if (!Enum.IsDefined(Fit)) throw new ArgumentOutOfRangeException(nameof(Fit), $"Unknown fit {Fit}; expected Stretch, Pad or Crop.");
         if (!Enum.IsDefined(ColorMode)) throw new ArgumentOutOfRangeException(nameof(ColorMode), $"Unknown color mode {ColorMode}; expected Grayscale or Rgb.");
         if (ClassNames is { } names)

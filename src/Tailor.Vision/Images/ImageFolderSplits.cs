@@ -17,6 +17,9 @@ public sealed record ImageFolderSplits(ImageFolder Train, ImageFolder? Validatio
     /// <summary>Every file left out as unreadable, in all splits.</summary>
     public IReadOnlyList<SkippedImage> Skipped => [.. Train.Skipped, .. Validation?.Skipped ?? [], .. Test.Skipped];
 
+    /// <summary>Every symbolic link to a folder that was not followed, in all splits.</summary>
+    public IReadOnlyList<string> IgnoredLinks => [.. Train.IgnoredLinks, .. Validation?.IgnoredLinks ?? [], .. Test.IgnoredLinks];
+
     /// <summary>Opens DIR/train, DIR/test and, when it exists, DIR/validation.</summary>
     public static ImageFolderSplits Open(string directory, ImageFolderOptions? options = null)
     {
@@ -26,7 +29,7 @@ public sealed record ImageFolderSplits(ImageFolder Train, ImageFolder? Validatio
             throw new DataNotFoundException($"Image folder '{directory}' does not exist.");
         foreach (string required in new[] { TrainFolder, TestFolder })
         {
-            if (!Directory.Exists(Path.Combine(directory, required)))
+            if (!IsSplitFolder(Path.Combine(directory, required)))
                 throw new DataNotFoundException($"Image folder '{directory}' lacks its '{required}' subfolder; expected {TrainFolder}/ and {TestFolder}/ (and optionally {ValidationFolder}/), each with one subfolder per class.");
         }
         var train = ImageFolder.Open(Path.Combine(directory, TrainFolder), options);
@@ -34,8 +37,21 @@ public sealed record ImageFolderSplits(ImageFolder Train, ImageFolder? Validatio
         var same = options with { ClassNames = train.ClassNames };
         string validation = Path.Combine(directory, ValidationFolder);
         return new ImageFolderSplits(train,
-            Directory.Exists(validation) ? ImageFolder.Open(validation, same) : null,
+            IsSplitFolder(validation) ? ImageFolder.Open(validation, same) : null,
             ImageFolder.Open(Path.Combine(directory, TestFolder), same));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a folder. A symbolic link to one is refused rather than followed or
+    /// passed over: links to folders are not followed inside a dataset (see <see cref="ImageFolder"/>), and
+    /// leaving out a linked validation/ would silently change the split.
+    /// </summary>
+    private static bool IsSplitFolder(string path)
+    {
+        var kind = FileEntry.KindOf(path);
+        if (kind == FileKind.SymbolicLink && FileEntry.TargetKindOf(path) == FileKind.Directory)
+            throw new DataFormatException(path, "is a symbolic link to a folder, which Tailor does not follow inside an image folder; move or copy the folder it leads to in its place.");
+        return kind == FileKind.Directory;
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed class PhotoPreprocessor
 
     public PhotoPreprocessorOptions Options { get; }
 
-    public PreprocessedPhoto Process(string path) => Process(ImageDecoder.Decode(path));
+    public PreprocessedPhoto Process(string path) => Process(ImageDecoder.Decode(path, Options.MaxImagePixels));
 
     public PreprocessedPhoto Process(RgbaImage image)
     {

@@ -32,12 +32,17 @@ public sealed record PhotoPreprocessorOptions
     /// </summary>
     public double ForegroundThreshold { get; init; } = 0.1;
 
+    /// <summary>The most pixels (width x height, from the file's header) a photo may declare; a larger one is refused before it is decoded.</summary>
+    public long MaxImagePixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+
     public void Validate()
     {
         Guard.Positive(Size);
         if (Margin < 0 || 2 * Margin >= Size)
             throw new ArgumentOutOfRangeException(nameof(Margin), $"Received an invalid value for `Margin`, expected 0 to {(Size - 1) / 2} for a size of {Size}. Received: Margin={Margin}");
         Guard.InRange(ForegroundThreshold, 0, 1);
+        if (MaxImagePixels <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxImagePixels), $"Received an invalid value for `MaxImagePixels`, expected a positive number of pixels. Received: MaxImagePixels={MaxImagePixels}");
         if (!Enum.IsDefined(Centering)) throw new ArgumentOutOfRangeException(nameof(Centering), $"Unknown centering {Centering}; expected BoundingBox or CenterOfMass.");
     }
 }

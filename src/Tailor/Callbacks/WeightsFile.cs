@@ -35,11 +35,16 @@ public static class WeightsFile
         });
     }
 
-    /// <summary>Reads a file written by <see cref="Write"/>: the names and values, in the model's order.</summary>
+    /// <summary>
+    /// Reads a file written by <see cref="Write"/>: the names and values, in the model's order. Only a regular
+    /// file is opened (<see cref="InputFile"/>), and every count the file announces is checked against the
+    /// bytes left in it before anything is allocated for it.
+    /// </summary>
     public static IReadOnlyList<(string Name, int[] Shape, float[] Values)> Read(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path, "a weights file");
         using var reader = new BinaryReader(stream, Encoding.UTF8);
+        long Left() => stream.Length - stream.Position;
         try
         {
             if (!reader.ReadBytes(4).AsSpan().SequenceEqual(Magic))
@@ -47,13 +52,25 @@ public static class WeightsFile
             int version = reader.ReadInt32();
             if (version != Version) throw new InvalidDataException($"'{path}' has weights file version {version}; this build reads version {Version}.");
             int count = reader.ReadInt32();
+            if (count < 0 || count > Left()) throw Truncated(path);
             var result = new List<(string, int[], float[])>(count);
             for (int t = 0; t < count; t++)
             {
                 string name = reader.ReadString();
-                var shape = new int[reader.ReadInt32()];
-                for (int i = 0; i < shape.Length; i++) shape[i] = reader.ReadInt32();
-                var values = new float[shape.Aggregate(1, (a, b) => a * b)];
+                int rank = reader.ReadInt32();
+                if (rank < 0 || 4L * rank > Left()) throw Truncated(path);
+                var shape = new int[rank];
+                long size = 1;
+                for (int i = 0; i < shape.Length; i++)
+                {
+                    shape[i] = reader.ReadInt32();
+                    if (shape[i] < 0) throw new InvalidDataException($"'{path}' gives tensor '{name}' a negative dimension, {shape[i]}.");
+                    // Saturates instead of overflowing: such a size fails the check below.
+                    size = shape[i] == 0 ? 0 : size > long.MaxValue / 8 / shape[i] ? long.MaxValue / 8 : size * shape[i];
+                }
+                if (4 * size > Left()) throw Truncated(path);
+                if (size > Array.MaxLength) throw new InvalidDataException($"'{path}' gives tensor '{name}' {size} values, more than one array can hold.");
+                var values = new float[size];
                 for (int i = 0; i < values.Length; i++) values[i] = reader.ReadSingle();
                 result.Add((name, shape, values));
             }
@@ -61,9 +78,11 @@ public static class WeightsFile
         }
         catch (EndOfStreamException)
         {
-            throw new InvalidDataException($"'{path}' ends before the weights it announces: the file is truncated.");
+            throw Truncated(path);
         }
     }
+
+    private static InvalidDataException Truncated(string path) => new($"'{path}' ends before the weights it announces: the file is truncated.");
 
     /// <summary>Puts the weights of a file into a model with the same layers.</summary>
     public static void Load(Sequential model, string path) => model.SetWeights(Read(path).Select(t => t.Values).ToArray());

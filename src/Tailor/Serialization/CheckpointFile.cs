@@ -56,7 +56,11 @@ public static class CheckpointFile
             ? Directory.GetFiles(directory, Prefix + "*" + Extension).OrderByDescending(f => System.IO.Path.GetFileName(f), StringComparer.Ordinal).ToList()
             : [];
 
-    /// <summary>The latest checkpoint in <paramref name="directory"/> that reads back whole; earlier ones stand in for a damaged latest.</summary>
+    /// <summary>
+    /// The latest checkpoint in <paramref name="directory"/> that reads back whole; earlier ones stand in for a
+    /// damaged latest. An entry with a checkpoint's name that is not a regular file (a FIFO, a device, a
+    /// folder) is refused with an <see cref="Common.InputFileException"/> rather than passed over.
+    /// </summary>
     public static TrainingCheckpoint ReadLatest(string directory, Action<string>? warn = null)
     {
         var files = List(directory);
@@ -75,7 +79,7 @@ public static class CheckpointFile
         throw first!;
     }
 
-    public static TrainingCheckpoint Read(string path) => Read(SafeTensors.Read(path), path);
+    public static TrainingCheckpoint Read(string path) => Read(SafeTensors.Read(path, "a checkpoint"), path);
 
     /// <summary>Reads a checkpoint from the bytes of its file; <paramref name="path"/> only names it in errors.</summary>
     public static TrainingCheckpoint Read(ReadOnlySpan<byte> bytes, string path) => Read(SafeTensors.Read(bytes, path), path);

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Tailor.Common;
 
 namespace Tailor.Serialization;
 
@@ -59,27 +60,86 @@ public static class SafeTensors
         foreach (float v in data) { BinaryPrimitives.WriteSingleLittleEndian(buffer, v); stream.Write(buffer); }
     }
 
-    public static SafeTensorsContent Read(string path)
+    /// <summary>
+    /// Reads a safetensors file. Only a regular file is opened (<see cref="InputFile"/>), and what the header
+    /// announces is checked against the file's length before the tensor data is read, so that neither a
+    /// device nor a huge file is read whole.
+    /// </summary>
+    public static SafeTensorsContent Read(string path) => Read(path, "a model file");
+
+    /// <summary>As <see cref="Read(string)"/>; <paramref name="what"/> names the expected content in messages ("a checkpoint").</summary>
+    internal static SafeTensorsContent Read(string path, string what)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        using var stream = InputFile.OpenRead(path, what);
+        try
+        {
+            long length = stream.Length;
+            Span<byte> prefix = stackalloc byte[8];
+            int read = stream.ReadAtLeast(prefix, 8, throwOnEndOfStream: false);
+            ulong headerLength = CheckHeaderLength(prefix[..read], length, path);
+            var header = new byte[headerLength];
+            stream.ReadExactly(header);
+            var (entries, metadata) = ParseHeader(header, path);
+            long dataLength = length - 8 - (long)headerLength;
+            CheckCoverage(entries, dataLength, path);
+            CheckNames(entries, path);
+
+            // The tensors tile the data in offset order (checked above): each is read straight into its values.
+            var values = new float[entries.Count][];
+            foreach (int i in Enumerable.Range(0, entries.Count).OrderBy(i => entries[i].Begin).ThenBy(i => entries[i].End))
+            {
+                long count = (entries[i].End - entries[i].Begin) / 4;
+                if (count > Array.MaxLength)
+                    throw new ModelFormatException(path, $"tensor '{entries[i].Name}' holds {count} values, more than one array can hold ({Array.MaxLength}).");
+                values[i] = new float[count];
+                var bytes = MemoryMarshal.AsBytes(values[i].AsSpan());
+                stream.ReadExactly(bytes);
+                if (!BitConverter.IsLittleEndian) FromLittleEndian(values[i]);
+            }
+            return new SafeTensorsContent(Tensors(entries, values), metadata);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFormatException(path, "the file became shorter while it was read.", e);
+        }
+        catch (IOException e)
         {
             throw new IOException($"Could not read '{path}': {e.Message}", e);
         }
-        return Read(bytes, path);
     }
 
     /// <summary>Parses the bytes of a safetensors file; <paramref name="path"/> only names it in errors.</summary>
     public static SafeTensorsContent Read(ReadOnlySpan<byte> bytes, string path)
     {
-        if (bytes.Length < 8)
-            throw new ModelFormatException(path, $"expected a safetensors file starting with an 8-byte header length, found {bytes.Length} bytes in total.");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > MaxHeaderLength || headerLength > (ulong)(bytes.Length - 8))
-            throw new ModelFormatException(path, $"the header length says {headerLength} bytes but only {bytes.Length - 8} follow (limit {MaxHeaderLength}): the file is truncated or not a safetensors file.");
-        var headerBytes = bytes.Slice(8, (int)headerLength);
+        ulong headerLength = CheckHeaderLength(bytes[..Math.Min(8, bytes.Length)], bytes.Length, path);
+        var (entries, metadata) = ParseHeader(bytes.Slice(8, (int)headerLength), path);
         var data = bytes[(8 + (int)headerLength)..];
+        CheckCoverage(entries, data.Length, path);
+        CheckNames(entries, path);
+        var values = new float[entries.Count][];
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var (_, _, begin, end) = entries[i];
+            values[i] = new float[(end - begin) / 4];
+            data.Slice((int)begin, (int)(end - begin)).CopyTo(MemoryMarshal.AsBytes(values[i].AsSpan()));
+            if (!BitConverter.IsLittleEndian) FromLittleEndian(values[i]);
+        }
+        return new SafeTensorsContent(Tensors(entries, values), metadata);
+    }
+
+    /// <summary>The header length from the first 8 bytes, checked against the <paramref name="fileLength"/> and the limit.</summary>
+    private static ulong CheckHeaderLength(ReadOnlySpan<byte> prefix, long fileLength, string path)
+    {
+        if (prefix.Length < 8)
+            throw new ModelFormatException(path, $"expected a safetensors file starting with an 8-byte header length, found {fileLength} bytes in total.");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > MaxHeaderLength || headerLength > (ulong)(fileLength - 8))
+            throw new ModelFormatException(path, $"the header length says {headerLength} bytes but only {fileLength - 8} follow (limit {MaxHeaderLength}): the file is truncated or not a safetensors file.");
+        return headerLength;
+    }
+
+    private static (List<(string Name, int[] Shape, long Begin, long End)> Entries, Dictionary<string, string> Metadata) ParseHeader(ReadOnlySpan<byte> headerBytes, string path)
+    {
         if (headerBytes.Length == 0 || headerBytes[0] != (byte)'{')
             throw new ModelFormatException(path, "expected a JSON object after the header length, found something else: not a safetensors file.");
 
@@ -107,19 +167,30 @@ public static class SafeTensors
                 // System.Text.Json's way to refuse a string escape that is no valid UTF-16 (a lone surrogate).
                 throw new ModelFormatException(path, $"the safetensors header holds a string that is not valid text ({e.Message}).", e);
             }
-            CheckCoverage(entries, data.Length, path);
-            var tensors = new Dictionary<string, NamedTensor>();
-            foreach (var (name, shape, begin, end) in entries)
-            {
-                var values = new float[(end - begin) / 4];
-                var source = data.Slice((int)begin, (int)(end - begin));
-                if (BitConverter.IsLittleEndian) source.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
-                else for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(source[(4 * i)..]);
-                if (!tensors.TryAdd(name, new NamedTensor(name, shape, values)))
-                    throw new ModelFormatException(path, $"tensor '{name}' appears twice in the safetensors header.");
-            }
-            return new SafeTensorsContent(tensors, metadata);
+            return (entries, metadata);
         }
+    }
+
+    private static void CheckNames(List<(string Name, int[] Shape, long Begin, long End)> entries, string path)
+    {
+        var seen = new HashSet<string>();
+        foreach (var entry in entries)
+            if (!seen.Add(entry.Name))
+                throw new ModelFormatException(path, $"tensor '{entry.Name}' appears twice in the safetensors header.");
+    }
+
+    private static Dictionary<string, NamedTensor> Tensors(List<(string Name, int[] Shape, long Begin, long End)> entries, float[][] values)
+    {
+        var tensors = new Dictionary<string, NamedTensor>();
+        for (int i = 0; i < entries.Count; i++) tensors.Add(entries[i].Name, new NamedTensor(entries[i].Name, entries[i].Shape, values[i]));
+        return tensors;
+    }
+
+    /// <summary>On a big-endian machine, turns values read as raw little-endian bytes into the machine's floats.</summary>
+    private static void FromLittleEndian(float[] values)
+    {
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
     }
 
     private static void ReadMetadata(JsonElement element, Dictionary<string, string> metadata, string path)
@@ -173,7 +244,7 @@ public static class SafeTensors
     }
 
     /// <summary>The format requires the tensors to tile the data exactly: no gap, no overlap, nothing after.</summary>
-    private static void CheckCoverage(List<(string Name, int[] Shape, long Begin, long End)> entries, int dataLength, string path)
+    private static void CheckCoverage(List<(string Name, int[] Shape, long Begin, long End)> entries, long dataLength, string path)
     {
         long position = 0;
         foreach (var entry in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))

@@ -85,4 +85,28 @@ public class ModelCheckpointTests
         File.WriteAllBytes(temp.File("other.bin"), [1, 2, 3, 4, 5, 6, 7, 8]);
         Assert.Contains("TLRW", Assert.Throws<InvalidDataException>(() => WeightsFile.Read(temp.File("other.bin"))).Message);
     }
+
+    [Theory]
+    [InlineData(int.MaxValue, 1, 1)]
+    [InlineData(1, 65_536, 65_536)]
+    [InlineData(1, int.MaxValue, 2)]
+    public void Counts_a_weights_file_announces_are_checked_against_its_length_before_anything_is_allocated(int tensors, int rows, int columns)
+    {
+        using var temp = new TempDirectory();
+        using (var writer = new BinaryWriter(File.Create(temp.File("w.bin"))))
+        {
+            writer.Write("TLRW"u8);
+            writer.Write(1);
+            writer.Write(tensors);
+            writer.Write("dense/kernel");
+            writer.Write(2);
+            writer.Write(rows);
+            writer.Write(columns);
+            writer.Write(0L);
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() => WeightsFile.Read(temp.File("w.bin")));
+
+        Assert.Contains("ends before the weights it announces", e.Message);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Tailor.Common;
 
 namespace Tailor.Studies.Tuning;
 
@@ -32,16 +33,19 @@ public sealed class SearchSpace
         throw new ArgumentException($"'{parameter.Key}' is not one of the search parameters.");
     }
 
-    /// <summary>Reads <paramref name="path"/>; every problem is a <see cref="SearchSpaceException"/> naming the file.</summary>
+    /// <summary>The largest search space file read; a space of every parameter with long value lists is a few kilobytes.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
+    /// <summary>
+    /// Reads <paramref name="path"/>, which must be a regular file of at most <see cref="MaxFileBytes"/>; every
+    /// problem is a <see cref="SearchSpaceException"/> naming the file.
+    /// </summary>
     public static SearchSpace Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SearchSpaceException($"{path}: cannot read the search space: {e.Message}", e);
-        }
+        try { bytes = InputFile.ReadAllBytes(path, "a search space file", MaxFileBytes); }
+        catch (InputFileException e) { throw new SearchSpaceException(e.Message, e); }
         return Parse(bytes, path);
     }
 

@@ -71,6 +71,48 @@ public sealed class ImageDecoderTests
         Assert.Contains("cut.png", e.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(ImageBombs.Formats), MemberType = typeof(ImageBombs))]
+    public void A_header_declaring_more_pixels_than_the_budget_is_refused_before_decoding(string format)
+    {
+        using var temp = new TempDirectory();
+        byte[] bomb = ImageBombs.Of(format);
+        string path = TestImages.Write(temp.File("bomb" + ImageBombs.Extension(format)), bomb);
+        string size = format == "webp" ? "16384 x 16384" : "30000 x 30000";
+
+        foreach (var refuse in new Action[] { () => ImageDecoder.Decode(bomb, path), () => ImageDecoder.Decode(path), () => ImageDecoder.ReadSize(path) })
+        {
+            var e = Assert.Throws<DataFormatException>(refuse);
+            Assert.Equal(path, e.Path);
+            Assert.Contains($"declares {size} pixels", e.Message);
+            Assert.Contains("more than the limit of 50,000,000 per image", e.Message);
+        }
+        Assert.True(bomb.Length < 4096, $"The {format} bomb is {bomb.Length} bytes.");
+    }
+
+    [Fact]
+    public void The_pixel_budget_is_the_callers_and_an_image_at_it_is_decoded()
+    {
+        byte[] png = TestImages.Encode(40, 30, Pattern, SKEncodedImageFormat.Png);
+
+        var image = ImageDecoder.Decode(png, "a.png", maxPixels: 1200);
+        Assert.Equal((40, 30), (image.Width, image.Height));
+        var e = Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(png, "a.png", maxPixels: 1199));
+        Assert.Contains("declares 40 x 30 pixels (1,200), more than the limit of 1,199 per image", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageDecoder.Decode(png, "a.png", maxPixels: 0));
+    }
+
+    [Fact]
+    public void A_folder_named_like_an_image_is_refused_as_not_a_regular_file()
+    {
+        using var temp = new TempDirectory();
+        string folder = temp.Subfolder("photo.png");
+
+        var e = Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(folder));
+
+        Assert.Equal($"{folder}: is a directory, not a regular file; an image must be a regular file.", e.Message);
+    }
+
     [Fact]
     public void A_missing_file_is_named()
     {

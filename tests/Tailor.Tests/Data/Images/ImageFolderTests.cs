@@ -151,6 +151,62 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Throws<DataNotFoundException>(() => ImageFolder.Open(_temp.File("missing")));
     }
 
+    [Fact]
+    public void An_image_over_the_pixel_budget_stops_the_folder_or_is_skipped_in_cached_and_streamed_folders()
+    {
+        Png("set/a/1.png", 1);
+        string bomb = TestImages.Write(_temp.File("set/a/2.png"), ImageBombs.Png(30_000, 30_000));
+        TestImages.Write(_temp.File("set/b/3.png"), TestImages.GrayPng(new byte[25], 5, 5));
+
+        foreach (var options in new[] { Small, Small with { MemoryBudgetBytes = 0 } })
+        {
+            var e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("set"), options));
+            Assert.Equal(bomb, e.Path);
+
+            var folder = ImageFolder.Open(_temp.File("set"), options with { OnUnreadable = UnreadableImagePolicy.Skip, MaxImagePixels = 24 });
+            Assert.Equal(["1.png"], folder.Files.Select(Path.GetFileName));
+            Assert.Equal([bomb, _temp.File("set/b/3.png")], folder.Skipped.Select(s => s.Path));
+            Assert.StartsWith("declares 30000 x 30000 pixels (900,000,000), more than the limit of 24", folder.Skipped[0].Reason);
+            Assert.StartsWith("declares 5 x 5 pixels (25), more than the limit of 24", folder.Skipped[1].Reason);
+        }
+    }
+
+    [Fact]
+    public void Links_to_files_are_read_and_links_to_folders_are_listed_not_followed()
+    {
+        Png("set/a/1.png", 10);
+        Png("set/b/1.png", 20);
+        Png("outside/b/2.png", 30);
+        Png("outside/3.png", 40);
+        File.CreateSymbolicLink(_temp.File("set/a/loop"), "..");
+        File.CreateSymbolicLink(_temp.File("set/b/away"), _temp.File("outside"));
+        File.CreateSymbolicLink(_temp.File("set/b/linked.png"), _temp.File("outside/3.png"));
+        File.CreateSymbolicLink(_temp.File("set/c"), _temp.File("outside/b"));
+
+        var folder = ImageFolder.Open(_temp.File("set"), Small);
+
+        Assert.Equal(["a", "b"], folder.ClassNames);
+        Assert.Equal(["a/1.png", "b/1.png", "b/linked.png"], folder.Files.Select(f => Path.GetRelativePath(_temp.File("set"), f)));
+        Assert.Equal([10, 20, 40], FirstPixels(folder.ToTensor()));
+        Assert.Equal([_temp.File("set/a/loop"), _temp.File("set/b/away"), _temp.File("set/c")], folder.IgnoredLinks);
+
+        var e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("set"), Small with { ClassNames = ["a", "b", "c"] }));
+        Assert.Contains("missing 'c' ('c' is a symbolic link to a folder, which Tailor does not follow inside an image folder)", e.Message);
+    }
+
+    [Fact]
+    public void A_split_folder_that_is_a_link_is_refused_with_its_name()
+    {
+        Png("set/train/a/1.png", 10);
+        Png("elsewhere/a/2.png", 20);
+        File.CreateSymbolicLink(_temp.File("set/test"), _temp.File("elsewhere"));
+
+        var e = Assert.Throws<DataFormatException>(() => ImageFolderSplits.Open(_temp.File("set"), Small));
+
+        Assert.Equal(_temp.File("set/test"), e.Path);
+        Assert.Contains("is a symbolic link to a folder, which Tailor does not follow inside an image folder", e.Message);
+    }
+
     private static int[] FirstPixels(Tailor.Tensors.Tensor images) =>
         [.. Enumerable.Range(0, images.Dim(0)).Select(i => (int)MathF.Round(images.Span[i * images.ItemLength] * 255))];
 }
