@@ -13,7 +13,7 @@ internal static class CommandRunner
         try
         {
             CommonOptions.Apply(parsed);
-            PathOptions.Check(parsed);
+            if (parsed.Action is not System.CommandLine.Help.HelpAction) PathOptions.Check(parsed);
             // The parser's own handler would print a stack trace; errors are reported below, one line each.
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }

@@ -33,7 +33,7 @@ internal static class PathOptions
                 && !(option.Name == "--data" && parsed.CommandResult.Command.Name == "download"))
                 ProtectedInputs.Protect(path, description);
         foreach (var argument in parsed.CommandResult.Command.Arguments)
-            if (argument.Name == "images" && parsed.GetValue<string[]>(argument.Name) is { } images)
+            if (argument.Name == "images" && parsed.GetResult(argument)?.GetValueOrDefault<string[]>() is { } images)
                 foreach (string image in images) ProtectedInputs.Protect(image, $"the input '{image}'");
         // `data download` writes into the data folder by design.
         if (parsed.CommandResult.Command.Name != "download" && parsed.GetValue(CommonOptions.Data) == null && TryLocateData() is string dataFolder)
@@ -68,8 +68,13 @@ internal static class PathOptions
         return options;
     }
 
-    private static string? StringValue(ParseResult parsed, Option option) =>
-        option.ValueType == typeof(string) ? parsed.GetValue<string?>(option.Name) : null;
+    /// <summary>The option's value, or null where it has none (not given, or required and missing: the parser reports that, or --help is asked for).</summary>
+    private static string? StringValue(ParseResult parsed, Option option)
+    {
+        if (option.ValueType != typeof(string)) return null;
+        try { return parsed.GetValue<string?>(option.Name); }
+        catch (InvalidOperationException) { return null; }
+    }
 
     private static string? TryLocateData()
     {
