@@ -1,7 +1,7 @@
 #:project ../src/Tailor.Datasets/Tailor.Datasets.csproj
 #:property InvariantGlobalization=true
 // Compile each method fully optimised at once: a training step's short hot loops otherwise run as
-// unoptimised tier-0 code for the first epochs (see the README, Performance).
+// unoptimised tier-0 code for the first epochs (see docs/performance.md).
 #:property TieredCompilation=false
 
 // The Zalando Fashion-MNIST notebook, section by section, as a reader of it would write it in C#
