@@ -40,7 +40,8 @@ internal static class ModelCommands
     public static Command Predict()
     {
         var modelFile = ModelFileOption();
-        var index = new Option<int>("--index") { Description = "Position of the image in the model's test sample.", DefaultValueFactory = _ => 0 };
+        var index = new Option<int>("--index") { Description = "Position of the image in the model's test sample (at most its last).", DefaultValueFactory = _ => 0 }
+            .Within(TutorialOptions.ExampleRange);
         var photos = new Argument<string[]>("images")
         {
             Description = "Image files or folders of them (JPEG, PNG, BMP, WebP, GIF) to classify instead of a test image.",

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Tailor.Augmentation;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
 using Tailor.Optimizers.Schedules;
@@ -15,16 +16,19 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout or conv1d.", DefaultValueFactory = _ => "cnn" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train (with --resume: the new total).", DefaultValueFactory = _ => 10 }
+            .Within(TrainingOptions.EpochsRange);
+        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." }
+            .Within(TrainingOptions.BatchSizeRange);
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, rmsprop, adam or adamw.", DefaultValueFactory = _ => "rmsprop" };
-        var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." };
+        var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." }
+            .Within(TrainingOptions.LearningRateRange);
         var earlyStopping = new Option<int?>("--early-stopping")
         {
             Description = $"Stop when val_loss has not improved for PATIENCE epochs (default {TrainingOptions.DefaultPatience}) and keep the best epoch's weights.",
             Arity = ArgumentArity.ZeroOrOne,
             HelpName = "PATIENCE",
-        };
+        }.Within(TrainingOptions.PatienceRange);
         var schedule = new Option<string?>("--lr-schedule")
         {
             Description = "Learning-rate schedule, arguments in epochs: " + string.Join("; ", ScheduleSpecification.Names.Values) + ".",
@@ -36,7 +40,8 @@ internal static class TrainCommand
                 string.Join("; ", AugmentationPipeline.StepNames.Select(p => $"{p.Key}: {p.Value}")) + ". Example: flip,shift:2,rotate:10.",
             HelpName = "STEPS",
         };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (0: only when interrupted).", DefaultValueFactory = _ => 0 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (0: only when interrupted).", DefaultValueFactory = _ => 0 }
+            .Within(new ValueRange(0, TrainingOptions.EpochsRange.Max));
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: OUT/checkpoints)." };
         var resume = new Option<string?>("--resume") { Description = "Continue from the latest checkpoint in this folder, with the options it was started with." };
         var seed = CommonOptions.Seed();
@@ -54,7 +59,6 @@ internal static class TrainCommand
         {
             string outDir = parsed.GetValue(output)!;
             int every = parsed.GetValue(checkpointEvery);
-            if (every < 0) throw new UsageException($"--checkpoint-every must be 0 or a positive integer, received {every}.");
             TrainingOptions options;
             FashionSampleOptions sampleOptions;
             TrainingCheckpoint? checkpoint = null;
