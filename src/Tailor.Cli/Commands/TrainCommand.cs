@@ -42,8 +42,16 @@ internal static class TrainCommand
         };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (0: only when interrupted).", DefaultValueFactory = _ => 0 }
             .Within(new ValueRange(0, TrainingOptions.EpochsRange.Max));
+        var keepCheckpoints = new Option<int>("--keep-checkpoints")
+        {
+            Description = $"Keep the latest N checkpoints of the folder, deleting older ones as new ones are written.",
+            DefaultValueFactory = _ => Checkpointing.DefaultKeep,
+        }.Within(Checkpointing.KeepRange);
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: OUT/checkpoints)." };
-        var resume = new Option<string?>("--resume") { Description = "Continue from the latest checkpoint in this folder, with the options it was started with." };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue from the latest checkpoint in this folder, with the options it was started with (only --epochs, the output, checkpoint, data and thread options may be given beside it).",
+        };
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/train");
@@ -51,14 +59,19 @@ internal static class TrainCommand
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary, metrics.json and model.safetensors.")
         {
             model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment,
-            checkpointEvery, checkpointDir, resume, seed, sampleSeed, output,
+            checkpointEvery, keepCheckpoints, checkpointDir, resume, seed, sampleSeed, output,
         };
         var sampleSize = SampleSizeOptions.AddTo(command);
         var images = ImageFolderInput.AddTo(command);
+        // What a checkpoint fixes: given beside --resume, they would be silently ignored.
+        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, seed, sampleSeed, .. sampleSize.All];
         command.SetAction(parsed =>
         {
             string outDir = parsed.GetValue(output)!;
             int every = parsed.GetValue(checkpointEvery);
+            if (parsed.GetValue(resume) != null && fixedByCheckpoint.FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false }) is { } given)
+                throw new UsageException($"{given.Name} cannot be given with --resume: a resumed run keeps the options its checkpoint was started with " +
+                    "(only --epochs may extend it). To train differently, start a new run with another --out.");
             TrainingOptions options;
             FashionSampleOptions sampleOptions;
             TrainingCheckpoint? checkpoint = null;
@@ -107,8 +120,12 @@ internal static class TrainCommand
             if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
             if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
 
+            // Two runs into one folder would mix their checkpoints and outputs: each takes the folders for itself.
+            using var outLock = FolderLock.Acquire(outDir, "tailor train");
+            using var checkpointLock = Path.GetFullPath(checkpoints) == outLock.Folder ? null : FolderLock.Acquire(checkpoints, "tailor train");
             using var interrupt = new SignalInterrupt();
-            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt], checkpointing: new Checkpointing(checkpoints, every, checkpoint));
+            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt],
+                checkpointing: new Checkpointing(checkpoints, every, checkpoint, parsed.GetValue(keepCheckpoints)));
             Console.WriteLine(run.Model.Summary());
             run.WriteOutputs(outDir);
             if (run.EarlyStopping != null) Console.WriteLine(run.EarlyStopping.Describe(run.History.Epochs.Count));
