@@ -139,6 +139,6 @@ internal static class ModelCommands
         }
         if (full) sampleOptions = FashionSampleOptions.Full;
         var (dataset, _) = CommonOptions.LoadDataset(parsed);
-        return (model, FashionSample.Draw(dataset, sampleOptions), description);
+        return (model, TrainCommand.DrawSample(dataset, sampleOptions, full ? null : path), description);
     }
 }

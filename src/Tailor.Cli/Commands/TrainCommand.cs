@@ -84,6 +84,9 @@ internal static class TrainCommand
                 try { (options, sampleOptions) = TrainingOptions.FromJson(json); }
                 catch (FormatException e) { throw new ModelFormatException(checkpoint.Path, e.Message, e); }
                 if (parsed.GetResult(epochs) is { Implicit: false }) options = options with { Epochs = parsed.GetValue(epochs) };
+                // The stored options are numbers in a file: out of range, they are the file's fault, not the command line's.
+                try { options.Validate(); }
+                catch (ArgumentException e) { throw new ModelFormatException(checkpoint.Path, $"its training options are out of range: {ErrorText.Of(e)}", e); }
                 checkpoints = parsed.GetValue(checkpointDir) ?? resumeDir;
                 Console.WriteLine($"Resuming from {Path.GetFullPath(checkpoint.Path)} at epoch {checkpoint.InitialEpoch + 1}" +
                     (checkpoint.Progress is { } p ? $", step {p.Step + 1}." : "."));
@@ -113,7 +116,7 @@ internal static class TrainCommand
             {
                 var (dataset, location) = CommonOptions.LoadDataset(parsed);
                 Console.WriteLine($"Data: {location}");
-                var sample = FashionSample.Draw(dataset, sampleOptions);
+                var sample = DrawSample(dataset, sampleOptions, checkpoint?.Path);
                 (train, validation, test) = (sample.Train, sample.Validation, sample.Test);
             }
             Console.WriteLine($"Training {options.Model.Title()} on {train.Count:N0} images, validating on {validation.Count:N0}, testing on {test.Count:N0}.");
@@ -134,6 +137,16 @@ internal static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The sample; when its sizes come from a file (<paramref name="file"/>: a checkpoint or model), one the data cannot give is that file's fault.</summary>
+    internal static FashionSample DrawSample(FashionMnistDataset dataset, FashionSampleOptions options, string? file)
+    {
+        try { return FashionSample.Draw(dataset, options); }
+        catch (ArgumentException e) when (file != null)
+        {
+            throw new ModelFormatException(file, $"the sample its training options describe cannot be drawn from this data: {ErrorText.Of(e)}", e);
+        }
     }
 
     public static NotebookModel ParseModel(string name)

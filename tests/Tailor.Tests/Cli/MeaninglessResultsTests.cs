@@ -31,8 +31,8 @@ public sealed class MeaninglessResultsTests : IDisposable
 
     private static readonly FashionSampleOptions SmallSample = FashionSampleOptions.Notebook with { TrainCount = 100, ValidationCount = 20, TestCount = 20 };
 
-    /// <summary>The notebook's dense model, saved compiled with the small sample, after <paramref name="spoil"/> has had its way with it.</summary>
-    private string DenseModel(string name, Action<Sequential>? spoil = null)
+    /// <summary>The notebook's dense model, saved compiled with the small sample (or <paramref name="sample"/>), after <paramref name="spoil"/> has had its way with it.</summary>
+    private string DenseModel(string name, Action<Sequential>? spoil = null, FashionSampleOptions? sample = null)
     {
         var model = NotebookModels.Create(NotebookModel.Dense, seed: 3);
         model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
@@ -40,9 +40,20 @@ public sealed class MeaninglessResultsTests : IDisposable
         string path = _temp.File(name);
         ModelFile.Save(model, path, extraMetadata: new Dictionary<string, string>
         {
-            [Checkpointing.OptionsKey] = new TrainingOptions { Model = NotebookModel.Dense }.ToJson(SmallSample),
+            [Checkpointing.OptionsKey] = new TrainingOptions { Model = NotebookModel.Dense }.ToJson(sample ?? SmallSample),
         });
         return path;
+    }
+
+    [Fact]
+    public void A_sample_size_in_a_model_file_that_the_data_cannot_give_names_the_file()
+    {
+        string model = DenseModel("sample.safetensors", sample: SmallSample with { TestCount = int.MaxValue });
+
+        var result = BoundedCli.Run(_temp.Path, "evaluate", "--model", model, "--data", Data);
+
+        BoundedCli.AssertRefused(result, model, "cannot be drawn from this data", "TestCount", "2147483647");
+        Assert.Equal(1, result.ExitCode);
     }
 
     [Theory]
