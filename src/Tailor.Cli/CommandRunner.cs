@@ -19,10 +19,13 @@ internal static class CommandRunner
         }
         catch (Exception e) when (Describe(e) is var (message, code))
         {
-            Console.Error.WriteLine($"tailor: error: {message}");
+            Console.Error.WriteLine($"tailor: error: {OneLine(message)}");
             return code;
         }
     }
+
+    /// <summary>A message on one line: a path holding a newline (a file name) cannot add lines to the error.</summary>
+    public static string OneLine(string message) => Common.ErrorText.OneLine(message);
 
     private static (string, int)? Describe(Exception e) => e switch
     {

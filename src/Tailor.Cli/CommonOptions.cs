@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Data.Images;
 using Tailor.Threading;
@@ -14,19 +15,15 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static readonly Option<int?> Threads = new("--threads")
+    public static readonly Option<int?> Threads = new Option<int?>("--threads")
     {
         Description = "Threads for the kernels (default: all cores).",
         Recursive = true,
-    };
+    }.Within(WorkerPool.ThreadsRange);
 
     public static void Apply(ParseResult parsed)
     {
-        if (parsed.GetValue(Threads) is int threads)
-        {
-            if (threads < 1) throw new UsageException($"--threads must be a positive integer, received {threads}.");
-            WorkerPool.Threads = threads;
-        }
+        if (parsed.GetValue(Threads) is int threads) WorkerPool.Threads = threads;
     }
 
     /// <summary>Finds and loads the dataset, saying where it came from.</summary>
@@ -36,30 +33,26 @@ internal static class CommonOptions
         return (FashionMnist.Load(location.Directory), location);
     }
 
-    public static Option<ulong> Seed() => new("--seed") { Description = "Seed for the initial weights, the shuffles and dropout.", DefaultValueFactory = _ => 1 };
+    public static Option<ulong> Seed() =>
+        new Option<ulong>("--seed") { Description = "Seed for the initial weights, the shuffles and dropout.", DefaultValueFactory = _ => 1 }.Within(ValueRange.Seed);
 
     /// <summary>The seed of Python's random.sample that picks the images; 1109 is the notebook's (and the peer's) sample.</summary>
-    public static Option<ulong> SampleSeed() => new("--sample-seed")
+    public static Option<ulong> SampleSeed() => new Option<ulong>("--sample-seed")
     {
         Description = "Seed of the image sample (default: 1109, the notebook's own sample, drawn as Python's random.sample draws it).",
         DefaultValueFactory = _ => FashionSampleOptions.Notebook.Seed,
-    };
+    }.Within(ValueRange.Seed);
 
     /// <summary>`--max-image-pixels N`: the pixel budget of one image file, checked from its header before decoding.</summary>
-    public static Option<long> MaxImagePixels() => new("--max-image-pixels")
+    public static Option<long> MaxImagePixels() => new Option<long>("--max-image-pixels")
     {
         Description = $"Refuse an image file whose header declares more than N pixels (width x height), before decoding it (default: {ImageDecoder.DefaultMaxPixels:N0}).",
         DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
         HelpName = "N",
-    };
+    }.Within(new ValueRange(1, 1_000_000_000, Note: "a gigapixel decodes to 4 GB"));
 
-    /// <summary>The value of a <see cref="MaxImagePixels"/> option, checked.</summary>
-    public static long ReadMaxImagePixels(ParseResult parsed, Option<long> option)
-    {
-        long value = parsed.GetValue(option);
-        if (value <= 0) throw new UsageException($"--max-image-pixels must be a positive number of pixels, received {value}.");
-        return value;
-    }
+    /// <summary>The value of a <see cref="MaxImagePixels"/> option (its range is checked by the parser).</summary>
+    public static long ReadMaxImagePixels(ParseResult parsed, Option<long> option) => parsed.GetValue(option);
 
     public static Option<string> Out(string defaultFolder) => new("--out")
     {

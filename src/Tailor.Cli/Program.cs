@@ -1,22 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Tailor.Cli;
-using Tailor.Cli.Commands;
 
-var root = new RootCommand("Tailor: the Zalando Fashion-MNIST study with a Keras-style C# engine.")
-{
-    CommonOptions.Data,
-    CommonOptions.Threads,
-};
-root.Subcommands.Add(TutorialCommand.Create());
-root.Subcommands.Add(TrainCommand.Create());
-root.Subcommands.Add(ModelCommands.Evaluate());
-root.Subcommands.Add(ModelCommands.Predict());
-root.Subcommands.Add(ModelCommands.Export());
-root.Subcommands.Add(DataCommands.Create());
-root.Subcommands.Add(BenchCommand.Create());
-root.Subcommands.Add(StudyCommand.Create());
-root.Subcommands.Add(CvCommand.Create());
-root.Subcommands.Add(TuneCommand.Create());
+var root = CliRoot.Create();
 
 // Written to a file or a pipe, tables keep their full width instead of the 80 columns Spectre assumes
 // when it cannot ask a terminal (the bench table wraps every figure at 80).
@@ -25,9 +11,20 @@ if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 200;
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    // One line per problem, naming the option, instead of the parser's help dump.
-    foreach (var error in parsed.Errors) Console.Error.WriteLine($"tailor: error: {error.Message}");
-    Console.Error.WriteLine("Run 'tailor --help' for the commands and options.");
+    // One line per problem, naming the option, instead of the parser's help dump; the pointer to the help
+    // ends the last line rather than taking one of its own, so that one problem is one line.
+    for (int i = 0; i < parsed.Errors.Count; i++)
+        Console.Error.WriteLine($"tailor: error: {CommandRunner.OneLine(Ranges.Describe(parsed.Errors[i]))}" +
+            (i == parsed.Errors.Count - 1 ? $" See '{HelpCommand(parsed)}'." : ""));
     return ExitCodes.Usage;
 }
 return CommandRunner.Invoke(parsed);
+
+// "tailor study gradients --help": the help of the command the line was meant for.
+static string HelpCommand(ParseResult parsed)
+{
+    var names = new List<string>();
+    for (SymbolResult? r = parsed.CommandResult; r is CommandResult c; r = c.Parent) names.Add(c.Parent == null ? "tailor" : c.Command.Name);
+    names.Reverse();
+    return string.Join(' ', names) + " --help";
+}

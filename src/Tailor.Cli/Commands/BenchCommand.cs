@@ -7,6 +7,7 @@ using Tailor.Common;
 using Tailor.Data;
 using Tailor.Kernels;
 using Tailor.Models;
+using Tailor.Studies;
 using Tailor.Threading;
 
 namespace Tailor.Cli.Commands;
@@ -18,13 +19,13 @@ internal static class BenchCommand
     {
         var peer = new Option<string?>("--peer") { Description = "PyTorch peer script to run in the same invocation (e.g. ../shared/bench/peer_torch.py)." };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
-        var epochs = new Option<int?>("--epochs") { Description = "Measured epochs per model, after a warm-up epoch (default: as many as the peer measures, 20, 14 and 20)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Measured epochs per model, after a warm-up epoch (default: as many as the peer measures, 20, 14 and 20)." }
+            .Within(TrainingOptions.EpochsRange);
         var scaling = new Option<bool>("--scaling") { Description = "Also measure the CNN's epoch time against batch size, training images and threads." };
         var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling };
         command.SetAction(parsed =>
         {
             int? measured = parsed.GetValue(epochs);
-            if (measured <= 0) throw new UsageException($"--epochs must be a positive integer, received {measured}.");
             int Epochs(NotebookModel kind) => measured ?? EpochBenchmark.PeerEpochs(kind);
             string? peerScript = parsed.GetValue(peer);
             if (peerScript != null && !File.Exists(peerScript)) throw new UsageException($"--peer: no file '{Path.GetFullPath(peerScript)}'.");

@@ -12,11 +12,15 @@ internal static class CvCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "dense, cnn or cnn-dropout.", DefaultValueFactory = _ => "cnn" };
-        var folds = new Option<int>("--folds") { Description = "Number of folds (at least 2).", DefaultValueFactory = _ => 5 };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs per fold (default: the tutorial's kept epochs: 14 for cnn, 20 for cnn-dropout and dense)." };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the CNNs)." };
+        var folds = new Option<int>("--folds") { Description = "Number of folds (at most the images of the smallest class).", DefaultValueFactory = _ => 5 }
+            .Within(CrossValidationOptions.FoldsRange);
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs per fold (default: the tutorial's kept epochs: 14 for cnn, 20 for cnn-dropout and dense)." }
+            .Within(TrainingOptions.EpochsRange);
+        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the CNNs)." }
+            .Within(TrainingOptions.BatchSizeRange);
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, rmsprop, adam or adamw.", DefaultValueFactory = _ => "rmsprop" };
-        var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." };
+        var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." }
+            .Within(TrainingOptions.LearningRateRange);
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/cv");

@@ -38,7 +38,8 @@ internal static class DataCommands
 
     private static Command Show()
     {
-        var index = new Option<int?>("--index") { Description = "Write one image with its label name." };
+        var index = new Option<int?>("--index") { Description = "Write one image with its label name (at most the last index of the chosen file)." }
+            .Within(new ValueRange(0, FashionMnist.TrainCount - 1));
         var grid = new Option<bool>("--grid") { Description = "Write a grid of examples, one row per class." };
         var test = new Option<bool>("--test") { Description = "Take images from the test file instead of the training file." };
         var output = new Option<string?>("--out") { Description = "PNG to write (default: image-N.png or grid.png)." };
@@ -76,13 +77,13 @@ internal static class DataCommands
     private static Command Download()
     {
         var to = new Option<string>("--to") { Description = "Folder to download into.", DefaultValueFactory = _ => DataLocator.DefaultUserCacheDirectory };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each file.", DefaultValueFactory = _ => 30 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each file.", DefaultValueFactory = _ => 30 }
+            .Within(new ValueRange(1, 3_600));
         var command = new Command("download", "Fetch the official files, verify their checksums and write them atomically.") { to, timeout };
         command.SetAction(async (parsed, cancel) =>
         {
             string target = parsed.GetValue(to)!;
             int seconds = parsed.GetValue(timeout);
-            if (seconds <= 0) throw new UsageException($"--timeout must be a positive number of seconds, received {seconds}.");
             await AnsiConsole.Progress().StartAsync(async ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();

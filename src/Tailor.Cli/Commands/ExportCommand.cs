@@ -10,7 +10,7 @@ internal static class ExportCommand
     public static Command Create()
     {
         var format = new Option<string>("--format") { Description = "png (lossless) or jpeg.", DefaultValueFactory = _ => "png" };
-        var quality = new Option<int>("--quality") { Description = "JPEG quality, 1 to 100.", DefaultValueFactory = _ => 95 };
+        var quality = new Option<int>("--quality") { Description = "JPEG quality.", DefaultValueFactory = _ => 95 }.Within(new Common.ValueRange(1, 100));
         var output = new Option<string>("--out") { Description = "Folder to write train/, validation/, test/ and export.json into.", Required = true };
         var sampleSeed = CommonOptions.SampleSeed();
         var command = new Command("export",
@@ -23,7 +23,6 @@ internal static class ExportCommand
         {
             var fileFormat = ParseFormat(parsed.GetValue(format)!);
             int q = parsed.GetValue(quality);
-            if (q is < 1 or > 100) throw new UsageException($"--quality must be 1 to 100, received {q}.");
             string target = parsed.GetValue(output)!;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");

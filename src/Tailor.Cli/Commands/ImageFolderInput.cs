@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Data.Images;
 
@@ -58,8 +59,8 @@ internal sealed class ImageFolderInput
         if (splits.ClassNames.Count != FashionMnist.NumClasses)
             throw new UsageException($"--images: the notebook's models have {FashionMnist.NumClasses} outputs, but '{splits.Train.Directory}' has {splits.ClassNames.Count} class folders ({string.Join(", ", splits.ClassNames)}).");
         foreach (string link in splits.IgnoredLinks)
-            Console.Error.WriteLine($"tailor: warning: did not follow {link}: a symbolic link to a folder (links to folders are not followed inside --images)");
-        foreach (var skipped in splits.Skipped) Console.Error.WriteLine($"tailor: warning: skipped {skipped}");
+            Console.Error.WriteLine($"tailor: warning: did not follow {ErrorText.Name(link)}: a symbolic link to a folder (links to folders are not followed inside --images)");
+        foreach (var skipped in splits.Skipped) Console.Error.WriteLine($"tailor: warning: skipped {ErrorText.Name(skipped.Path)}: {ErrorText.OneLine(skipped.Reason)}");
         string order = options.ClassNames is null ? "folder names sorted" : "Fashion-MNIST's label order";
         Console.WriteLine($"Data: images in {Path.GetFullPath(directory)}, classes in {order}: {string.Join(", ", splits.ClassNames)}");
         var (train, validation, test) = splits.ToTensors(seed: seed);

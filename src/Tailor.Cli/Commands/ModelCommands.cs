@@ -24,12 +24,15 @@ internal static class ModelCommands
             var test = sample.Test;
             if (model.Loss == null) model.Compile(new Optimizers.RmsProp(), new Losses.CategoricalCrossentropy(), "accuracy");
             var x = TrainingRun.Inputs(test, model);
-            var result = model.Evaluate(x, test.OneHot, batchSize: 256);
+            string path = parsed.GetValue(modelFile)!;
+            var result = model.Evaluate(x, test.OneHot, batchSize: InferenceBatch(model));
+            if (!double.IsFinite(result.Loss))
+                throw new ModelFormatException(path, $"the test loss is {result.Loss}: the model's outputs are not finite numbers for some test images, so its loss and accuracy mean nothing.");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{description}: test loss {result.Loss:F4}, test accuracy {result.Accuracy:F4} on {test.Count:N0} images."));
             if (parsed.GetValue(probabilities) is string csv)
             {
-                Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(model.Predict(x, batchSize: 256), sample));
+                Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(model.Predict(x, batchSize: InferenceBatch(model)), sample));
                 Console.WriteLine($"Wrote the probabilities of {test.Count:N0} test images to {Path.GetFullPath(csv)}");
             }
             return ExitCodes.Ok;
@@ -40,7 +43,8 @@ internal static class ModelCommands
     public static Command Predict()
     {
         var modelFile = ModelFileOption();
-        var index = new Option<int>("--index") { Description = "Position of the image in the model's test sample.", DefaultValueFactory = _ => 0 };
+        var index = new Option<int>("--index") { Description = "Position of the image in the model's test sample (at most its last).", DefaultValueFactory = _ => 0 }
+            .Within(TutorialOptions.ExampleRange);
         var photos = new Argument<string[]>("images")
         {
             Description = "Image files or folders of them (JPEG, PNG, BMP, WebP, GIF) to classify instead of a test image.",
@@ -54,14 +58,17 @@ internal static class ModelCommands
             if (parsed.GetValue(photos) is { Length: > 0 } paths)
             {
                 long limit = CommonOptions.ReadMaxImagePixels(parsed, maxPixels);
-                return PhotoCommand.Predict(Sequential.Load(parsed.GetValue(modelFile)!), paths, parsed.GetValue(inputsOut), limit);
+                string path = parsed.GetValue(modelFile)!;
+                return PhotoCommand.Predict(Classifier(Sequential.Load(path), path), path, paths, parsed.GetValue(inputsOut), limit);
             }
             var (model, sample, _) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, full: false);
             var test = sample.Test;
             int i = parsed.GetValue(index);
             if (i < 0 || i >= test.Count) throw new UsageException($"--index must be in [0, {test.Count - 1}] for the {test.Count:N0} test images, received {i}.");
             var image = new LabeledTensors(test.Images.Slice(i, 1), [test.Labels[i]], test.OneHot.Slice(i, 1));
-            var probabilities = model.Predict(TrainingRun.Inputs(image, model)).Span.ToArray();
+            var probabilities = model.Predict(TrainingRun.Inputs(image, model), batchSize: 1).Span.ToArray();
+            if (!probabilities.All(float.IsFinite))
+                throw new ModelFormatException(parsed.GetValue(modelFile)!, $"the model's outputs for test image {i} are not finite numbers, so they rank nothing.");
             Console.WriteLine($"Test image {i}: {FashionMnist.ClassNames[image.Labels[0]]}");
             foreach (int c in Enumerable.Range(0, probabilities.Length).OrderByDescending(c => probabilities[c]).Take(3))
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {FashionMnist.ClassNames[c],-12} {probabilities[c],8:P2}"));
@@ -104,10 +111,22 @@ internal static class ModelCommands
         return sb.ToString();
     }
 
+    /// <summary>
+    /// <paramref name="model"/>, once its outputs are known to be probabilities over Fashion-MNIST's classes;
+    /// otherwise one line saying why, since percentages of anything else (or of 20 outputs against 10 names) mean nothing.
+    /// </summary>
+    internal static Sequential Classifier(Sequential model, string path) =>
+        model.WhyNotClassProbabilities(FashionMnist.NumClasses) is string why
+            ? throw new ModelFormatException(path, $"{why}; evaluate and predict need a model ending in a softmax over the {FashionMnist.NumClasses} Fashion-MNIST classes.")
+            : model;
+
+    /// <summary>Images per inference batch: 256, fewer for a model whose layers hold much per image (at most 2^26 values a batch, 256 MiB).</summary>
+    internal static int InferenceBatch(Sequential model) => (int)Math.Clamp(ModelFile.MaxActivationValues / Math.Max(1, model.ActivationValues), 1, 256);
+
     private static (Sequential Model, FashionSample Sample, string Description) LoadWithTestImages(ParseResult parsed, string path, bool full)
     {
         var content = SafeTensors.Read(path);
-        var model = ModelFile.Load(content, path);
+        var model = Classifier(ModelFile.Load(content, path), path);
         var sampleOptions = FashionSampleOptions.Notebook with { Seed = 1 };
         string description = $"Model '{Path.GetFileName(path)}'";
         if (content.Metadata.TryGetValue(Checkpointing.OptionsKey, out string? json))
@@ -122,6 +141,6 @@ internal static class ModelCommands
         }
         if (full) sampleOptions = FashionSampleOptions.Full;
         var (dataset, _) = CommonOptions.LoadDataset(parsed);
-        return (model, FashionSample.Draw(dataset, sampleOptions), description);
+        return (model, TrainCommand.DrawSample(dataset, sampleOptions, full ? null : path), description);
     }
 }

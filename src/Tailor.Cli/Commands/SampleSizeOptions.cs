@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tailor.Common;
 using Tailor.Data;
 
 namespace Tailor.Cli.Commands;
@@ -10,9 +11,13 @@ namespace Tailor.Cli.Commands;
 internal sealed class SampleSizeOptions
 {
     private readonly Option<bool> _full = new("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
-    private readonly Option<int?> _trainImages = new("--train-images") { Description = "Sample this many training images, validation included (default: the notebook's 10,000)." };
-    private readonly Option<int?> _testImages = new("--test-images") { Description = "Sample this many test images (default: the notebook's 2,500)." };
-    private readonly Option<int?> _validationImages = new("--validation-images") { Description = "Hold out this many of the training images (default: 2,000, or a fifth of --train-images)." };
+    // The notebook's draw never picks the last image of either file, so a sample holds one image fewer; --full takes them all.
+    private readonly Option<int?> _trainImages = new Option<int?>("--train-images") { Description = "Sample this many training images, validation included (default: the notebook's 10,000)." }
+        .Within(new ValueRange(2, FashionMnist.TrainCount - 1, Note: "one to validate, one to train; --full takes all 60,000"));
+    private readonly Option<int?> _testImages = new Option<int?>("--test-images") { Description = "Sample this many test images (default: the notebook's 2,500)." }
+        .Within(new ValueRange(1, FashionMnist.TestCount - 1, Note: "--full takes all 10,000"));
+    private readonly Option<int?> _validationImages = new Option<int?>("--validation-images") { Description = "Hold out this many of the training images (default: 2,000, or a fifth of --train-images; fewer than the training images)." }
+        .Within(new ValueRange(1, FashionMnist.TrainCount - 2, Note: "each epoch is validated"));
 
     public static SampleSizeOptions AddTo(Command command)
     {
@@ -26,26 +31,19 @@ internal sealed class SampleSizeOptions
 
     public bool Full(ParseResult parsed) => parsed.GetValue(_full);
 
+    /// <summary>The four options, for checks that concern all of them.</summary>
+    public IReadOnlyList<Option> All => [_full, _trainImages, _testImages, _validationImages];
+
     public FashionSampleOptions Read(ParseResult parsed, ulong sampleSeed) =>
         Create(parsed.GetValue(_full), sampleSeed, parsed.GetValue(_trainImages), parsed.GetValue(_testImages), parsed.GetValue(_validationImages));
 
     private static FashionSampleOptions Create(bool full, ulong seed, int? trainImages, int? testImages, int? validationImages)
     {
         var options = (full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = seed };
-        // The notebook's draw never picks the last image of either file, so a sample holds one image fewer.
-        if (trainImages is int n)
-        {
-            if (n is < 2 or >= FashionMnist.TrainCount)
-                throw new UsageException($"--train-images must be 2 to {FashionMnist.TrainCount - 1:N0} (one to validate, one to train; the notebook's draw never picks the last image; --full takes all {FashionMnist.TrainCount:N0}), received {n}.");
-            options = options with { TrainCount = n, ValidationCount = validationImages ?? Math.Max(1, n / 5) };
-        }
+        // Each count is within its option's range (checked by the parser); only their relation is left to check.
+        if (trainImages is int n) options = options with { TrainCount = n, ValidationCount = validationImages ?? Math.Max(1, n / 5) };
         else if (validationImages is int v) options = options with { ValidationCount = v };
-        if (testImages is int t)
-        {
-            if (t is < 1 or >= FashionMnist.TestCount)
-                throw new UsageException($"--test-images must be 1 to {FashionMnist.TestCount - 1:N0} (the notebook's draw never picks the last image; --full takes all {FashionMnist.TestCount:N0}), received {t}.");
-            options = options with { TestCount = t };
-        }
+        if (testImages is int t) options = options with { TestCount = t };
         int train = options.TrainCount ?? FashionMnist.TrainCount;
         // Every run validates each epoch (the curves, early stopping and metrics.json read val_loss), so at least one image is held out.
         if (options.ValidationCount < 1 || options.ValidationCount >= train)

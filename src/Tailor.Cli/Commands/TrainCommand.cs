@@ -16,16 +16,19 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout or conv1d.", DefaultValueFactory = _ => "cnn" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train (with --resume: the new total).", DefaultValueFactory = _ => 10 }
+            .Within(TrainingOptions.EpochsRange);
+        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." }
+            .Within(TrainingOptions.BatchSizeRange);
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, rmsprop, adam or adamw.", DefaultValueFactory = _ => "rmsprop" };
-        var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." };
+        var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." }
+            .Within(TrainingOptions.LearningRateRange);
         var earlyStopping = new Option<int?>("--early-stopping")
         {
             Description = $"Stop when val_loss has not improved for PATIENCE epochs (default {TrainingOptions.DefaultPatience}) and keep the best epoch's weights.",
             Arity = ArgumentArity.ZeroOrOne,
             HelpName = "PATIENCE",
-        };
+        }.Within(TrainingOptions.PatienceRange);
         var schedule = new Option<string?>("--lr-schedule")
         {
             Description = "Learning-rate schedule, arguments in epochs: " + string.Join("; ", ScheduleSpecification.Names.Values) + ".",
@@ -37,9 +40,18 @@ internal static class TrainCommand
                 string.Join("; ", AugmentationPipeline.StepNames.Select(p => $"{p.Key}: {p.Value}")) + ". Example: flip,shift:2,rotate:10.",
             HelpName = "STEPS",
         };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (0: only when interrupted).", DefaultValueFactory = _ => 0 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (0: only when interrupted).", DefaultValueFactory = _ => 0 }
+            .Within(new ValueRange(0, TrainingOptions.EpochsRange.Max));
+        var keepCheckpoints = new Option<int>("--keep-checkpoints")
+        {
+            Description = $"Keep the latest N checkpoints of the folder, deleting older ones as new ones are written.",
+            DefaultValueFactory = _ => Checkpointing.DefaultKeep,
+        }.Within(Checkpointing.KeepRange);
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: OUT/checkpoints)." };
-        var resume = new Option<string?>("--resume") { Description = "Continue from the latest checkpoint in this folder, with the options it was started with." };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue from the latest checkpoint in this folder, with the options it was started with (only --epochs, the output, checkpoint, data and thread options may be given beside it).",
+        };
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/train");
@@ -47,15 +59,19 @@ internal static class TrainCommand
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary, metrics.json and model.safetensors.")
         {
             model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment,
-            checkpointEvery, checkpointDir, resume, seed, sampleSeed, output,
+            checkpointEvery, keepCheckpoints, checkpointDir, resume, seed, sampleSeed, output,
         };
         var sampleSize = SampleSizeOptions.AddTo(command);
         var images = ImageFolderInput.AddTo(command);
+        // What a checkpoint fixes: given beside --resume, they would be silently ignored.
+        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, seed, sampleSeed, .. sampleSize.All];
         command.SetAction(parsed =>
         {
             string outDir = parsed.GetValue(output)!;
             int every = parsed.GetValue(checkpointEvery);
-            if (every < 0) throw new UsageException($"--checkpoint-every must be 0 or a positive integer, received {every}.");
+            if (parsed.GetValue(resume) != null && fixedByCheckpoint.FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false }) is { } given)
+                throw new UsageException($"{given.Name} cannot be given with --resume: a resumed run keeps the options its checkpoint was started with " +
+                    "(only --epochs may extend it). To train differently, start a new run with another --out.");
             TrainingOptions options;
             FashionSampleOptions sampleOptions;
             TrainingCheckpoint? checkpoint = null;
@@ -68,6 +84,9 @@ internal static class TrainCommand
                 try { (options, sampleOptions) = TrainingOptions.FromJson(json); }
                 catch (FormatException e) { throw new ModelFormatException(checkpoint.Path, e.Message, e); }
                 if (parsed.GetResult(epochs) is { Implicit: false }) options = options with { Epochs = parsed.GetValue(epochs) };
+                // The stored options are numbers in a file: out of range, they are the file's fault, not the command line's.
+                try { options.Validate(); }
+                catch (ArgumentException e) { throw new ModelFormatException(checkpoint.Path, $"its training options are out of range: {ErrorText.Of(e)}", e); }
                 checkpoints = parsed.GetValue(checkpointDir) ?? resumeDir;
                 Console.WriteLine($"Resuming from {Path.GetFullPath(checkpoint.Path)} at epoch {checkpoint.InitialEpoch + 1}" +
                     (checkpoint.Progress is { } p ? $", step {p.Step + 1}." : "."));
@@ -99,15 +118,19 @@ internal static class TrainCommand
             {
                 var (dataset, location) = CommonOptions.LoadDataset(parsed);
                 Console.WriteLine($"Data: {location}");
-                var sample = FashionSample.Draw(dataset, sampleOptions);
+                var sample = DrawSample(dataset, sampleOptions, checkpoint?.Path);
                 (train, validation, test) = (sample.Train, sample.Validation, sample.Test);
             }
             Console.WriteLine($"Training {options.Model.Title()} on {train.Count:N0} images, validating on {validation.Count:N0}, testing on {test.Count:N0}.");
             if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
             if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
 
+            // Two runs into one folder would mix their checkpoints and outputs: each takes the folders for itself.
+            using var outLock = FolderLock.Acquire(outDir, "tailor train");
+            using var checkpointLock = Path.GetFullPath(checkpoints) == outLock.Folder ? null : FolderLock.Acquire(checkpoints, "tailor train");
             using var interrupt = new SignalInterrupt();
-            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt], checkpointing: new Checkpointing(checkpoints, every, checkpoint));
+            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt],
+                checkpointing: new Checkpointing(checkpoints, every, checkpoint, parsed.GetValue(keepCheckpoints)));
             Console.WriteLine(run.Model.Summary());
             run.WriteOutputs(outputs.StagingFolder);
             outputs.Publish();
@@ -117,6 +140,16 @@ internal static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The sample; when its sizes come from a file (<paramref name="file"/>: a checkpoint or model), one the data cannot give is that file's fault.</summary>
+    internal static FashionSample DrawSample(FashionMnistDataset dataset, FashionSampleOptions options, string? file)
+    {
+        try { return FashionSample.Draw(dataset, options); }
+        catch (ArgumentException e) when (file != null)
+        {
+            throw new ModelFormatException(file, $"the sample its training options describe cannot be drawn from this data: {ErrorText.Of(e)}", e);
+        }
     }
 
     public static NotebookModel ParseModel(string name)

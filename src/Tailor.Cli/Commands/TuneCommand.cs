@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Tailor.Data;
+using Tailor.Studies;
 using Tailor.Studies.Tuning;
 
 namespace Tailor.Cli.Commands;
@@ -11,10 +12,12 @@ internal static class TuneCommand
     public static Command Create()
     {
         var space = new Option<string>("--space") { Description = "Search space JSON file (see samples/space.json).", Required = true };
-        var trials = new Option<int?>("--trials") { Description = "Trial budget (default: 12 for random search, the whole grid for grid search)." };
+        var trials = new Option<int?>("--trials") { Description = "Trial budget (default: 12 for random search, the whole grid for grid search)." }
+            .Within(TuningOptions.TrialsRange);
         var strategy = new Option<string>("--strategy") { Description = "random or grid.", DefaultValueFactory = _ => "random" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs per trial.", DefaultValueFactory = _ => 6 };
-        var finalEpochs = new Option<int>("--final-epochs") { Description = "Epochs of the best configuration on the full training set.", DefaultValueFactory = _ => 10 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per trial.", DefaultValueFactory = _ => 6 }.Within(TrainingOptions.EpochsRange);
+        var finalEpochs = new Option<int>("--final-epochs") { Description = "Epochs of the best configuration on the full training set.", DefaultValueFactory = _ => 10 }
+            .Within(TrainingOptions.EpochsRange);
         var noFinal = new Option<bool>("--no-final") { Description = "Skip the final training on the full training set." };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Do not train the notebook's CNN with dropout as the baseline." };
         var seed = CommonOptions.Seed();

@@ -14,7 +14,8 @@ internal static class TutorialCommand
     {
         var quick = new Option<bool>("--quick") { Description = "A few epochs of each model, for a fast look at every section." };
         var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
-        var example = new Option<int>("--example") { Description = "Test image (index in the test sample) to predict and to show feature maps for.", DefaultValueFactory = _ => 0 };
+        var example = new Option<int>("--example") { Description = "Test image (index in the test sample) to predict and to show feature maps for.", DefaultValueFactory = _ => 0 }
+            .Within(TutorialOptions.ExampleRange);
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/tutorial");

@@ -34,6 +34,9 @@ public sealed record CrossValidationOptions
         };
     }
 
+    /// <summary>Folds: at least 2 (one validates, the others train); the smallest class's sample count limits them further.</summary>
+    public static readonly Common.ValueRange FoldsRange = new(2, 10_000, Note: "at least 2: one fold validates, the others train");
+
     /// <summary>The training recipe of every fold.</summary>
     public TrainingOptions Training => new()
     {
@@ -43,7 +46,7 @@ public sealed record CrossValidationOptions
     /// <summary>Throws an ArgumentException naming the option when a value is out of range (the upper limit of --folds depends on the data and is checked by <see cref="CrossValidation.Run"/>).</summary>
     public void Validate()
     {
-        if (Folds < 2) throw new ArgumentException($"--folds must be at least 2 (one fold validates, the others train), received {Folds}.");
+        FoldsRange.Check("--folds", Folds);
         Training.Validate();
     }
 }

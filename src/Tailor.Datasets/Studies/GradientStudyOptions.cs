@@ -27,13 +27,16 @@ public sealed record GradientStudyOptions
         Sample = FashionSampleOptions.Notebook with { TrainCount = 2_500, ValidationCount = 500, TestCount = 500 },
     };
 
+    /// <summary>Hidden layers of each network: deep enough to show vanishing gradients, at most 100.</summary>
+    public static readonly Common.ValueRange HiddenLayersRange = new(1, 100);
+
     public void Validate()
     {
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be a positive integer, received {Epochs}.");
-        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be a positive integer, received {BatchSize}.");
-        if (HiddenLayers <= 0) throw new ArgumentException($"--hidden-layers must be a positive integer, received {HiddenLayers}.");
+        TrainingOptions.EpochsRange.Check("--epochs", Epochs);
+        TrainingOptions.BatchSizeRange.Check("batch size", BatchSize);
+        HiddenLayersRange.Check("--hidden-layers", HiddenLayers);
         if (Units <= 0) throw new ArgumentException($"Hidden units must be a positive integer, received {Units}.");
-        if (!(LearningRate > 0)) throw new ArgumentException($"--learning-rate must be a positive number, received {LearningRate}.");
+        TrainingOptions.LearningRateRange.Check("--learning-rate", LearningRate);
         if (RecordsPerEpoch <= 0) throw new ArgumentException($"Records per epoch must be a positive integer, received {RecordsPerEpoch}.");
     }
 }

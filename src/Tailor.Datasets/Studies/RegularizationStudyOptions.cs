@@ -41,12 +41,15 @@ public sealed record RegularizationStudyOptions
     };
 
     /// <summary>Throws an ArgumentException naming the option when a value is out of range.</summary>
+    /// <summary>The L2 factor: positive (the variant must regularise), at most 1.</summary>
+    public static readonly ValueRange L2Range = new(0, 1, Whole: false, MinExclusive: true);
+
     public void Validate()
     {
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be a positive integer, received {Epochs}.");
-        if (!(L2 > 0) || !float.IsFinite(L2)) throw new ArgumentException($"--l2 must be a positive number, received {L2}.");
-        if (Patience < 0) throw new ArgumentException($"--patience must be a whole number of epochs, 0 or more, received {Patience}.");
-        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be a positive integer, received {BatchSize}.");
+        TrainingOptions.EpochsRange.Check("--epochs", Epochs);
+        L2Range.Check("--l2", L2);
+        TrainingOptions.PatienceRange.Check("--patience", Patience);
+        TrainingOptions.BatchSizeRange.Check("--batch-size", BatchSize);
         CreateAugmentation();
     }
 

@@ -35,13 +35,25 @@ public sealed record TrainingOptions
 
     public int EffectiveBatchSize => BatchSize ?? Model.DefaultBatchSize();
 
+    /// <summary>Epochs of a run (and of every study's trainings): 10,000 is days of training on the full set.</summary>
+    public static readonly ValueRange EpochsRange = new(1, 10_000);
+
+    /// <summary>Samples per step; a batch larger than the training set is the whole set.</summary>
+    public static readonly ValueRange BatchSizeRange = new(1, 65_536);
+
+    /// <summary>A learning rate: positive, and at most 10, far above any that trains.</summary>
+    public static readonly ValueRange LearningRateRange = new(0, 10, Whole: false, MinExclusive: true);
+
+    /// <summary>Early-stopping patience in epochs.</summary>
+    public static readonly ValueRange PatienceRange = new(0, 10_000);
+
     /// <summary>Throws an ArgumentException naming the option when a value is out of range.</summary>
     public void Validate()
     {
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be a positive integer, received {Epochs}.");
-        if (BatchSize is int b && b <= 0) throw new ArgumentException($"--batch-size must be a positive integer, received {b}.");
-        if (LearningRate is float lr && !(lr > 0)) throw new ArgumentException($"--learning-rate must be a positive number, received {lr}.");
-        if (EarlyStoppingPatience is int p && p < 0) throw new ArgumentException($"--early-stopping: the patience must be a whole number of epochs, 0 or more, received {p}.");
+        EpochsRange.Check("--epochs", Epochs);
+        if (BatchSize is int b) BatchSizeRange.Check("--batch-size", b);
+        if (LearningRate is float lr) LearningRateRange.Check("--learning-rate", lr);
+        if (EarlyStoppingPatience is int p) PatienceRange.Check("--early-stopping", p);
         var optimizer = CreateOptimizer();
         CreateSchedule(optimizer.LearningRate, stepsPerEpoch: 1);
         CreateAugmentation();

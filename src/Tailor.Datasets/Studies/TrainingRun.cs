@@ -50,13 +50,16 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
             (model, history, initialEpoch, rngState, progress) = (checkpoint.Model, checkpoint.History, checkpoint.InitialEpoch, checkpoint.Rng, checkpoint.Progress);
             if (initialEpoch > options.Epochs)
                 throw new ArgumentException($"--epochs is {options.Epochs}, but the checkpoint '{checkpoint.Path}' has already trained {initialEpoch} epochs.");
+            if (progress is { Step: > 0 } && progress.Order.Length != train.Count)
+                throw new ModelFormatException(checkpoint.Path,
+                    $"its stored sample order covers {progress.Order.Length:N0} images, but the run resumes on {train.Count:N0}: it was written for other training data.");
         }
         else
         {
             model = NotebookModels.Create(options.Model, options.Seed);
             model.Compile(options.CreateOptimizer(), new Losses.CategoricalCrossentropy(), "accuracy");
         }
-        int stepsPerEpoch = (train.Count + options.EffectiveBatchSize - 1) / options.EffectiveBatchSize;
+        int stepsPerEpoch = (int)(((long)train.Count + options.EffectiveBatchSize - 1) / options.EffectiveBatchSize);
         // A schedule is a function of the step count, which the optimizer's state (and so a checkpoint) carries;
         // it starts from the configured rate, not the last scheduled one a checkpoint holds.
         model.Optimizer!.Schedule = options.CreateSchedule(options.CreateOptimizer().LearningRate, stepsPerEpoch);
@@ -80,7 +83,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         {
             string directory = checkpointing?.Directory ?? throw new TrainingInterruptedException(
                 $"Training was interrupted at epoch {stop.Epoch + 1}; no checkpoint folder was given, so nothing was kept.", "");
-            string path = CheckpointFile.Write(directory, model, history, stop, extra);
+            string path = WriteCheckpoint(checkpointing!, model, history, stop, extra);
             string where = stop.Step > 0 ? $"epoch {stop.Epoch + 1}, after step {stop.Step}" : $"the end of epoch {stop.Epoch}";
             throw new TrainingInterruptedException(
                 $"Training was interrupted at {where}; checkpoint written to {Path.GetFullPath(path)}. Resume with: tailor train --resume {directory}", path);
@@ -98,8 +101,21 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
         {
             if ((epoch + 1) % checkpointing.Every == 0)
-                CheckpointFile.Write(checkpointing.Directory, Model!, history, new FitProgress(epoch + 1, 0, [], 0, 0), extra);
+                WriteCheckpoint(checkpointing, Model!, history, new FitProgress(epoch + 1, 0, [], 0, 0), extra);
         }
+    }
+
+    /// <summary>
+    /// Writes a checkpoint so that the folder then holds the latest <see cref="Checkpointing.Keep"/>: the older
+    /// ones beyond Keep - 1 go before it is written (freeing their space for it); with Keep = 1 the previous one
+    /// goes only once the new one is complete, so that a folder never loses its only checkpoint.
+    /// </summary>
+    private static string WriteCheckpoint(Checkpointing checkpointing, Sequential model, History history, FitProgress progress, IReadOnlyDictionary<string, string> extra)
+    {
+        if (checkpointing.Keep > 1) CheckpointFile.Prune(checkpointing.Directory, checkpointing.Keep - 1);
+        string path = CheckpointFile.Write(checkpointing.Directory, model, history, progress, extra);
+        if (checkpointing.Keep == 1) CheckpointFile.Prune(checkpointing.Directory, 1);
+        return path;
     }
 
     /// <summary>The images shaped as <paramref name="model"/> takes them (flat for a dense model), a view without copy.</summary>

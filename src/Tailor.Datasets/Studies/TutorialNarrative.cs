@@ -60,7 +60,7 @@ internal static class TutorialNarrative
 
     public static string LossAndOptimizer(int batchSize, int train) =>
         $"Training minimises the categorical cross-entropy, -log of the probability given to the true class, averaged over " +
-        $"a batch of {batchSize} images; an epoch is one pass over the {train:N0} training images, {(train + batchSize - 1) / batchSize} " +
+        $"a batch of {batchSize} images; an epoch is one pass over the {train:N0} training images, {((long)train + batchSize - 1) / batchSize} " +
         $"steps. RMSprop (learning rate 0.001, as Keras) updates each weight against its gradient, divided by a running " +
         $"average of that gradient's recent size, so that every weight moves at a sensible pace.";
 

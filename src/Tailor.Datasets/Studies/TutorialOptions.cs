@@ -20,6 +20,9 @@ public sealed record TutorialOptions
     /// <summary>The test image whose prediction and feature maps the report shows (index into the test sample).</summary>
     public int ExampleIndex { get; init; }
 
+    /// <summary>An index into a test sample (of at most 10,000 images; the sample's own size limits it further).</summary>
+    public static readonly Common.ValueRange ExampleRange = new(0, 9_999);
+
     /// <summary>A few epochs of each model, for a fast look at every section.</summary>
     public static TutorialOptions Quick { get; } = new() { Dense = (6, 4), Cnn = (3, 2), CnnDropout = (3, 2), Conv1D = (3, 2) };
 
@@ -28,6 +31,6 @@ public sealed record TutorialOptions
         foreach (var (name, (explore, keep)) in new[] { ("dense", Dense), ("cnn", Cnn), ("cnn-dropout", CnnDropout), ("conv1d", Conv1D) })
             if (explore <= 0 || keep <= 0 || keep > explore)
                 throw new ArgumentException($"Tutorial epochs for {name} must satisfy 0 < kept ({keep}) <= explored ({explore}).");
-        if (ExampleIndex < 0) throw new ArgumentException($"--example must be a non-negative test image index, received {ExampleIndex}.");
+        ExampleRange.Check("--example", ExampleIndex);
     }
 }

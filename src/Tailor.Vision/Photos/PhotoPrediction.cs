@@ -14,8 +14,11 @@ public sealed record PhotoPrediction(string Path, IReadOnlyList<PredictedClass> 
 {
     public bool Succeeded => Error is null;
 
-    /// <summary>One line: "shoe.jpg: Sneaker 91.2%, Sandal 6.0%, Ankle boot 2.1%", or "shoe.jpg: error: ...".</summary>
+    /// <summary>
+    /// One line: "shoe.jpg: Sneaker 91.2%, Sandal 6.0%, Ankle boot 2.1%", or "shoe.jpg: error: ...". The path is
+    /// escaped (<see cref="Common.ErrorText.Name"/>), so that a newline in a file name cannot fake a line.
+    /// </summary>
     public override string ToString() => Succeeded
-        ? $"{Path}: {string.Join(", ", Top.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.ClassName} {c.Probability * 100:F1}%")))}"
-        : $"{Path}: error: {Error}";
+        ? $"{Common.ErrorText.Name(Path)}: {string.Join(", ", Top.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.ClassName} {c.Probability * 100:F1}%")))}"
+        : $"{Common.ErrorText.Name(Path)}: error: {Common.ErrorText.OneLine(Error!)}";
 }

@@ -33,7 +33,7 @@ public sealed class AugmentationPipeline
     public static readonly IReadOnlyDictionary<string, string> StepNames = new Dictionary<string, string>
     {
         ["flip"] = "horizontal flip with probability 1/2 (no argument)",
-        ["shift"] = "translation by up to N whole pixels (default 2)",
+        ["shift"] = $"translation by up to N whole pixels, N from 0 to {RandomTranslation.MaxShiftLimit:N0} (default 2)",
         ["rotate"] = "rotation by up to D degrees (default 10)",
         ["zoom"] = "zoom by a factor in [1-F, 1+F], F in [0, 1) (default 0.1)",
         ["erase"] = "erase a rectangle with probability P in [0, 1] (default 0.25)",
@@ -55,7 +55,7 @@ public sealed class AugmentationPipeline
             {
                 "flip" when argument == null => new RandomFlip(),
                 "flip" => throw new ArgumentException($"Augmentation step 'flip' takes no argument, received 'flip:{argument}'."),
-                "shift" => new RandomTranslation(WholeNumber(name, argument, 2)),
+                "shift" => Build(name, () => new RandomTranslation(WholeNumber(name, argument, 2))),
                 "rotate" => Build(name, () => new RandomRotation(Number(name, argument, 10))),
                 "zoom" => Build(name, () => new RandomZoom(Number(name, argument, 0.1))),
                 "erase" => Build(name, () => new RandomErasing(Number(name, argument, 0.25))),
@@ -83,7 +83,7 @@ public sealed class AugmentationPipeline
     {
         if (argument == null) return fallback;
         if (int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out int v)) return v;
-        throw new ArgumentException($"Augmentation step '{name}' takes a whole number of pixels (0 or more), received '{name}:{argument}'.");
+        throw new ArgumentException($"Augmentation step '{name}' takes a whole number of pixels (0 to {RandomTranslation.MaxShiftLimit:N0}), received '{name}:{argument}'.");
     }
 
     /// <summary>The specification, e.g. "flip,shift:2".</summary>

@@ -8,9 +8,13 @@ namespace Tailor.Augmentation;
 /// </summary>
 public sealed class RandomTranslation : AugmentationStep
 {
+    /// <summary>The largest shift: far beyond any image here, and small enough that no draw overflows.</summary>
+    public const int MaxShiftLimit = 1_024;
+
     public RandomTranslation(int maxShift, FillMode fillMode = FillMode.Constant, float fillValue = 0)
     {
-        if (maxShift < 0) throw new ArgumentOutOfRangeException(nameof(maxShift), $"RandomTranslation: the shift must be a non-negative number of pixels, received {maxShift}.");
+        if (maxShift is < 0 or > MaxShiftLimit)
+            throw new ArgumentOutOfRangeException(nameof(maxShift), $"RandomTranslation: the shift must be 0 to {MaxShiftLimit:N0} pixels, received {maxShift}.");
         MaxShift = maxShift;
         FillMode = fillMode;
         FillValue = fillValue;

@@ -32,12 +32,13 @@ public readonly record struct ConvGeometry(
     /// <summary>Output length and leading pad of one axis, as Keras/TensorFlow compute them.</summary>
     public static (int Out, int PadBefore) Axis(int size, int kernel, int stride, Padding padding, int dilation = 1)
     {
-        int span = (kernel - 1) * dilation + 1;
-        if (padding == Padding.Valid) return size >= span ? ((size - span) / stride + 1, 0) : (0, 0);
-        int outSize = (size + stride - 1) / stride;
-        if (padding == Padding.Causal) return (outSize, span - 1);
-        int padTotal = Math.Max((outSize - 1) * stride + span - size, 0);
-        return (outSize, padTotal / 2);
+        // In 64 bits: a window of 65,536 with a dilation of 65,536 spans more than an int holds.
+        long span = (kernel - 1L) * dilation + 1;
+        if (padding == Padding.Valid) return size >= span ? ((int)((size - span) / stride + 1), 0) : (0, 0);
+        int outSize = (int)(((long)size + stride - 1) / stride);
+        if (padding == Padding.Causal) return (outSize, (int)Math.Min(span - 1, int.MaxValue));
+        long padTotal = Math.Max((outSize - 1L) * stride + span - size, 0);
+        return (outSize, (int)Math.Min(padTotal / 2, int.MaxValue));
     }
 
     /// <summary>Values in one im2col row: a window across all channels.</summary>

@@ -9,7 +9,9 @@ public static class PoolingKernels
     public static void MaxForward(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> output, Span<int> argmax)
     {
         int c = g.Channels;
-        Span<int> cells = stackalloc int[g.KernelHeight * g.KernelWidth];
+        // The cells of a window inside the image: at most the window's or the image's, whichever is smaller.
+        int most = Math.Min(g.KernelHeight, g.Height) * Math.Min(g.KernelWidth, g.Width);
+        Span<int> cells = most <= 1024 ? stackalloc int[most] : new int[most];
         for (int oh = 0; oh < g.OutHeight; oh++)
         for (int ow = 0; ow < g.OutWidth; ow++)
         {

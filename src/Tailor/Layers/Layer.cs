@@ -87,21 +87,35 @@ public abstract class Layer
     protected void AddKernelAndBias(int[] kernelShape, bool useBias, Initializers.Initializer kernelInitializer,
         Initializers.Initializer biasInitializer, Regularizers.Regularizer? kernelRegularizer, Regularizers.Regularizer? biasRegularizer, Rng rng)
     {
-        var kernel = AddParameter(new Parameter("kernel", kernelShape, kernelRegularizer));
+        var kernel = AddParameter("kernel", kernelShape, kernelRegularizer);
         var (fanIn, fanOut) = Initializers.Initializer.Fans(kernelShape);
         kernelInitializer.Fill(kernel.Value.Span, fanIn, fanOut, rng);
         if (!useBias) return;
         int units = kernelShape[^1];
-        var bias = AddParameter(new Parameter("bias", [units], biasRegularizer));
+        var bias = AddParameter("bias", [units], biasRegularizer);
         biasInitializer.Fill(bias.Value.Span, units, units, rng);
+    }
+
+    /// <summary>Creates a weight of <paramref name="shape"/>, once its size is known to fit <see cref="ParameterBudget"/> (checked before anything is allocated).</summary>
+    protected Parameter AddParameter(string name, int[] shape, Regularizers.Regularizer? regularizer = null, bool trainable = true)
+    {
+        long values = 1;
+        foreach (int d in shape) values = d <= 0 ? 0 : values > long.MaxValue / d ? long.MaxValue : values * d;
+        CheckBudget(values);
+        return AddParameter(new Parameter(name, shape, regularizer, trainable));
     }
 
     protected Parameter AddParameter(Parameter parameter)
     {
-        if (ParameterCount + parameter.Value.Length > ParameterBudget)
-            throw new ArgumentException($"{Describe()} would create {ParameterCount + parameter.Value.Length} parameter values, more than the {ParameterBudget} its file holds.");
+        CheckBudget(parameter.Value.Length);
         _parameters.Add(parameter);
         return parameter;
+    }
+
+    private void CheckBudget(long values)
+    {
+        if (values > ParameterBudget - ParameterCount)
+            throw new ArgumentException($"{Describe()} would create {(values > long.MaxValue - ParameterCount ? values : ParameterCount + values)} parameter values, more than the {ParameterBudget} its file holds.");
     }
 
     /// <summary>Runs a batch; the result is this layer's buffer, valid until its next forward.</summary>

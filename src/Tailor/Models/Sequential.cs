@@ -27,6 +27,7 @@ public sealed class Sequential
     /// <summary>Held by every call that runs the layers (their buffers are per model, not per call) or changes the model.</summary>
     private readonly Lock _gate = new();
     private readonly List<Layer> _layers = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly List<Parameter> _parameters = [];
     private int[]? _inputShape;
     private Tensor? _xBatch, _yBatch, _lossGradient;
@@ -91,21 +92,57 @@ public sealed class Sequential
 
     public long ParameterCount => _layers.Sum(l => l.ParameterCount);
 
+    /// <summary>The values the layers' outputs hold for one sample, summed over the layers (known once built): what a batch costs per sample.</summary>
+    public long ActivationValues { get; private set; }
+
+    /// <summary>
+    /// The most values <see cref="Build"/> lets the layers' outputs hold for one sample: a loader lowers it so
+    /// that a damaged file (65,536 filters over a large image) fails before any batch is allocated.
+    /// </summary>
+    internal long ActivationBudget { get; set; } = long.MaxValue;
+
+    private static long ValuesOf(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape) n = d <= 0 ? 0 : n > long.MaxValue / 2 / d ? long.MaxValue / 2 : n * d;
+        return n;
+    }
+
     public int OutputLength => _layers[^1].OutputShape[^1];
+
+    /// <summary>
+    /// Null when the model's outputs are probabilities over <paramref name="classes"/> classes: one value per
+    /// class, from a softmax (Dropout after it changes nothing at inference). Otherwise why not, naming the
+    /// layer, so that a caller can refuse to print "30,376.59 %" or a class name the model has no output for.
+    /// </summary>
+    public string? WhyNotClassProbabilities(int classes)
+    {
+        if (!IsBuilt) return $"model '{Name}' is not built";
+        var output = _layers[^1].OutputShape;
+        if (output.Length != 1 || output[0] != classes)
+            return $"the model's output is {Layer.FormatBatchShape(output)}, not one value for each of the {classes} classes";
+        int last = _layers.Count - 1;
+        while (last > 0 && _layers[last] is Layers.Regularization.Dropout) last--;
+        return _layers[last] is ActivatedLayer { Activation: Kernels.Activation.Softmax } ? null
+            : $"its last layer, {_layers[last].Describe()}, has {(_layers[last] is ActivatedLayer a ? $"a {Kernels.Activations.KerasName(a.Activation)}" : "no")} activation rather than softmax, so its outputs are not class probabilities";
+    }
 
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
         using var held = _gate.EnterScope();
         if (IsBuilt) throw new InvalidOperationException($"Model '{Name}' is already built; add layers before building it.");
-        if (_layers.Contains(layer))
+        if (ReferenceEquals(layer.Owner, this))
             throw new ArgumentException($"Model '{Name}' already has {layer.Describe()}; a layer can appear once. Create another layer.");
-        string name = layer.Name ?? AutomaticName(layer.NamePrefix);
-        if (_layers.Any(l => l.Name == name))
+        string prefix = layer.NamePrefix;
+        string name = layer.Name ?? AutomaticName(prefix);
+        // A set, so that a model of many layers (a file of thousands) is not checked in quadratic time.
+        if (_names.Contains(name))
             throw new ArgumentException($"Model '{Name}' already has a layer named '{name}'. Layer names must be unique.");
         if (!layer.TryJoin(this))
             throw new ArgumentException($"{layer.Describe()} already belongs to model '{layer.Owner!.Name}'. A layer keeps its weights and buffers for one model: create another layer for model '{Name}'.");
         layer.Name = name;
+        _names.Add(name);
         _layers.Add(layer);
     }
 
@@ -126,12 +163,18 @@ public sealed class Sequential
             if (d <= 0) throw new ArgumentException($"Model '{Name}' input shape must have positive dimensions, received {Tensor.Format(inputShape)}.");
         var rng = new Rng(Seed);
         ReadOnlySpan<int> shape = inputShape;
+        long activations = 0;
         foreach (var layer in _layers)
         {
             layer.Build(shape, rng);
             layer.ComputeInputGradient = layer != _layers[0];
             shape = layer.OutputShape;
+            activations = Math.Min(activations + ValuesOf(shape), long.MaxValue / 2);
+            if (activations > ActivationBudget)
+                throw new ArgumentException(
+                    $"{layer.Describe()} outputs {Layer.FormatBatchShape(shape)}, which brings the layers' outputs for one sample to more than {ActivationBudget:N0} values.");
         }
+        ActivationValues = activations;
         _parameters.Clear();
         foreach (var layer in _layers) _parameters.AddRange(layer.Parameters);
         _inputShape = (int[])inputShape.Clone();
@@ -202,7 +245,8 @@ public sealed class Sequential
         var allCallbacks = new List<Callback>();
         if (verbose > 0) allCallbacks.Add(new ProgressLogger());
         if (callbacks != null) allCallbacks.AddRange(callbacks);
-        int steps = (samples + batchSize - 1) / batchSize;
+        // In 64 bits: samples + batchSize - 1 overflows an int for a batch size near int.MaxValue.
+        int steps = (int)(((long)samples + batchSize - 1) / batchSize);
         Rng rng;
         if (rngState != null)
         {

@@ -50,33 +50,52 @@ public static class CheckpointFile
         return path;
     }
 
-    /// <summary>Checkpoint files in <paramref name="directory"/>, latest first.</summary>
+    /// <summary>
+    /// Deletes the checkpoints of <paramref name="directory"/> older than its latest <paramref name="keep"/>
+    /// (by name, which orders them by epoch and step) and returns their paths. Only files named exactly as
+    /// <see cref="FileName"/> names them are considered; anything else in the folder is left alone.
+    /// </summary>
+    public static IReadOnlyList<string> Prune(string directory, int keep)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        var older = List(directory).Where(f => NamePattern.IsMatch(System.IO.Path.GetFileName(f))).Skip(keep).ToList();
+        foreach (string file in older) File.Delete(file);
+        return older;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex NamePattern = new(@"^checkpoint-e[0-9]{4,}-s[0-9]{5,}\.safetensors$");
+
+    /// <summary>Checkpoint files in <paramref name="directory"/>, latest first (a longer name holds a larger epoch: e10000 follows e9999).</summary>
     public static IReadOnlyList<string> List(string directory) =>
         Directory.Exists(directory)
-            ? Directory.GetFiles(directory, Prefix + "*" + Extension).OrderByDescending(f => System.IO.Path.GetFileName(f), StringComparer.Ordinal).ToList()
+            ? Directory.GetFiles(directory, Prefix + "*" + Extension).Select(f => (Path: f, Name: System.IO.Path.GetFileName(f)))
+                .OrderByDescending(f => f.Name.Length).ThenByDescending(f => f.Name, StringComparer.Ordinal).Select(f => f.Path).ToList()
             : [];
 
     /// <summary>
     /// The latest checkpoint in <paramref name="directory"/> that reads back whole; earlier ones stand in for a
-    /// damaged latest. An entry with a checkpoint's name that is not a regular file (a FIFO, a device, a
-    /// folder) is refused with an <see cref="Common.InputFileException"/> rather than passed over.
+    /// damaged latest, each skipped one reported to <paramref name="warn"/>. When none reads back, the latest's
+    /// problem is thrown alone (no warnings: the error says it). An entry with a checkpoint's name that is
+    /// not a regular file (a FIFO, a device, a folder) is refused with an <see cref="Common.InputFileException"/>
+    /// rather than passed over.
     /// </summary>
     public static TrainingCheckpoint ReadLatest(string directory, Action<string>? warn = null)
     {
         var files = List(directory);
         if (files.Count == 0)
             throw new FileNotFoundException($"No checkpoint ({Prefix}*{Extension}) in '{System.IO.Path.GetFullPath(directory)}'. Train with --checkpoint-every N to write some.");
-        ModelFormatException? first = null;
+        var skipped = new List<ModelFormatException>();
         foreach (string file in files)
         {
-            try { return Read(file); }
-            catch (ModelFormatException e)
+            try
             {
-                first ??= e;
-                warn?.Invoke($"Skipping damaged checkpoint: {e.Message}");
+                var checkpoint = Read(file);
+                foreach (var e in skipped) warn?.Invoke($"Skipping damaged checkpoint: {e.Message}");
+                return checkpoint;
             }
+            catch (ModelFormatException e) { skipped.Add(e); }
         }
-        throw first!;
+        throw skipped[0];
     }
 
     public static TrainingCheckpoint Read(string path) => Read(SafeTensors.Read(path, "a checkpoint"), path);
@@ -97,10 +116,14 @@ public static class CheckpointFile
             var root = document.RootElement;
             int epoch = root.GetProperty("initial_epoch").GetInt32();
             int step = root.GetProperty("step").GetInt32();
-            if (epoch < 0 || step < 0) throw new FormatException("negative epoch or step");
+            if (epoch is < 0 or > MaxEpoch) throw new FormatException($"initial_epoch is {epoch}, expected 0 to {MaxEpoch:N0}");
             var order = root.GetProperty("order").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            if (step < 0 || step > order.Length) throw new FormatException($"step is {step}, expected 0 to {order.Length}, the samples of the stored order");
             double lossSum = root.GetProperty("loss_sum").GetDouble();
             long correct = root.GetProperty("correct").GetInt64();
+            if (!double.IsFinite(lossSum) || lossSum < 0) throw new FormatException($"loss_sum is {lossSum}, expected a finite number, 0 or more");
+            if (correct < 0 || correct > (long)order.Length * model.OutputLength)
+                throw new FormatException($"correct is {correct}, expected 0 to {(long)order.Length * model.OutputLength} (the stored order's samples times the model's outputs)");
             var rng = root.GetProperty("rng");
             var shuffle = Words(rng.GetProperty("shuffle"));
             var layers = rng.GetProperty("layers").EnumerateObject().ToDictionary(p => p.Name, p => Words(p.Value));
@@ -108,14 +131,32 @@ public static class CheckpointFile
             if (history.Epochs.Count != epoch)
                 throw new FormatException($"the history has {history.Epochs.Count} epochs, the checkpoint resumes at epoch {epoch + 1}");
             var progress = step > 0 ? new FitProgress(epoch, step, order, lossSum, correct) : null;
-            if (progress != null && (order.Length == 0 || order.Any(i => i < 0 || i >= order.Length)))
-                throw new FormatException("the sample order is not a permutation");
+            if (progress != null && WhyNotAPermutation(order) is string why)
+                throw new FormatException($"the sample order is not a permutation of the sample indices: {why}");
             return new TrainingCheckpoint(path, model, epoch, progress, new TrainingRngState(shuffle, layers), history, content.Metadata);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new ModelFormatException(path, $"the checkpoint state is malformed: {e.Message}.", e);
         }
+    }
+
+    /// <summary>The largest epoch a checkpoint may resume at (and so the most epochs its History may hold).</summary>
+    public const int MaxEpoch = 1_000_000;
+
+    /// <summary>Null when <paramref name="order"/> holds each of 0 .. n-1 once; otherwise the first index out of range or repeated.</summary>
+    public static string? WhyNotAPermutation(ReadOnlySpan<int> order)
+    {
+        if (order.Length == 0) return "it is empty";
+        var seen = new bool[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            int index = order[i];
+            if ((uint)index >= (uint)order.Length) return $"position {i} holds {index}, outside 0 to {order.Length - 1}";
+            if (seen[index]) return $"index {index} appears twice (again at position {i})";
+            seen[index] = true;
+        }
+        return null;
     }
 
     private static ulong[] Words(JsonElement array)
@@ -132,6 +173,10 @@ public static class CheckpointFile
         var values = element.GetProperty("values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(e => e.GetDouble()).ToArray());
         if (seconds.Length != epochs.Length || values.Values.Any(v => v.Length != epochs.Length))
             throw new FormatException("the history's columns have different lengths");
+        for (int i = 0; i < epochs.Length; i++)
+            if (epochs[i] != i + 1) throw new FormatException($"the history's epoch {i + 1} is numbered {epochs[i]}");
+        if (seconds.Any(t => !double.IsFinite(t) || t < 0)) throw new FormatException("the history holds a time that is not a finite number of seconds, 0 or more");
+        if (values.Values.Any(v => v.Any(x => !double.IsFinite(x)))) throw new FormatException("the history holds a value that is not a finite number");
         var history = new History();
         for (int i = 0; i < epochs.Length; i++)
             history.Add(epochs[i], values.ToDictionary(p => p.Key, p => p.Value[i]), seconds[i]);

@@ -40,7 +40,8 @@ public sealed class LayerConfig
         return n;
     }
 
-    public const int MaxSize = 1 << 16;
+    /// <summary>The layers' own limit (<see cref="Common.Guard.MaxSize"/>): a loaded config is held to the constructor's range.</summary>
+    public const int MaxSize = Common.Guard.MaxSize;
 
     public int Int(string key, int? fallback = null)
     {
@@ -75,16 +76,18 @@ public sealed class LayerConfig
         return v.ValueKind == JsonValueKind.String ? v.GetString() : throw Wrong(key, "a string", v);
     }
 
-    /// <summary>A pair such as kernel_size [3, 3]; Keras also accepts a single integer.</summary>
+    /// <summary>A pair such as kernel_size [3, 3], each 1 to 65,536; Keras also accepts a single integer.</summary>
     public (int Height, int Width) Pair(string key, (int, int)? fallback = null)
     {
         if (!TryGet(key, out var v)) return fallback ?? throw Missing(key);
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n)) return (n, n);
-        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 2
-            && v[0].ValueKind == JsonValueKind.Number && v[0].TryGetInt32(out int h)
-            && v[1].ValueKind == JsonValueKind.Number && v[1].TryGetInt32(out int w))
-            return (h, w);
-        throw Wrong(key, "an integer or a pair of integers", v);
+        int h, w;
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n)) (h, w) = (n, n);
+        else if (!(v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 2
+            && v[0].ValueKind == JsonValueKind.Number && v[0].TryGetInt32(out h)
+            && v[1].ValueKind == JsonValueKind.Number && v[1].TryGetInt32(out w)))
+            throw Wrong(key, "an integer or a pair of integers", v);
+        if (h is < 1 or > MaxSize || w is < 1 or > MaxSize) throw Error($"expected '{key}' to be 1 to {MaxSize} (or a pair of such), found {v.GetRawText()}.");
+        return (h, w);
     }
 
     /// <summary>A 1D size (kernel_size, strides, dilation_rate, pool_size), 1 to 65,536: Keras writes a one-element list such as [5] and accepts an integer.</summary>

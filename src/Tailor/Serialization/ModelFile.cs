@@ -29,7 +29,16 @@ public static class ModelFile
     private const long BuildSlack = 1 << 20;
 
     /// <summary>Largest per-sample input a model file may declare (values), far above any image model here.</summary>
-    private const long MaxInputValues = 1 << 26;
+    public const long MaxInputValues = 1 << 26;
+
+    /// <summary>Most layers a model file may hold (the notebook's models have 3 to 10).</summary>
+    public const int MaxLayers = 1_000;
+
+    /// <summary>
+    /// Most values the layers' outputs may hold for one sample, summed over the layers (256 MiB; the
+    /// notebook's CNN has 37,530), so that predicting even one image cannot ask for more.
+    /// </summary>
+    public const long MaxActivationValues = 1 << 26;
 
     /// <summary>Writes the model atomically: readers see the old file or the complete new one.</summary>
     public static void Save(Sequential model, string path, bool includeOptimizer = true, IReadOnlyDictionary<string, string>? extraMetadata = null)
@@ -109,17 +118,30 @@ public static class ModelFile
 
         var model = ParseArchitecture(architecture, path);
         var stored = content.Tensors.Keys.Where(k => !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToHashSet();
-        // What the file holds for a layer, plus slack so that a small mismatch still reaches the clearer per-tensor message below.
+        // What the file holds for a layer (summed once over the tensors, by the name before the last '/'), plus
+        // slack so that a small mismatch still reaches the clearer per-tensor message below.
+        var held = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var tensor in content.Tensors.Values)
+        {
+            int slash = tensor.Name.LastIndexOf('/');
+            if (slash > 0) held[tensor.Name[..slash]] = held.GetValueOrDefault(tensor.Name[..slash]) + tensor.Data.Length;
+        }
         foreach (var layer in model.Layers)
-            layer.ParameterBudget = BuildSlack + content.Tensors.Values.Where(t => t.Name.StartsWith(layer.Name + "/", StringComparison.Ordinal)).Sum(t => (long)t.Data.Length);
+            layer.ParameterBudget = BuildSlack + held.GetValueOrDefault(layer.Name!);
+        model.ActivationBudget = MaxActivationValues;
         try { model.Build(InputShape(architecture, path)); }
         catch (ArgumentException e) { throw new ModelFormatException(path, $"the architecture does not build: {e.Message}", e); }
-        finally { foreach (var layer in model.Layers) layer.ParameterBudget = long.MaxValue; }
+        finally
+        {
+            foreach (var layer in model.Layers) layer.ParameterBudget = long.MaxValue;
+            model.ActivationBudget = long.MaxValue;
+        }
 
         foreach (var layer in model.Layers)
             foreach (var p in layer.Parameters)
             {
                 var tensor = Find(content, TensorName(layer, p), p, path, what: "weight");
+                CheckFinite(tensor, path, "weight");
                 tensor.Data.CopyTo(p.Value.Span);
                 stored.Remove(tensor.Name);
             }
@@ -128,6 +150,17 @@ public static class ModelFile
 
         if (metadata.TryGetValue(CompileKey, out string? compile)) Compile(model, compile, content, path);
         return model;
+    }
+
+    /// <summary>A NaN or infinite weight makes every prediction meaningless: refused, naming the tensor and the first such value.</summary>
+    private static void CheckFinite(NamedTensor tensor, string path, string what)
+    {
+        var data = tensor.Data.AsSpan();
+        int i = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude(data);
+        if (i < 0 || float.IsFinite(data[i])) return;
+        for (i = 0; float.IsFinite(data[i]); i++) { }
+        throw new ModelFormatException(path, string.Create(CultureInfo.InvariantCulture,
+            $"{what} tensor '{tensor.Name}' holds {data[i]} at index {i}: a model with NaN or infinite weights predicts nothing meaningful (did its training diverge?)."));
     }
 
     private static NamedTensor Find(SafeTensorsContent content, string name, Parameter p, string path, string what)
@@ -147,6 +180,8 @@ public static class ModelFile
         var model = new Sequential(reader.String("name", "sequential")!, reader.ULong("seed") ?? 0);
         if (!config.TryGetProperty("layers", out var layers) || layers.ValueKind != JsonValueKind.Array || layers.GetArrayLength() == 0)
             throw new ModelFormatException(path, "expected the architecture to have a non-empty 'layers' array.");
+        if (layers.GetArrayLength() > MaxLayers)
+            throw new ModelFormatException(path, $"the architecture has {layers.GetArrayLength():N0} layers; a model file may have at most {MaxLayers:N0}.");
         foreach (var entry in layers.EnumerateArray())
         {
             if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("class_name", out var className) || className.ValueKind != JsonValueKind.String
@@ -221,7 +256,11 @@ public static class ModelFile
                 }
                 var list = new List<float[]>();
                 while (content.Tensors.ContainsKey($"{OptimizerPrefix}{TensorName(layer, p)}/{list.Count}"))
-                    list.Add(Find(content, $"{OptimizerPrefix}{TensorName(layer, p)}/{list.Count}", p, path, "optimizer slot").Data);
+                {
+                    var slot = Find(content, $"{OptimizerPrefix}{TensorName(layer, p)}/{list.Count}", p, path, "optimizer slot");
+                    CheckFinite(slot, path, "optimizer slot");
+                    list.Add(slot.Data);
+                }
                 if (slotCount >= 0 && list.Count != slotCount)
                     throw new ModelFormatException(path, $"the optimizer state has {slotCount} slots for one weight and {list.Count} for '{TensorName(layer, p)}'.");
                 slotCount = list.Count;

@@ -13,7 +13,7 @@ public static class WorkerPool
 {
     private static readonly object Gate = new();
     private static Worker[] _workers = [];
-    private static int _threads = Math.Max(1, Environment.ProcessorCount);
+    private static int _threads = Math.Clamp(Environment.ProcessorCount, 1, 256);
     private static ParallelJob? _job;
     private static int _participants;
     /// <summary>One task range per participant, 128 bytes apart so that two threads never share a cache line.</summary>
@@ -33,13 +33,16 @@ public static class WorkerPool
     /// <summary>Slots a job may use now: the caller's and one per worker that may run.</summary>
     internal static int SlotCount => Math.Max(_threads, _workers.Length + 1);
 
-    /// <summary>Threads used for kernels, the caller included. Defaults to the processor count.</summary>
+    /// <summary>The thread counts <see cref="Threads"/> accepts: each is an OS thread with its own stack, and more than the cores only wait.</summary>
+    public static readonly Common.ValueRange ThreadsRange = new(1, 256);
+
+    /// <summary>Threads used for kernels, the caller included. Defaults to the processor count (at most 256).</summary>
     public static int Threads
     {
         get => _threads;
         set
         {
-            if (value < 1) throw new ArgumentOutOfRangeException(nameof(Threads), $"Threads must be at least 1, received {value}.");
+            if (!ThreadsRange.Contains(value)) throw new ArgumentOutOfRangeException(nameof(Threads), $"Threads must be {ThreadsRange.Text}, received {value}.");
             lock (Gate) _threads = value;
         }
     }

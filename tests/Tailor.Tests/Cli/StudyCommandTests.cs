@@ -10,8 +10,8 @@ public sealed class StudyCommandTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Theory]
-    [InlineData("--epochs 0", "tailor: error: --epochs must be a positive integer, received 0.")]
-    [InlineData("--quick --l2 -1", "tailor: error: --l2 must be a positive number, received -1.")]
+    [InlineData("--epochs 0", "tailor: error: --epochs must be 1 to 10,000, received 0.")]
+    [InlineData("--quick --l2 -1", "tailor: error: --l2 must be in (0, 1], received -1.")]
     [InlineData("--augment flip,blur", "tailor: error: --augment: Unknown augmentation step 'blur'.")]
     public void A_bad_option_is_one_line_exit_code_2_and_nothing_written(string arguments, string expected)
     {

@@ -20,8 +20,8 @@ public sealed class TrainOptionsBadInputTests : IDisposable
     [InlineData("--lr-schedule warm", "--lr-schedule: Unknown learning-rate schedule 'warm'. Valid schedules: step, exponential, cosine, one-cycle.")]
     [InlineData("--lr-schedule cosine:12", "--lr-schedule: Learning-rate schedule 'cosine': the warmup must be a whole number of epochs from 0 to 9")]
     [InlineData("--lr-schedule step:2,x", "--lr-schedule: Learning-rate schedule 'step' takes numbers, received 'x'.")]
-    [InlineData("--early-stopping -1", "--early-stopping: the patience must be a whole number of epochs, 0 or more, received -1.")]
-    [InlineData("--early-stopping soon", "'soon'")]
+    [InlineData("--early-stopping -1", "--early-stopping must be 0 to 10,000, received -1.")]
+    [InlineData("--early-stopping soon", "--early-stopping must be 0 to 10,000, received soon.")]
     public void Each_bad_value_is_one_line_and_nothing_is_written(string arguments, string expected)
     {
         string output = _temp.File("out");

@@ -121,9 +121,9 @@ public sealed class RegularizationStudyStartTests
 public sealed class RegularizationStudyOptionsTests
 {
     [Theory]
-    [InlineData(0, 1e-3f, "flip", 3, "--epochs must be a positive integer, received 0.")]
-    [InlineData(5, 0f, "flip", 3, "--l2 must be a positive number, received 0.")]
-    [InlineData(5, 1e-3f, "flip", -1, "--patience must be a whole number of epochs, 0 or more, received -1.")]
+    [InlineData(0, 1e-3f, "flip", 3, "--epochs must be 1 to 10,000, received 0.")]
+    [InlineData(5, 0f, "flip", 3, "--l2 must be in (0, 1], received 0.")]
+    [InlineData(5, 1e-3f, "flip", -1, "--patience must be 0 to 10,000, received -1.")]
     [InlineData(5, 1e-3f, "blur", 3, "--augment: Unknown augmentation step 'blur'.")]
     public void A_value_out_of_range_is_named_and_nothing_is_written(int epochs, float l2, string augment, int patience, string expected)
     {

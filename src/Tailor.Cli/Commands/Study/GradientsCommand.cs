@@ -12,9 +12,11 @@ internal static class GradientsCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "2 epochs on 2,000 training images: a look in seconds." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs of each network (default 10, 2 with --quick)." };
-        var hidden = new Option<int>("--hidden-layers") { Description = "Hidden layers of each network.", DefaultValueFactory = _ => 10 };
-        var learningRate = new Option<float>("--learning-rate") { Description = "SGD learning rate (momentum 0.9).", DefaultValueFactory = _ => 0.01f };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs of each network (default 10, 2 with --quick)." }.Within(TrainingOptions.EpochsRange);
+        var hidden = new Option<int>("--hidden-layers") { Description = "Hidden layers of each network.", DefaultValueFactory = _ => 10 }
+            .Within(GradientStudyOptions.HiddenLayersRange);
+        var learningRate = new Option<float>("--learning-rate") { Description = "SGD learning rate (momentum 0.9).", DefaultValueFactory = _ => 0.01f }
+            .Within(TrainingOptions.LearningRateRange);
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("out/gradients");
         var command = new Command("gradients",

@@ -13,10 +13,13 @@ internal static class RegularizationCommand
     {
         var defaults = new RegularizationStudyOptions();
         var quick = new Option<bool>("--quick") { Description = $"{RegularizationStudyOptions.Quick.Epochs} epochs on 2,000 training images, for a fast look at every part of the report." };
-        var epochs = new Option<int?>("--epochs") { Description = $"Epochs for every variant (default: {defaults.Epochs}; early stopping may end sooner)." };
-        var l2 = new Option<float>("--l2") { Description = $"L2 factor on every kernel (default: {defaults.L2.ToString(CultureInfo.InvariantCulture)}).", DefaultValueFactory = _ => defaults.L2 };
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs for every variant (default: {defaults.Epochs}; early stopping may end sooner)." }
+            .Within(TrainingOptions.EpochsRange);
+        var l2 = new Option<float>("--l2") { Description = $"L2 factor on every kernel (default: {defaults.L2.ToString(CultureInfo.InvariantCulture)}).", DefaultValueFactory = _ => defaults.L2 }
+            .Within(RegularizationStudyOptions.L2Range);
         var augment = new Option<string>("--augment") { Description = $"Augmentation of the augmented variant (default: {defaults.Augment}).", DefaultValueFactory = _ => defaults.Augment };
-        var patience = new Option<int?>("--patience") { Description = $"Early-stopping patience in epochs (default: {defaults.Patience}; {RegularizationStudyOptions.Quick.Patience} with --quick)." };
+        var patience = new Option<int?>("--patience") { Description = $"Early-stopping patience in epochs (default: {defaults.Patience}; {RegularizationStudyOptions.Quick.Patience} with --quick)." }
+            .Within(TrainingOptions.PatienceRange);
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out(defaults.OutputDirectory);

@@ -122,12 +122,15 @@ public sealed class SearchSpace
         return (cut < 0 ? message : message[..cut]).Trim();
     }
 
-    /// <summary>The number of configurations grid search enumerates; throws when a key has a range instead of a list.</summary>
-    public long GridSize
+    /// <summary>The most combinations grid search walks through (those that do not fit 28x28 images included).</summary>
+    public const long MaxGridSize = 100_000;
+
+    /// <summary>The number of combinations grid search enumerates, exact however many; throws when a key has a range instead of a list.</summary>
+    public System.Numerics.BigInteger GridSize
     {
         get
         {
-            long size = 1;
+            System.Numerics.BigInteger size = 1;
             foreach (var (parameter, domain) in _domains) size *= Choices(parameter, domain).Count;
             return size;
         }

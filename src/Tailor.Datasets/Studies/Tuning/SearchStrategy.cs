@@ -1,3 +1,4 @@
+using System.Globalization;
 using Tailor.Common;
 
 namespace Tailor.Studies.Tuning;
@@ -25,23 +26,49 @@ public static class SearchStrategies
     }
 
     /// <summary>
+    /// The grid's fitting configurations, or a seeded sample of <paramref name="budget"/> of them in grid order.
+    /// The grid is walked lazily (once to count, once to pick) and its size checked first, so that a space of
+    /// billions of combinations is refused in a line instead of filling the memory.
+    /// </summary>
+    private static List<ConvNetConfig> PlanGrid(SearchSpace space, int? budget, Rng rng)
+    {
+        var size = space.GridSize;
+        if (size > SearchSpace.MaxGridSize)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Grid search over this space would walk through {size:N0} combinations, more than {SearchSpace.MaxGridSize:N0}; list fewer values, or use --strategy random."));
+        int fitting = space.Grid().Count();
+        if (fitting == 0) throw new ArgumentException("The search space holds no configuration that fits 28x28 images.");
+        if (budget is not int limit || limit >= fitting)
+        {
+            if (fitting > TuningOptions.TrialsRange.Max)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Grid search would train all {fitting:N0} configurations of the space, more than the {TuningOptions.TrialsRange.Max:N0} trials --trials allows; give --trials N to sample N of them."));
+            return [.. space.Grid()];
+        }
+        var positions = Enumerable.Range(0, fitting).ToArray();
+        rng.Shuffle(positions);
+        var picked = positions.AsSpan(0, limit).ToArray();
+        Array.Sort(picked);
+        var chosen = new List<ConvNetConfig>(limit);
+        int index = 0;
+        foreach (var config in space.Grid())
+        {
+            if (chosen.Count == limit) break;
+            if (picked[chosen.Count] == index++) chosen.Add(config);
+        }
+        return chosen;
+    }
+
+    /// <summary>
     /// The configurations to try, at most <paramref name="budget"/> (null: 12 for random search, the
     /// whole grid for grid search), the same for the same space, budget and seed.
     /// </summary>
     public static IReadOnlyList<ConvNetConfig> Plan(SearchSpace space, SearchStrategy strategy, int? budget, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(space);
-        if (budget is int b && b < 1) throw new ArgumentException($"--trials must be a positive integer, received {b}.");
+        if (budget is int b) TuningOptions.TrialsRange.Check("--trials", b);
         var rng = new Rng(seed);
-        if (strategy == SearchStrategy.Grid)
-        {
-            var grid = space.Grid().ToList();
-            if (grid.Count == 0) throw new ArgumentException("The search space holds no configuration that fits 28x28 images.");
-            if (budget is not int limit || limit >= grid.Count) return grid;
-            var positions = Enumerable.Range(0, grid.Count).ToArray();
-            rng.Shuffle(positions);
-            return [.. positions.Take(limit).Order().Select(i => grid[i])];
-        }
+        if (strategy == SearchStrategy.Grid) return PlanGrid(space, budget, rng);
 
         int wanted = budget ?? 12;
         var chosen = new List<ConvNetConfig>(wanted);

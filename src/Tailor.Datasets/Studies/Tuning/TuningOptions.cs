@@ -16,10 +16,13 @@ public sealed record TuningOptions
     public bool Final { get; init; } = true;
     public int FinalEpochs { get; init; } = 10;
 
+    /// <summary>The trial budget: each trial trains a model for minutes, so 1,000 is days of search.</summary>
+    public static readonly Common.ValueRange TrialsRange = new(1, 1_000);
+
     public void Validate()
     {
-        if (Trials is int t && t < 1) throw new ArgumentException($"--trials must be a positive integer, received {t}.");
-        if (Epochs < 1) throw new ArgumentException($"--epochs must be a positive integer, received {Epochs}.");
-        if (FinalEpochs < 1) throw new ArgumentException($"--final-epochs must be a positive integer, received {FinalEpochs}.");
+        if (Trials is int t) TrialsRange.Check("--trials", t);
+        TrainingOptions.EpochsRange.Check("--epochs", Epochs);
+        TrainingOptions.EpochsRange.Check("--final-epochs", FinalEpochs);
     }
 }

@@ -19,9 +19,9 @@ public sealed class Conv1D : Convolution
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
         : base(filters, padding, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, name)
     {
-        Guard.Positive(kernelSize, "kernel_size");
-        Guard.Positive(strides);
-        Guard.Positive(dilationRate, "dilation_rate");
+        Guard.Size(kernelSize, "kernel_size");
+        Guard.Size(strides);
+        Guard.Size(dilationRate, "dilation_rate");
         // Keras refuses the combination too: a strided dilated kernel skips inputs in a way no one means.
         if (strides > 1 && dilationRate > 1)
             throw new ArgumentException($"When `strides` > 1, `dilation_rate` must be 1. Received: strides={strides}, dilation_rate={dilationRate}.", nameof(dilationRate));

@@ -17,11 +17,11 @@ public sealed class Conv2D : Convolution
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
         : base(filters, padding, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, name)
     {
-        Guard.Positive(kernelSize.Height, "kernel_size");
-        Guard.Positive(kernelSize.Width, "kernel_size");
+        Guard.Size(kernelSize.Height, "kernel_size");
+        Guard.Size(kernelSize.Width, "kernel_size");
         var s = strides ?? (1, 1);
-        Guard.Positive(s.Height, "strides");
-        Guard.Positive(s.Width, "strides");
+        Guard.Size(s.Height, "strides");
+        Guard.Size(s.Width, "strides");
         if (padding == Padding.Causal)
             throw new ArgumentException("Conv2D does not support padding 'causal', which is for Conv1D only. Use Padding.Valid or Padding.Same.", nameof(padding));
         KernelSize = kernelSize;

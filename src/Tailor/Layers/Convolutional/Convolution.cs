@@ -34,7 +34,7 @@ public abstract class Convolution : Core.ActivatedLayer
         Regularizer? kernelRegularizer, Regularizer? biasRegularizer, string? name)
         : base(activation)
     {
-        Guard.Positive(filters);
+        Guard.Size(filters);
         Filters = filters;
         Padding = padding;
         UseBias = useBias;

@@ -19,7 +19,7 @@ public sealed class Dense : ActivatedLayer
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
         : base(activation)
     {
-        Guard.Positive(units);
+        Guard.Size(units);
         Units = units;
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform;

@@ -86,10 +86,10 @@ public sealed class BatchNormalization : Layer
     protected override void CreateParameters(Rng rng)
     {
         int c = Channels;
-        if (Scale) GammaInitializer.Fill(AddParameter(new Parameter("gamma", [c], GammaRegularizer)).Value.Span, c, c, rng);
-        if (Center) BetaInitializer.Fill(AddParameter(new Parameter("beta", [c], BetaRegularizer)).Value.Span, c, c, rng);
-        MovingMeanInitializer.Fill(AddParameter(new Parameter("moving_mean", [c], trainable: false)).Value.Span, c, c, rng);
-        MovingVarianceInitializer.Fill(AddParameter(new Parameter("moving_variance", [c], trainable: false)).Value.Span, c, c, rng);
+        if (Scale) GammaInitializer.Fill(AddParameter("gamma", [c], GammaRegularizer).Value.Span, c, c, rng);
+        if (Center) BetaInitializer.Fill(AddParameter("beta", [c], BetaRegularizer).Value.Span, c, c, rng);
+        MovingMeanInitializer.Fill(AddParameter("moving_mean", [c], trainable: false).Value.Span, c, c, rng);
+        MovingVarianceInitializer.Fill(AddParameter("moving_variance", [c], trainable: false).Value.Span, c, c, rng);
         (_mean, _invStd, _scale, _shift, _meanDy, _meanDyXhat) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
     }
 

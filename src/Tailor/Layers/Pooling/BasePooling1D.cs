@@ -12,9 +12,9 @@ public abstract class BasePooling1D : WindowPooling
     protected BasePooling1D(int poolSize, int? strides, Padding padding, string? name)
         : base(padding, name)
     {
-        Guard.Positive(poolSize, "pool_size");
+        Guard.Size(poolSize, "pool_size");
         int s = strides ?? poolSize;
-        Guard.Positive(s, "strides");
+        Guard.Size(s, "strides");
         PoolSize = poolSize;
         Strides = s;
     }
@@ -27,7 +27,7 @@ public abstract class BasePooling1D : WindowPooling
         if (inputShape.Length != 2)
             throw new ArgumentException($"{Describe()} expects input of shape (None, steps, channels), received shape {FormatBatchShape(inputShape)}.");
         var g = ConvGeometry.Create(1, inputShape[0], inputShape[1], 1, PoolSize, 1, Strides, Padding);
-        if (g.OutWidth <= 0)
+        if (g.OutWidth <= 0 || PoolSize > inputShape[0])
             throw new ArgumentException($"{Describe()} with pool {PoolSize} does not fit input of shape {FormatBatchShape(inputShape)}.");
         Geometry = g;
         return [g.OutWidth, inputShape[1]];

@@ -9,11 +9,11 @@ public abstract class BasePooling2D : WindowPooling
     protected BasePooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides, Padding padding, string? name)
         : base(padding, name)
     {
-        Guard.Positive(poolSize.Height, "pool_size");
-        Guard.Positive(poolSize.Width, "pool_size");
+        Guard.Size(poolSize.Height, "pool_size");
+        Guard.Size(poolSize.Width, "pool_size");
         var s = strides ?? poolSize;
-        Guard.Positive(s.Height, "strides");
-        Guard.Positive(s.Width, "strides");
+        Guard.Size(s.Height, "strides");
+        Guard.Size(s.Width, "strides");
         PoolSize = poolSize;
         Strides = s;
     }
@@ -26,7 +26,8 @@ public abstract class BasePooling2D : WindowPooling
         if (inputShape.Length != 3)
             throw new ArgumentException($"{Describe()} expects input of shape (None, height, width, channels), received shape {FormatBatchShape(inputShape)}.");
         var g = ConvGeometry.Create(inputShape[0], inputShape[1], inputShape[2], PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width, Padding);
-        if (g.OutHeight <= 0 || g.OutWidth <= 0)
+        // A window larger than the input (possible with same padding) pools nothing more, and only costs time.
+        if (g.OutHeight <= 0 || g.OutWidth <= 0 || PoolSize.Height > inputShape[0] || PoolSize.Width > inputShape[1])
             throw new ArgumentException($"{Describe()} with pool {PoolSize.Height}x{PoolSize.Width} does not fit input of shape {FormatBatchShape(inputShape)}.");
         Geometry = g;
         return [g.OutHeight, g.OutWidth, inputShape[2]];
