@@ -2,6 +2,9 @@ using System.CommandLine;
 using Tailor.Cli;
 using Tailor.Cli.Commands;
 
+// First of all, so that a signal at any later moment stops the command cleanly.
+SignalCancellation.Register();
+
 var root = new RootCommand("Tailor: the Zalando Fashion-MNIST study with a Keras-style C# engine.")
 {
     CommonOptions.Data,

@@ -78,8 +78,10 @@ internal static class DataCommands
         var to = new Option<string>("--to") { Description = "Folder to download into.", DefaultValueFactory = _ => DataLocator.DefaultUserCacheDirectory };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each file.", DefaultValueFactory = _ => 30 };
         var command = new Command("download", "Fetch the official files, verify their checksums and write them atomically.") { to, timeout };
-        command.SetAction(async (parsed, cancel) =>
+        command.SetAction(async (parsed, _) =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             string target = parsed.GetValue(to)!;
             int seconds = parsed.GetValue(timeout);
             if (seconds <= 0) throw new UsageException($"--timeout must be a positive number of seconds, received {seconds}.");

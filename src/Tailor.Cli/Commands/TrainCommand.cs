@@ -1,6 +1,7 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Tailor.Augmentation;
+using Tailor.Callbacks;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
 using Tailor.Optimizers.Schedules;
@@ -52,6 +53,8 @@ internal static class TrainCommand
         var images = ImageFolderInput.AddTo(command);
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             string outDir = parsed.GetValue(output)!;
             int every = parsed.GetValue(checkpointEvery);
             if (every < 0) throw new UsageException($"--checkpoint-every must be 0 or a positive integer, received {every}.");
@@ -103,8 +106,10 @@ internal static class TrainCommand
             if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
             if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
 
-            using var interrupt = new SignalInterrupt();
-            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt], checkpointing: new Checkpointing(checkpoints, every, checkpoint));
+            if (cancel.IsCancellationRequested) throw new OperationInterruptedException("Interrupted before training began; nothing was written.", cancel);
+            // A signal stops training after the current batch; the run then writes a checkpoint and says how to resume.
+            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [new InterruptOnCancellation(cancel)],
+                checkpointing: new Checkpointing(checkpoints, every, checkpoint));
             Console.WriteLine(run.Model.Summary());
             run.WriteOutputs(outDir);
             if (run.EarlyStopping != null) Console.WriteLine(run.EarlyStopping.Describe(run.History.Epochs.Count));
@@ -119,41 +124,5 @@ internal static class TrainCommand
     {
         try { return NotebookModels.Parse(name); }
         catch (ArgumentException e) { throw new UsageException($"--model: {e.Message}"); }
-    }
-
-    /// <summary>
-    /// Ctrl-C (SIGINT) and SIGTERM ask the model to stop after the batch in progress; the run then writes
-    /// a checkpoint and ends with a message. A second signal ends the process at once.
-    /// </summary>
-    private sealed class SignalInterrupt : Callback, IDisposable
-    {
-        private readonly PosixSignalRegistration _int, _term;
-        private volatile bool _requested;
-
-        public SignalInterrupt()
-        {
-            _int = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
-            _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
-        }
-
-        private void Handle(PosixSignalContext context)
-        {
-            if (_requested) return; // the second one terminates as usual
-            context.Cancel = true;
-            _requested = true;
-            Console.Error.WriteLine($"tailor: {context.Signal} received: finishing the current batch, then writing a checkpoint.");
-            Model?.RequestInterrupt();
-        }
-
-        public override void OnTrainBegin(TrainingInfo info)
-        {
-            if (_requested) Model!.RequestInterrupt();
-        }
-
-        public void Dispose()
-        {
-            _int.Dispose();
-            _term.Dispose();
-        }
     }
 }
