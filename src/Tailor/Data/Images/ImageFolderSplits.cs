@@ -17,13 +17,17 @@ public sealed record ImageFolderSplits(ImageFolder Train, ImageFolder? Validatio
     /// <summary>Every file left out as unreadable, in all splits.</summary>
     public IReadOnlyList<SkippedImage> Skipped => [.. Train.Skipped, .. Validation?.Skipped ?? [], .. Test.Skipped];
 
-    /// <summary>Opens DIR/train, DIR/test and, when it exists, DIR/validation.</summary>
+    /// <summary>
+    /// Opens DIR/train, DIR/test and, when it exists, DIR/validation. An unfinished `tailor data export`
+    /// (see <see cref="FashionMnistImages.PartialManifestName"/>) is refused: it holds only part of its images.
+    /// </summary>
     public static ImageFolderSplits Open(string directory, ImageFolderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         options ??= new ImageFolderOptions();
         if (!Directory.Exists(directory))
             throw new DataNotFoundException($"Image folder '{directory}' does not exist.");
+        FashionMnistImages.EnsureComplete(directory);
         foreach (string required in new[] { TrainFolder, TestFolder })
         {
             if (!Directory.Exists(Path.Combine(directory, required)))
