@@ -32,9 +32,9 @@ public sealed class ExportSignalTests(ExportSignalTests.Reference reference) : I
         public string Out { get; }
         public TimeSpan Working { get; }
 
-        // 1,000 PNG files: a fraction of a second of work.
+        // 500 PNG files: a fraction of a second of work.
         public string[] Args(string output) =>
-            ["data", "export", "--data", Data, "--train-images", "800", "--test-images", "200", "--out", output];
+            ["data", "export", "--data", Data, "--train-images", "400", "--test-images", "100", "--out", output];
 
         public void Dispose() => _temp.Dispose();
     }
@@ -48,7 +48,7 @@ public sealed class ExportSignalTests(ExportSignalTests.Reference reference) : I
         var run = SignalledCli.InterruptAt(temp.Path, thousandths, reference.Working, () => Directory.Delete(output, recursive: true), reference.Args(output));
 
         string line = SignalledCli.AssertStoppedCleanly(run);
-        bool stopped = Regex.IsMatch(line, $@"Interrupted after [\d,]+ of 1,000 images; they are kept in '{Regex.Escape(output)}', which has no export\.json yet");
+        bool stopped = Regex.IsMatch(line, $@"Interrupted after [\d,]+ of 500 images; they are kept in '{Regex.Escape(output)}', which has no export\.json yet");
         if (stopped)
         {
             Assert.True(File.Exists(Path.Combine(output, FashionMnistImages.PartialManifestName)));
@@ -69,12 +69,12 @@ public sealed class ExportSignalTests(ExportSignalTests.Reference reference) : I
     {
         using var temp = new TempDirectory();
         string output = temp.File("out");
-        // What a run stopped after 300 images leaves, and a temporary file as a killed write leaves it.
+        // What a run stopped after 200 images leaves, and a temporary file as a killed write leaves it.
         var dataset = FashionMnist.Load(reference.Data);
-        var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { TrainCount = 800, ValidationCount = 160, TestCount = 200 });
+        var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { TrainCount = 400, ValidationCount = 80, TestCount = 100 });
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationInterruptedException>(() =>
-            FashionMnistImages.Export(dataset, sample, output, ImageFileFormat.Png, progress: new CancelAfter(cancel, 300), cancellationToken: cancel.Token));
+            FashionMnistImages.Export(dataset, sample, output, ImageFileFormat.Png, progress: new CancelAfter(cancel, 200), cancellationToken: cancel.Token));
         string leftover = Path.Combine(output, "train", FashionMnistImages.FolderNames[3], ".01234.png.5f3a.tmp");
         File.WriteAllBytes(leftover, [1, 2, 3]);
 
@@ -98,7 +98,7 @@ public sealed class ExportSignalTests(ExportSignalTests.Reference reference) : I
         using var temp = new TempDirectory();
         string output = temp.File("out");
         var dataset = FashionMnist.Load(reference.Data);
-        var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { TrainCount = 800, ValidationCount = 160, TestCount = 200 });
+        var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { TrainCount = 400, ValidationCount = 80, TestCount = 100 });
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationInterruptedException>(() =>
             FashionMnistImages.Export(dataset, sample, output, ImageFileFormat.Png, progress: new CancelAfter(cancel, 10), cancellationToken: cancel.Token));

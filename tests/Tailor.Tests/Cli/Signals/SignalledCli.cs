@@ -31,14 +31,17 @@ internal static partial class SignalledCli
     }
 
     /// <summary>Runs the command to its end.</summary>
-    public static Run Complete(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
+    public static Run Complete(string workingDirectory, params string[] args) => Start(workingDirectory, null, _ => true, args);
 
     /// <summary>
     /// Runs the command and sends SIGTERM <paramref name="delay"/> after its first stdout line; when it has ended
     /// before that, <see cref="Run.Signalled"/> is false. Fails the test when it is still running
     /// <see cref="StopLimit"/> after the signal.
     /// </summary>
-    public static Run Interrupt(string workingDirectory, TimeSpan delay, params string[] args) => Start(workingDirectory, delay, args);
+    public static Run Interrupt(string workingDirectory, TimeSpan delay, params string[] args) => Start(workingDirectory, delay, _ => true, args);
+
+    /// <summary>As <see cref="Interrupt"/>, signalling as soon as a stdout line matches <paramref name="cue"/>.</summary>
+    public static Run InterruptOn(string workingDirectory, Func<string, bool> cue, params string[] args) => Start(workingDirectory, TimeSpan.Zero, cue, args);
 
     /// <summary>
     /// Signals the command at <paramref name="thousandths"/> of <paramref name="working"/> (an uninterrupted run's
@@ -52,7 +55,9 @@ internal static partial class SignalledCli
         for (int attempt = 0; ; attempt++)
         {
             var run = Interrupt(workingDirectory, delay, args);
-            if (run.Signalled) return run;
+            // Exit 0 after a signal: it met a process that had already returned from Main (the CLI answers any
+            // signal received before with 130), so the command ended first, as when it was not signalled at all.
+            if (run.Signalled && run.ExitCode != 0) return run;
             Assert.True(run.ExitCode == 0, $"The run ended before the signal, and not well:\n{run}");
             Assert.True(attempt < 3, $"The command kept ending before the signal, {delay.TotalSeconds:F2} s after its first line.");
             beforeRetry();
@@ -60,7 +65,7 @@ internal static partial class SignalledCli
         }
     }
 
-    private static Run Start(string workingDirectory, TimeSpan? delay, string[] args)
+    private static Run Start(string workingDirectory, TimeSpan? delay, Func<string, bool> cue, string[] args)
     {
         var start = new ProcessStartInfo(ChildProcess.DotnetHost())
         {
@@ -74,14 +79,14 @@ internal static partial class SignalledCli
         start.Environment["TAILOR_DATA"] = null;
 
         var stdout = new StringBuilder();
-        var firstLine = new ManualResetEventSlim();
+        var cued = new ManualResetEventSlim();
         var clock = new Stopwatch();
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             lock (stdout) stdout.Append(e.Data).Append('\n');
-            if (!firstLine.IsSet) { clock.Start(); firstLine.Set(); }
+            if (!cued.IsSet && cue(e.Data)) { clock.Start(); cued.Set(); }
         };
         process.Start();
         process.BeginOutputReadLine();
@@ -91,15 +96,15 @@ internal static partial class SignalledCli
         bool signalled = false;
         if (delay is { } wait)
         {
-            // No first line before an early exit: there is nothing to interrupt.
-            while (!firstLine.Wait(TimeSpan.FromMilliseconds(50)) && !process.HasExited)
-                if (process.StartTime.AddMinutes(1) < DateTime.Now) { process.Kill(true); Assert.Fail($"{Describe()} wrote nothing for a minute."); }
-            if (firstLine.IsSet)
+            // No cue before an early exit: there is nothing to interrupt.
+            while (!cued.Wait(TimeSpan.FromMilliseconds(50)) && !process.HasExited)
+                if (process.StartTime.AddMinutes(1) < DateTime.Now) { process.Kill(true); Assert.Fail($"{Describe()} gave no cue within a minute."); }
+            if (cued.IsSet)
             {
                 Thread.Sleep(wait);
-                if (!process.HasExited)
+                // kill fails only when the process has ended and been reaped since HasExited was asked.
+                if (!process.HasExited && Kill(process.Id, Sigterm) == 0)
                 {
-                    Assert.Equal(0, Kill(process.Id, Sigterm));
                     signalled = true;
                     if (!process.WaitForExit(StopLimit))
                     {

@@ -16,7 +16,7 @@ namespace Tailor.Tests.Cli.Signals;
 [Collection(SignalledCli.Collection)]
 public sealed class TuneSignalTests(TuneSignalTests.Reference reference) : IClassFixture<TuneSignalTests.Reference>
 {
-    private const int Trials = 5;
+    private const int Trials = 4;
 
     /// <summary>The data, the space and the uninterrupted search, shared by the moments.</summary>
     public sealed class Reference : IDisposable
