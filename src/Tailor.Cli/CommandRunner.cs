@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
 using Tailor.Serialization;
@@ -15,7 +16,15 @@ internal static class CommandRunner
             CommonOptions.Apply(parsed);
             if (parsed.Action is not System.CommandLine.Help.HelpAction) PathOptions.Check(parsed);
             // The parser's own handler would print a stack trace; errors are reported below, one line each.
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Signals are SignalCancellation's alone: the parser's termination handling is off.
+            int code = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+            if (code == ExitCodes.Ok && SignalCancellation.Signal is { } signal)
+            {
+                // The signal came after the last point where the command could stop: it finished, and says so.
+                Console.Error.WriteLine($"tailor: error: {signal} received as the command was finishing; it completed and wrote all its outputs.");
+                return ExitCodes.Interrupted;
+            }
+            return code;
         }
         catch (Exception e) when (Describe(e) is var (message, code))
         {
@@ -33,7 +42,8 @@ internal static class CommandRunner
         ArgumentException a => (a.Message, ExitCodes.Usage),
         DataFormatException or DataNotFoundException or DataDownloadException => (e.Message, ExitCodes.Failure),
         TrainingDivergedException or ModelFormatException => (e.Message, ExitCodes.Failure),
-        TrainingInterruptedException => (e.Message, ExitCodes.Interrupted),
+        OperationInterruptedException => (e.Message, ExitCodes.Interrupted),
+        OperationCanceledException when SignalCancellation.Signal is { } signal => ($"Interrupted by {signal}.", ExitCodes.Interrupted),
         NotSupportedException => (e.Message, ExitCodes.Failure),
         IOException or UnauthorizedAccessException => (e.Message, ExitCodes.Failure),
         AggregateException { InnerException: { } inner } => Describe(inner),

@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Tailor.Cli;
 
+// First of all, so that a signal at any later moment stops the command cleanly.
+SignalCancellation.Register();
+
 var root = CliRoot.Create();
 
 // Written to a file or a pipe, tables keep their full width instead of the 80 columns Spectre assumes

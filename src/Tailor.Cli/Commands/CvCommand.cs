@@ -9,6 +9,9 @@ namespace Tailor.Cli.Commands;
 /// <summary>`tailor cv`: stratified k-fold cross-validation of one of the notebook's models on its 10,000 sampled training images.</summary>
 internal static class CvCommand
 {
+    /// <summary>The folder inside --out that keeps the finished folds until the cross-validation has written its results.</summary>
+    public const string FoldsFolder = "folds";
+
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "dense, cnn or cnn-dropout.", DefaultValueFactory = _ => "cnn" };
@@ -30,6 +33,8 @@ internal static class CvCommand
         };
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             var options = new CrossValidationOptions
             {
                 Model = TrainCommand.ParseModel(parsed.GetValue(model)!),
@@ -52,18 +57,24 @@ internal static class CvCommand
             Console.WriteLine(string.Create(inv,
                 $"{options.Folds}-fold cross-validation of the {options.Model.Title().ToLowerInvariant()} on {data.Count:N0} images, " +
                 $"{options.EffectiveEpochs} epochs per fold; each fold's model is also scored on the {sample.Test.Count:N0} test images. Folds run one after another, each on all cores."));
-            var progress = new EpochLine(options.EffectiveEpochs);
+            // Finished folds are kept in OUT/folds as they end; the same command run again resumes from them.
+            var progress = CrossValidation.Progress(Path.Combine(outDir, FoldsFolder), options, data, sample.Test);
+            if (progress.Finished.Count > 0)
+                Console.WriteLine($"Resuming: {progress.Finished.Count} finished folds are kept in {progress.Directory}.");
+            var epochLine = new EpochLine(options.EffectiveEpochs);
             var result = CrossValidation.Run(data, options, sample.Test, fold =>
             {
-                progress.Fold = fold.Fold + 1;
+                epochLine.Fold = fold.Fold + 1;
                 Console.WriteLine(string.Create(inv,
                     $"Fold {fold.Fold}/{options.Folds}: validation accuracy {fold.ValidationAccuracy:F4} (loss {fold.ValidationLoss:F4}) on {fold.ValidationCount:N0} images, " +
                     $"test accuracy {fold.Test!.Accuracy:F4}, {fold.Seconds:F1} s"));
-            }, callbacks: [progress]);
+            }, callbacks: [epochLine], progress: progress, cancellationToken: cancel);
             Console.WriteLine($"Validation accuracy: {CrossValidationResult.MeanAndDeviation(result.MeanAccuracy, result.AccuracyStandardDeviation)} (mean ± standard deviation over {options.Folds} folds)");
             Console.WriteLine($"Test accuracy:       {CrossValidationResult.MeanAndDeviation(result.MeanTestAccuracy!.Value, result.TestAccuracyStandardDeviation!.Value)}");
             Console.WriteLine(string.Create(inv, $"Total training time: {result.TotalSeconds:F1} s"));
             result.WriteOutputs(outDir);
+            // Every result is written: the folds have served their purpose.
+            progress.Delete();
             Console.WriteLine($"Wrote {string.Join(", ", CrossValidationResult.OutputFiles)} to {Path.GetFullPath(outDir)}");
             return ExitCodes.Ok;
         });

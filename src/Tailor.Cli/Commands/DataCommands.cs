@@ -80,8 +80,10 @@ internal static class DataCommands
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each file.", DefaultValueFactory = _ => 30 }
             .Within(new ValueRange(1, 3_600));
         var command = new Command("download", "Fetch the official files, verify their checksums and write them atomically.") { to, timeout };
-        command.SetAction(async (parsed, cancel) =>
+        command.SetAction(async (parsed, _) =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             string target = parsed.GetValue(to)!;
             int seconds = parsed.GetValue(timeout);
             await AnsiConsole.Progress().StartAsync(async ctx =>

@@ -21,13 +21,17 @@ internal static class ExportCommand
         var sampleSize = SampleSizeOptions.AddTo(command);
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             var fileFormat = ParseFormat(parsed.GetValue(format)!);
             int q = parsed.GetValue(quality);
             string target = parsed.GetValue(output)!;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");
             var sample = FashionSample.Draw(dataset, sampleSize.Read(parsed, parsed.GetValue(sampleSeed)));
-            int written = FashionMnistImages.Export(dataset, sample, target, fileFormat, q);
+            if (File.Exists(Path.Combine(target, FashionMnistImages.PartialManifestName)) && !File.Exists(Path.Combine(target, FashionMnistImages.ManifestName)))
+                Console.WriteLine($"Resuming the unfinished export in {Path.GetFullPath(target)}");
+            int written = FashionMnistImages.Export(dataset, sample, target, fileFormat, q, cancellationToken: cancel);
             Console.WriteLine($"Wrote {written:N0} {fileFormat.ToString().ToUpperInvariant()} files ({sample.Train.Count:N0} train, {sample.Validation.Count:N0} validation, {sample.Test.Count:N0} test) and {FashionMnistImages.ManifestName} to {Path.GetFullPath(target)}");
             return ExitCodes.Ok;
         });

@@ -6,7 +6,7 @@ namespace Tailor.Cli.Commands;
 
 /// <summary>
 /// --full, --train-images, --test-images and --validation-images: which of the IDX images a command samples.
-/// Shared by `train` and `data export`, so an exported folder can hold exactly what a run trains and tests on.
+/// Shared by `train`, `tutorial` and `data export`, so an exported folder can hold exactly what a run trains and tests on.
 /// </summary>
 internal sealed class SampleSizeOptions
 {

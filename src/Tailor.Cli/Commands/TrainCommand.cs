@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Tailor.Augmentation;
+using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
@@ -67,6 +67,8 @@ internal static class TrainCommand
         Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, seed, sampleSeed, .. sampleSize.All];
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             string outDir = parsed.GetValue(output)!;
             int every = parsed.GetValue(checkpointEvery);
             if (parsed.GetValue(resume) != null && fixedByCheckpoint.FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false }) is { } given)
@@ -125,11 +127,12 @@ internal static class TrainCommand
             if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
             if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
 
+            if (cancel.IsCancellationRequested) throw new OperationInterruptedException("Interrupted before training began; nothing was written.", cancel);
             // Two runs into one folder would mix their checkpoints and outputs: each takes the folders for itself.
             using var outLock = FolderLock.Acquire(outDir, "tailor train");
             using var checkpointLock = Path.GetFullPath(checkpoints) == outLock.Folder ? null : FolderLock.Acquire(checkpoints, "tailor train");
-            using var interrupt = new SignalInterrupt();
-            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [interrupt],
+            // A signal stops training after the current batch; the run then writes a checkpoint and says how to resume.
+            var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [new InterruptOnCancellation(cancel)],
                 checkpointing: new Checkpointing(checkpoints, every, checkpoint, parsed.GetValue(keepCheckpoints)));
             Console.WriteLine(run.Model.Summary());
             run.WriteOutputs(outputs.StagingFolder);
@@ -156,41 +159,5 @@ internal static class TrainCommand
     {
         try { return NotebookModels.Parse(name); }
         catch (ArgumentException e) { throw new UsageException($"--model: {e.Message}"); }
-    }
-
-    /// <summary>
-    /// Ctrl-C (SIGINT) and SIGTERM ask the model to stop after the batch in progress; the run then writes
-    /// a checkpoint and ends with a message. A second signal ends the process at once.
-    /// </summary>
-    private sealed class SignalInterrupt : Callback, IDisposable
-    {
-        private readonly PosixSignalRegistration _int, _term;
-        private volatile bool _requested;
-
-        public SignalInterrupt()
-        {
-            _int = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
-            _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
-        }
-
-        private void Handle(PosixSignalContext context)
-        {
-            if (_requested) return; // the second one terminates as usual
-            context.Cancel = true;
-            _requested = true;
-            Console.Error.WriteLine($"tailor: {context.Signal} received: finishing the current batch, then writing a checkpoint.");
-            Model?.RequestInterrupt();
-        }
-
-        public override void OnTrainBegin(TrainingInfo info)
-        {
-            if (_requested) Model!.RequestInterrupt();
-        }
-
-        public void Dispose()
-        {
-            _int.Dispose();
-            _term.Dispose();
-        }
     }
 }

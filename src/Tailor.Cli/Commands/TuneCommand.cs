@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Studies;
 using Tailor.Studies.Tuning;
@@ -9,6 +10,9 @@ namespace Tailor.Cli.Commands;
 /// <summary>`tailor tune`: hyperparameter search over a space.json on the notebook's sample, then the best configuration on the full training set.</summary>
 internal static class TuneCommand
 {
+    /// <summary>The folder inside --out that keeps the finished trials until the search has written its results.</summary>
+    public const string TrialsFolder = "trials";
+
     public static Command Create()
     {
         var space = new Option<string>("--space") { Description = "Search space JSON file (see samples/space.json).", Required = true };
@@ -29,6 +33,8 @@ internal static class TuneCommand
         };
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             var options = new TuningOptions
             {
                 Strategy = SearchStrategies.Parse(parsed.GetValue(strategy)!),
@@ -49,6 +55,10 @@ internal static class TuneCommand
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv,
                 $"{options.Strategy.ToString().ToLowerInvariant()} search: {plan.Count} trials of {options.Epochs} epochs on {sample.Train.Count:N0} images, validated on {sample.Validation.Count:N0}."));
+            // Finished trials are kept in OUT/trials as they end; the same command run again resumes from them.
+            var progress = Tuner.Progress(Path.Combine(outDir, TrialsFolder), searchSpace, options, sample.Train, sample.Validation);
+            if (progress.Finished.Count > 0)
+                Console.WriteLine($"Resuming: {progress.Finished.Count} finished trials are kept in {progress.Directory}.");
             var result = Tuner.Search(searchSpace, options, sample.Train, sample.Validation, (trial, count) =>
             {
                 string score = trial.Failure is null
@@ -56,7 +66,7 @@ internal static class TuneCommand
                     : $"diverged: {trial.Failure}";
                 string name = trial.Number == 0 ? "Baseline (notebook CNN with dropout)" : $"Trial {trial.Number}/{count}";
                 Console.WriteLine(string.Create(inv, $"{name}: {trial.Config.Describe()}: {score} ({trial.Seconds:F1} s)"));
-            });
+            }, progress, cancel);
             result.WriteOutputs(outDir);
             var best = result.Best;
             Console.WriteLine($"Best: trial {best.Number}, {best.Config.Describe()}: {best.BestValidationAccuracy.ToString("F4", inv)}");
@@ -68,12 +78,21 @@ internal static class TuneCommand
                 var full = FashionSample.Draw(dataset, FashionSampleOptions.Full);
                 Console.WriteLine(string.Create(inv,
                     $"Training the best configuration for {options.FinalEpochs} epochs on {full.Train.Count:N0} images ({full.Validation.Count:N0} held out)..."));
-                var final = Tuner.TrainFinal(best.Config, options.FinalEpochs, options.Seed, full.Train, full.Validation, full.Test);
+                FinalRun final;
+                try { final = Tuner.TrainFinal(best.Config, options.FinalEpochs, options.Seed, full.Train, full.Validation, full.Test, cancellationToken: cancel); }
+                catch (OperationInterruptedException e)
+                {
+                    throw new OperationInterruptedException(
+                        $"Interrupted during the final training; results.csv is written and the {progress.Finished.Count} trials are kept in {progress.Directory}. " +
+                        "Run the same command again to redo the final training alone.", e.CancellationToken);
+                }
                 result = result.WithFinal(final);
                 result.WriteOutputs(outDir);
                 Console.WriteLine(string.Create(inv,
                     $"Final: test accuracy {final.Test.Accuracy:F4} (loss {final.Test.Loss:F4}) on {final.TestCount:N0} test images, {final.Seconds:F0} s"));
             }
+            // Every result is written: the trials have served their purpose.
+            progress.Delete();
             Console.WriteLine($"Wrote results.csv, summary.json and report.html to {Path.GetFullPath(outDir)}");
             return ExitCodes.Ok;
         });

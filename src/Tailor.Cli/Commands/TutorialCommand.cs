@@ -13,15 +13,17 @@ internal static class TutorialCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "A few epochs of each model, for a fast look at every section." };
-        var full = new Option<bool>("--full") { Description = "Use all 60,000/10,000 images (10,000 held out) instead of the notebook's sample." };
         var example = new Option<int>("--example") { Description = "Test image (index in the test sample) to predict and to show feature maps for.", DefaultValueFactory = _ => 0 }
             .Within(TutorialOptions.ExampleRange);
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/tutorial");
-        var command = new Command("tutorial", "Run the whole Zalando Fashion-MNIST notebook and write report.html.") { quick, full, example, seed, sampleSeed, output };
+        var command = new Command("tutorial", "Run the whole Zalando Fashion-MNIST notebook and write report.html.") { quick, example, seed, sampleSeed, output };
+        var sampleSize = SampleSizeOptions.AddTo(command);
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             // The report and its images are staged and published together when the study has finished.
             using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
             var options = (parsed.GetValue(quick) ? TutorialOptions.Quick : new TutorialOptions()) with
@@ -29,13 +31,14 @@ internal static class TutorialCommand
                 OutputDirectory = outputs.StagingFolder,
                 Seed = parsed.GetValue(seed),
                 SampleSeed = parsed.GetValue(sampleSeed),
-                Full = parsed.GetValue(full),
+                Full = sampleSize.Full(parsed),
+                Sample = sampleSize.Read(parsed, parsed.GetValue(sampleSeed)),
                 ExampleIndex = parsed.GetValue(example),
             };
             options.Validate();
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             var tutorial = new ZalandoTutorial(options, Console.Out);
-            tutorial.Run(dataset, location);
+            tutorial.Run(dataset, location, cancel);
 
             var table = new Table().Title("The models").AddColumn("Model")
                 .AddColumn(new TableColumn("Parameters").RightAligned()).AddColumn(new TableColumn("Epochs").RightAligned())

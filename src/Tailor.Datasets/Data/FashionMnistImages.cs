@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Tailor.Common;
 using Tailor.Threading;
@@ -14,7 +15,7 @@ namespace Tailor.Data.Images;
 public static class FashionMnistImages
 {
     /// <summary>The manifest written beside the splits: format, seed, and each file's index in the IDX file.</summary>
-    public const string ManifestName = "export.json";
+    public const string ManifestName = ImageFolderManifest.CompleteName;
 
     /// <summary>The largest manifest read: a full export's is about 0.5 MB.</summary>
     private const long MaxManifestBytes = 64 << 20;
@@ -71,12 +72,29 @@ public static class FashionMnistImages
     public static string Extension(ImageFileFormat format) => format == ImageFileFormat.Png ? ".png" : ".jpg";
 
     /// <summary>
+    /// Written first and removed last by <see cref="Export"/>: a folder holding it without <see cref="ManifestName"/>
+    /// is an unfinished export, which <see cref="ImageFolderSplits.Open"/> refuses and the same export resumes.
+    /// It holds the manifest to come and a fingerprint of the images, so that only the same export resumes it.
+    /// </summary>
+    public const string PartialManifestName = ImageFolderManifest.PartialName;
+
+    /// <summary>
+    /// Throws a <see cref="DataFormatException"/> naming <paramref name="directory"/> when it is an unfinished
+    /// export (see <see cref="PartialManifestName"/>): its splits would hold only part of the sample.
+    /// </summary>
+    public static void EnsureComplete(string directory) => ImageFolderManifest.EnsureComplete(directory);
+
+    /// <summary>
     /// Writes the sample's validation, training and test images under <paramref name="directory"/>, each file
-    /// atomically, and the manifest last. Refuses a folder whose split subfolders already hold files, so
-    /// that images of an earlier export cannot mix in. Returns the number of images written.
+    /// atomically: first <see cref="PartialManifestName"/>, then the images, then the manifest, then the partial
+    /// manifest is removed. Refuses a folder whose split subfolders already hold files, so that images of an
+    /// earlier export cannot mix in, unless it is an unfinished export of the same images, format and quality:
+    /// that one is resumed (the images already there are kept, hidden temporary files of an interrupted write
+    /// removed). When <paramref name="cancellationToken"/> is cancelled, the images being written are finished
+    /// and an <see cref="OperationInterruptedException"/> says how many are kept. Returns the number of images in the export.
     /// </summary>
     public static int Export(FashionMnistDataset dataset, FashionSample sample, string directory, ImageFileFormat format,
-        int quality = 95, IProgress<int>? progress = null)
+        int quality = 95, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(sample);
@@ -91,32 +109,112 @@ public static class FashionMnistImages
             (ImageFolderSplits.ValidationFolder, dataset.Train, [.. sample.TrainIndices.Take(validation)]),
             (ImageFolderSplits.TestFolder, dataset.Test, [.. sample.TestIndices]),
         };
-        foreach (var (folder, _, _) in splits)
+        var manifest = Manifest(sample, format, quality, splits);
+        var partial = new Dictionary<string, object?>(manifest) { [FingerprintKey] = Fingerprint(splits) };
+        string partialPath = Path.Combine(directory, PartialManifestName);
+        bool resuming = File.Exists(partialPath) && !File.Exists(Path.Combine(directory, ManifestName));
+        if (resuming) EnsureSameExport(directory, partialPath, partial);
+        else
         {
-            string path = Path.Combine(directory, folder);
-            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
-                throw new IOException($"'{Path.GetFullPath(path)}' already holds files; export into a new or empty folder so that no earlier images mix in.");
+            foreach (var (folder, _, _) in splits)
+            {
+                string path = Path.Combine(directory, folder);
+                if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+                    throw new IOException($"'{Path.GetFullPath(path)}' already holds files; export into a new or empty folder so that no earlier images mix in.");
+            }
+            AtomicFile.WriteAllText(partialPath, JsonSerializer.Serialize(partial) + "\n");
         }
 
-        int written = 0;
-        foreach (var (folder, set, indices) in splits)
+        int done = 0, total = splits.Sum(s => s.Indices.Length);
+        try
         {
-            foreach (string name in FolderNames) Directory.CreateDirectory(Path.Combine(directory, folder, name));
-            Parallel.For(0, indices.Length, new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads }, position =>
+            foreach (var (folder, set, indices) in splits)
             {
-                int index = indices[position];
-                string path = Path.Combine(directory, folder, FolderNames[set.Labels[index]], FileName(position, indices.Length, format));
-                AtomicFile.WriteAllBytes(path, ImageEncoder.EncodeGray(set.Image(index), set.Height, set.Width, format, quality));
-                int done = Interlocked.Increment(ref written);
-                progress?.Report(done);
-            });
+                foreach (string name in FolderNames)
+                {
+                    string classFolder = Path.Combine(directory, folder, name);
+                    Directory.CreateDirectory(classFolder);
+                    if (resuming) DeleteTemporaryFiles(classFolder);
+                }
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads, CancellationToken = cancellationToken };
+                Parallel.For(0, indices.Length, parallel, position =>
+                {
+                    int index = indices[position];
+                    string path = Path.Combine(directory, folder, FolderNames[set.Labels[index]], FileName(position, indices.Length, format));
+                    // Every file present was written whole (atomically) by the interrupted export of the same images.
+                    if (!resuming || !File.Exists(path))
+                        AtomicFile.WriteAllBytes(path, ImageEncoder.EncodeGray(set.Image(index), set.Height, set.Width, format, quality));
+                    int count = Interlocked.Increment(ref done);
+                    progress?.Report(count);
+                });
+            }
         }
-        AtomicFile.WriteAllText(Path.Combine(directory, ManifestName), Manifest(sample, format, quality, splits));
-        return written;
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationInterruptedException(
+                $"Interrupted after {done:N0} of {total:N0} images; they are kept in '{Path.GetFullPath(directory)}', which has no {ManifestName} yet, so no reader takes it. " +
+                "Run the same command again to finish the export.", cancellationToken);
+        }
+        if (resuming) DeleteTemporaryFiles(directory);
+        AtomicFile.WriteAllText(Path.Combine(directory, ManifestName), JsonSerializer.Serialize(manifest) + "\n");
+        File.Delete(partialPath);
+        return total;
     }
 
-    private static string Manifest(FashionSample sample, ImageFileFormat format, int quality, (string Folder, ImageSet Set, int[] Indices)[] splits) =>
-        JsonSerializer.Serialize(new Dictionary<string, object?>
+    private const string FingerprintKey = "images_sha256";
+
+    /// <summary>The partial manifest's settings under the options that set them, for the message when they differ.</summary>
+    private static readonly (string Key, string Option)[] ExportSettings =
+    [
+        ("format", "--format"), ("jpeg_quality", "--quality"), ("seed", "--sample-seed"), ("train_count", "--train-images"),
+        ("test_count", "--test-images"), ("validation_count", "--validation-images"), (FingerprintKey, "images (--data)"),
+    ];
+
+    private static void EnsureSameExport(string directory, string partialPath, Dictionary<string, object?> partial)
+    {
+        Dictionary<string, string> before;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(partialPath));
+            before = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(partialPath, $"is not the partial manifest of an export: {e.Message}", e);
+        }
+        using var now = JsonDocument.Parse(JsonSerializer.Serialize(partial));
+        var differences = new List<string>();
+        foreach (var (key, option) in ExportSettings)
+        {
+            string current = now.RootElement.GetProperty(key).GetRawText();
+            if (!before.TryGetValue(key, out string? earlier)) differences.Add($"{option}: not recorded");
+            // Other counts or seed draw other images anyway; the fingerprint is news only when they agree.
+            else if (earlier != current && (key != FingerprintKey || differences.Count == 0))
+                differences.Add(key == FingerprintKey ? $"{option}: other images" : $"{option}: {earlier} before, {current} now");
+        }
+        if (differences.Count > 0)
+            throw new IOException(
+                $"'{Path.GetFullPath(directory)}' holds an unfinished export of other settings ({string.Join("; ", differences)}). " +
+                "Run that export again to finish it, or export into a new or empty folder.");
+    }
+
+    /// <summary>Removes the hidden temporary files that an interrupted atomic write leaves in <paramref name="folder"/>.</summary>
+    private static void DeleteTemporaryFiles(string folder)
+    {
+        foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp")) File.Delete(file);
+    }
+
+    /// <summary>A SHA-256 of the pixels of every image to export, in export order.</summary>
+    private static string Fingerprint((string Folder, ImageSet Set, int[] Indices)[] splits)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (_, set, indices) in splits)
+            foreach (int index in indices) hash.AppendData(set.Image(index));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static Dictionary<string, object?> Manifest(FashionSample sample, ImageFileFormat format, int quality, (string Folder, ImageSet Set, int[] Indices)[] splits) =>
+        new()
         {
             ["dataset"] = "Fashion-MNIST",
             ["format"] = format.ToString().ToLowerInvariant(),
@@ -128,5 +226,5 @@ public static class FashionMnistImages
             ["class_folders"] = FolderNames,
             ["note"] = "File names are positions in the sample; idx_indices[split][position] is the image's index in the IDX file (train for train and validation, t10k for test).",
             ["idx_indices"] = splits.ToDictionary(s => s.Folder, s => s.Indices),
-        }) + "\n";
+        };
 }

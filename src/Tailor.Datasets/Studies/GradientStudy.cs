@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Initializers;
@@ -92,7 +93,12 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
         return model;
     }
 
-    public void Run(FashionMnistDataset dataset)
+    /// <summary>
+    /// Trains the three networks and writes the report. When <paramref name="cancellationToken"/> is cancelled,
+    /// the network in training stops after its current batch and an <see cref="OperationInterruptedException"/>
+    /// names it; the report is then not written.
+    /// </summary>
+    public void Run(FashionMnistDataset dataset, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var sample = FashionSample.Draw(dataset, (options.Sample ?? FashionSampleOptions.Notebook) with { Seed = options.Seed });
@@ -104,8 +110,11 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
         int steps = (sample.Train.Count + options.BatchSize - 1) / options.BatchSize;
         int every = Math.Max(1, steps / options.RecordsPerEpoch);
 
-        foreach (var variant in Enum.GetValues<GradientVariant>())
+        var variants = Enum.GetValues<GradientVariant>();
+        foreach (var variant in variants)
         {
+            string where = $"network {Array.IndexOf(variants, variant) + 1} of {variants.Length} ({Title(variant)})";
+            if (cancellationToken.IsCancellationRequested) throw Interrupted($"before {where}", cancellationToken);
             log.WriteLine($"== {Title(variant)}: {options.HiddenLayers} hidden layers of {options.Units}, {options.Epochs} epochs");
             // The same seed for every variant: the differences come from the architecture alone.
             var model = CreateModel(variant, options.HiddenLayers, options.Units, options.Seed);
@@ -113,8 +122,9 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
             var diagnostics = new GradientDiagnostics(probe, every);
             var clock = Stopwatch.StartNew();
             var history = model.Fit(x, sample.Train.OneHot, options.Epochs, options.BatchSize, validationData: validation,
-                callbacks: [diagnostics], seed: options.Seed + 1, verbose: verbose);
+                callbacks: [diagnostics, new InterruptOnCancellation(cancellationToken)], seed: options.Seed + 1, verbose: verbose);
             clock.Stop();
+            if (model.Interruption != null) throw Interrupted($"while training {where}", cancellationToken);
             var test = model.Evaluate(Flat(sample.Test), sample.Test.OneHot, batchSize: 256);
             var dense = DenseLayers(model);
             double first = Mean(diagnostics.GradientNorms(dense[0])), last = Mean(diagnostics.GradientNorms(dense[^1]));
@@ -125,6 +135,9 @@ public sealed class GradientStudy(GradientStudyOptions options, TextWriter log, 
         }
         WriteReport(sample);
     }
+
+    private static OperationInterruptedException Interrupted(string where, CancellationToken token) =>
+        new($"Interrupted {where}; report.html was not written. Run the same command again to redo the study.", token);
 
     private void WriteReport(FashionSample sample)
     {

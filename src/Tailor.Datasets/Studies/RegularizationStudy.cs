@@ -33,23 +33,37 @@ public sealed class RegularizationStudy(RegularizationStudyOptions options, Text
     public static IReadOnlyList<string> ImageFiles { get; } =
         [.. RegularizationVariants.All.Select(v => $"curves-{v.CliName()}.png"), "validation-loss.png", "augmentation.png"];
 
-    public void Run(FashionMnistDataset dataset)
+    public void Run(FashionMnistDataset dataset, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        Run(FashionSample.Draw(dataset, options.Sample));
+        Run(FashionSample.Draw(dataset, options.Sample), cancellationToken);
     }
 
-    /// <summary>Trains the five variants on <paramref name="sample"/>, then writes every file; nothing is written when training fails.</summary>
-    public void Run(FashionSample sample)
+    /// <summary>
+    /// Trains the five variants on <paramref name="sample"/>, then writes every file; nothing is written when
+    /// training fails. When <paramref name="cancellationToken"/> is cancelled, the variant in training stops
+    /// after its current batch and an <see cref="OperationInterruptedException"/> names it; nothing is written.
+    /// </summary>
+    public void Run(FashionSample sample, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var augmentation = options.CreateAugmentation();
         _results.Clear();
-        foreach (var variant in RegularizationVariants.All) _results.Add(Train(sample, variant, augmentation));
+        var variants = RegularizationVariants.All;
+        for (int i = 0; i < variants.Count; i++)
+        {
+            string where = $"variant {i + 1} of {variants.Count} ({variants[i].Title().ToLowerInvariant()})";
+            if (cancellationToken.IsCancellationRequested) throw Interrupted($"before {where}", cancellationToken);
+            _results.Add(Train(sample, variants[i], augmentation, cancellationToken) ?? throw Interrupted($"while training {where}", cancellationToken));
+        }
         WriteOutputs(sample, augmentation);
     }
 
-    private RegularizationResult Train(FashionSample sample, RegularizationVariant variant, AugmentationPipeline augmentation)
+    private static OperationInterruptedException Interrupted(string where, CancellationToken token) =>
+        new($"Interrupted {where}; nothing was written. Run the same command again to redo the study.", token);
+
+    /// <summary>One variant trained and scored; null when <paramref name="cancellationToken"/> stopped it part-way.</summary>
+    private RegularizationResult? Train(FashionSample sample, RegularizationVariant variant, AugmentationPipeline augmentation, CancellationToken cancellationToken)
     {
         string setting = Setting(variant, augmentation);
         log.WriteLine($"== {variant.Title()} ({setting}): {options.Epochs} epochs");
@@ -62,9 +76,11 @@ public sealed class RegularizationStudy(RegularizationStudyOptions options, Text
         var clock = Stopwatch.StartNew();
         var history = model.Fit(sample.Train.Images, sample.Train.OneHot, options.Epochs, options.BatchSize,
             validationData: (sample.Validation.Images, sample.Validation.OneHot),
-            callbacks: earlyStopping == null ? null : [earlyStopping], seed: options.Seed + 1, verbose: verbose,
+            callbacks: earlyStopping == null ? [new InterruptOnCancellation(cancellationToken)] : [earlyStopping, new InterruptOnCancellation(cancellationToken)],
+            seed: options.Seed + 1, verbose: verbose,
             augmentation: variant == RegularizationVariant.Augmentation ? augmentation : null);
         clock.Stop();
+        if (model.Interruption != null) return null;
         var test = model.Evaluate(sample.Test.Images, sample.Test.OneHot, batchSize: 256);
         if (earlyStopping != null) log.WriteLine(earlyStopping.Describe(history.Epochs.Count));
 

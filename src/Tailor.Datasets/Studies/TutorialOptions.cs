@@ -12,6 +12,8 @@ public sealed record TutorialOptions
     /// <summary>Seeds the image sample; the notebook's by default.</summary>
     public ulong SampleSeed { get; init; } = Data.FashionSampleOptions.Notebook.Seed;
     public bool Full { get; init; }
+    /// <summary>Null: the notebook's sample (all images with <see cref="Full"/>) drawn with <see cref="SampleSeed"/>; else this sample.</summary>
+    public Data.FashionSampleOptions? Sample { get; init; }
     public (int Explore, int Keep) Dense { get; init; } = (50, 20);
     public (int Explore, int Keep) Cnn { get; init; } = (30, 14);
     public (int Explore, int Keep) CnnDropout { get; init; } = (30, 20);

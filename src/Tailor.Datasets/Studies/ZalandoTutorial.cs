@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Layers.Convolutional;
@@ -23,33 +24,54 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
 {
     private readonly List<TutorialModelResult> _results = [];
     private HtmlReport _report = new("Fashion-MNIST with Tailor");
+    private CancellationToken _cancellation;
 
     public IReadOnlyList<TutorialModelResult> Results => _results;
 
     public string ReportPath => Path.Combine(options.OutputDirectory, "report.html");
 
-    public void Run(FashionMnistDataset dataset, DataLocation location)
+    /// <summary>
+    /// Runs every section and writes the report. When <paramref name="cancellationToken"/> is cancelled, the
+    /// model in training stops after its current batch and an <see cref="OperationInterruptedException"/>
+    /// says which section was cut short; the report is then not written.
+    /// </summary>
+    public void Run(FashionMnistDataset dataset, DataLocation location, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var sample = FashionSample.Draw(dataset, (options.Full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = options.SampleSeed });
+        var sampleOptions = options.Sample ?? ((options.Full ? FashionSampleOptions.Full : FashionSampleOptions.Notebook) with { Seed = options.SampleSeed });
+        var sample = FashionSample.Draw(dataset, sampleOptions);
         if (options.ExampleIndex >= sample.Test.Count)
             throw new ArgumentException($"--example must be below the {sample.Test.Count:N0} test images, received {options.ExampleIndex}.");
+        _cancellation = cancellationToken;
         Directory.CreateDirectory(options.OutputDirectory);
         _report = new HtmlReport("Fashion-MNIST with Tailor");
         _results.Clear();
 
         _report.AddSection("What this report is").Paragraph(TutorialNarrative.Introduction);
+        Step("the data section");
         DataSection(dataset, location, sample);
         ModelSection(sample, NotebookModel.Dense, options.Dense, TutorialNarrative.Dense);
         var cnn = ModelSection(sample, NotebookModel.Cnn, options.Cnn, TutorialNarrative.Cnn);
         var dropout = ModelSection(sample, NotebookModel.CnnDropout, options.CnnDropout, TutorialNarrative.CnnDropout);
         ModelSection(sample, NotebookModel.Conv1D, options.Conv1D, TutorialNarrative.Conv1D);
+        Step("the prediction section");
         PredictionSection(sample, dropout);
+        Step("the feature maps");
         FeatureMapSection(sample, cnn);
+        Step("the summary");
         SummarySection();
         _report.Save(ReportPath);
         log.WriteLine($"Wrote {Path.GetFileName(ReportPath)} and its images.");
     }
+
+    /// <summary>Throws the tutorial's interruption when cancelled before <paramref name="next"/>.</summary>
+    private void Step(string next)
+    {
+        if (_cancellation.IsCancellationRequested) throw Interrupted($"before {next}");
+    }
+
+    private OperationInterruptedException Interrupted(string where) => new(
+        $"Interrupted {where}; report.html was not written. Run the same command again to redo the tutorial.", _cancellation);
 
     private void DataSection(FashionMnistDataset dataset, DataLocation location, FashionSample sample)
     {
@@ -82,7 +104,11 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
         log.WriteLine($"== {kind.Title()}: {epochs.Explore} epochs, keeping the weights after {epochs.Keep}");
         var snapshot = new WeightSnapshot(epochs.Keep);
         var options = new TrainingOptions { Model = kind, Epochs = epochs.Explore, Seed = SeedFor(kind) };
-        var run = TrainingRun.Train(sample, options, [snapshot], verbose);
+        string title = char.ToLowerInvariant(kind.Title()[0]) + kind.Title()[1..];
+        Step($"training the {title}");
+        TrainingRun run;
+        try { run = TrainingRun.Train(sample, options, [snapshot, new InterruptOnCancellation(_cancellation)], verbose); }
+        catch (TrainingInterruptedException) { throw Interrupted($"while training the {title}"); }
 
         // The kept model: the snapshot is exactly what training `Keep` epochs from scratch gives.
         run.Model.SetWeights(snapshot.Weights!);

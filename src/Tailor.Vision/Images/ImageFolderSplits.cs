@@ -20,13 +20,17 @@ public sealed record ImageFolderSplits(ImageFolder Train, ImageFolder? Validatio
     /// <summary>Every symbolic link to a folder that was not followed, in all splits.</summary>
     public IReadOnlyList<string> IgnoredLinks => [.. Train.IgnoredLinks, .. Validation?.IgnoredLinks ?? [], .. Test.IgnoredLinks];
 
-    /// <summary>Opens DIR/train, DIR/test and, when it exists, DIR/validation.</summary>
+    /// <summary>
+    /// Opens DIR/train, DIR/test and, when it exists, DIR/validation. An unfinished export (see
+    /// <see cref="ImageFolderManifest"/>) is refused: it holds only part of its images.
+    /// </summary>
     public static ImageFolderSplits Open(string directory, ImageFolderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         options ??= new ImageFolderOptions();
         if (!Directory.Exists(directory))
             throw new DataNotFoundException($"Image folder '{directory}' does not exist.");
+        ImageFolderManifest.EnsureComplete(directory);
         foreach (string required in new[] { TrainFolder, TestFolder })
         {
             if (!IsSplitFolder(Path.Combine(directory, required)))

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
 using Tailor.Studies;
@@ -51,6 +52,37 @@ public sealed class CrossValidationTests : IDisposable
         for (int f = 0; f < 2; f++)
             Assert.Equal(a.Folds[f].History["val_loss"], b.Folds[f].History["val_loss"]);
     }
+
+    [Fact]
+    public void Interrupted_after_a_fold_it_keeps_that_fold_and_resumes_to_the_uninterrupted_result()
+    {
+        var data = StudyData.Set(300);
+        var test = StudyData.Set(50, offset: 300);
+        string folder = _temp.File("folds");
+        using var cancel = new CancellationTokenSource();
+        FoldResult? first = null;
+
+        var e = Assert.Throws<OperationInterruptedException>(() => CrossValidation.Run(data, Tiny, test, fold =>
+        {
+            first = fold;
+            cancel.Cancel();
+        }, progress: CrossValidation.Progress(folder, Tiny, data, test), cancellationToken: cancel.Token));
+
+        Assert.Equal($"Interrupted after 1 of 3 folds; the finished ones are kept in {folder}. Run the same command again to resume from them.", e.Message);
+        var progress = CrossValidation.Progress(folder, Tiny, data, test);
+        Assert.Equal(["fold-1"], progress.Finished);
+        var resumed = CrossValidation.Run(data, Tiny, test, progress: progress);
+        var uninterrupted = CrossValidation.Run(data, Tiny, test);
+        // The kept fold is loaded, not trained again: its seconds are those measured before.
+        Assert.Equal(first!.Seconds, resumed.Folds[0].Seconds);
+        Assert.Equal(uninterrupted.ToCsv().Split('\n').Select(WithoutSeconds), resumed.ToCsv().Split('\n').Select(WithoutSeconds));
+        for (int f = 0; f < 3; f++)
+            foreach (var (key, values) in uninterrupted.Folds[f].History.Values)
+                Assert.Equal(values.Select(BitConverter.DoubleToInt64Bits), resumed.Folds[f].History[key].Select(BitConverter.DoubleToInt64Bits));
+        Assert.Throws<ArgumentException>(() => CrossValidation.Progress(folder, Tiny with { Epochs = 3 }, data, test));
+    }
+
+    private static string WithoutSeconds(string line) => line.Contains(',') ? line[..line.LastIndexOf(',')] : line;
 
     [Fact]
     public void The_outputs_are_the_csv_the_summary_the_overlaid_curves_and_the_report()

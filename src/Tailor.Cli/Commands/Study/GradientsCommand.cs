@@ -26,6 +26,8 @@ internal static class GradientsCommand
         };
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             var defaults = parsed.GetValue(quick) ? GradientStudyOptions.Quick : new GradientStudyOptions();
             // The report and its images are staged and published together when the study has finished.
             using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
@@ -41,7 +43,7 @@ internal static class GradientsCommand
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");
             var study = new GradientStudy(options, Console.Out);
-            study.Run(dataset);
+            study.Run(dataset, cancel);
 
             var table = new Table().Title("Gradient norms of the first and last layers").AddColumn("Network")
                 .AddColumn(new TableColumn("First layer").RightAligned()).AddColumn(new TableColumn("Last layer").RightAligned())

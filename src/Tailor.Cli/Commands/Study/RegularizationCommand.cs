@@ -30,6 +30,8 @@ internal static class RegularizationCommand
         };
         command.SetAction(parsed =>
         {
+            // A signal from here on stops the command at its next check, keeping what it has finished.
+            var cancel = SignalCancellation.Observe();
             var start = parsed.GetValue(quick) ? RegularizationStudyOptions.Quick : defaults;
             // The report and its images are staged and published together when the study has finished.
             using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
@@ -47,7 +49,7 @@ internal static class RegularizationCommand
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");
             var study = new RegularizationStudy(options, Console.Out);
-            study.Run(dataset);
+            study.Run(dataset, cancel);
 
             // Narrow enough for 80 columns; the report and results.csv have every column.
             var table = new Table().Title("Regularising the CNN").AddColumn("Variant");

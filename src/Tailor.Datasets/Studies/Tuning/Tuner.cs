@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Tailor.Callbacks;
+using Tailor.Common;
 using Tailor.Data;
 using Tailor.Losses;
 using Tailor.Models;
@@ -15,48 +19,141 @@ public static class Tuner
     /// <summary>
     /// Runs the trials <see cref="SearchStrategies.Plan"/> picks, and the notebook's CNN with dropout as
     /// a baseline when asked. <paramref name="onTrial"/> hears of each trial as it ends (the baseline as number 0).
+    /// With <paramref name="progress"/> (see <see cref="Progress"/>), each finished trial is saved there and a
+    /// trial already saved is loaded instead of trained. When <paramref name="cancellationToken"/> is cancelled,
+    /// the trial in progress stops after its current batch and is dropped, and an
+    /// <see cref="OperationInterruptedException"/> says how many trials were finished and kept.
     /// </summary>
     public static TuningResult Search(SearchSpace space, TuningOptions options, LabeledTensors train, LabeledTensors validation,
-        Action<TrialResult, int>? onTrial = null)
+        Action<TrialResult, int>? onTrial = null, StudyProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var plan = SearchStrategies.Plan(space, options.Strategy, options.Trials, options.Seed);
+        int total = plan.Count + (options.Baseline ? 1 : 0), done = 0;
+        // Every trial's weights, shuffles and dropout come from options.Seed alone, whatever ran before it,
+        // so a trial loaded from an interrupted run is the one this run would have trained.
+        TrialResult Run(int number, ConvNetConfig config)
+        {
+            string name = number == 0 ? "baseline" : $"trial-{number:D3}";
+            if (progress != null && progress.TryLoad(name, e => ReadTrial(e, number, config), out var kept))
+            {
+                done++;
+                return kept;
+            }
+            if (cancellationToken.IsCancellationRequested) throw Interrupted(done, total, options.Baseline, progress, cancellationToken);
+            // A trial stopped part-way is dropped: only whole trials are kept.
+            var trial = Train(number, config, options.Epochs, options.Seed, train, validation, cancellationToken)
+                ?? throw Interrupted(done, total, options.Baseline, progress, cancellationToken);
+            progress?.Save(name, TrialPayload(trial));
+            done++;
+            return trial;
+        }
+
         TrialResult? baseline = null;
         if (options.Baseline)
         {
-            baseline = Train(0, ConvNetConfig.NotebookCnnWithDropout, options.Epochs, options.Seed, train, validation);
+            baseline = Run(0, ConvNetConfig.NotebookCnnWithDropout);
             onTrial?.Invoke(baseline, plan.Count);
         }
         var trials = new List<TrialResult>(plan.Count);
         for (int i = 0; i < plan.Count; i++)
         {
-            var trial = Train(i + 1, plan[i], options.Epochs, options.Seed, train, validation);
+            var trial = Run(i + 1, plan[i]);
             trials.Add(trial);
             onTrial?.Invoke(trial, plan.Count);
         }
         return new TuningResult(options, space, trials, baseline);
     }
 
-    /// <summary>Trains <paramref name="config"/> with validation at each epoch; a diverging loss ends the trial with its reason instead of the search.</summary>
-    public static TrialResult Train(int number, ConvNetConfig config, int epochs, ulong seed, LabeledTensors train, LabeledTensors validation)
+    /// <summary>
+    /// The progress of a search in <paramref name="directory"/>, keyed by everything its trials depend on:
+    /// the options, the space and the images (a fingerprint). Throws an ArgumentException naming what
+    /// differs when the folder holds trials of another search.
+    /// </summary>
+    public static StudyProgress Progress(string directory, SearchSpace space, TuningOptions options, LabeledTensors train, LabeledTensors validation)
     {
-        var (model, history, seconds, failure) = Fit(config, epochs, seed, train, validation);
-        return new TrialResult(number, config, model.ParameterCount, history, seconds, failure);
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(options);
+        var inv = CultureInfo.InvariantCulture;
+        return StudyProgress.Open(directory, "trials",
+        [
+            new("--strategy", options.Strategy.ToString().ToLowerInvariant()),
+            new("--trials", options.Trials?.ToString(inv) ?? "default"),
+            new("--epochs", options.Epochs.ToString(inv)),
+            new("--seed", options.Seed.ToString(inv)),
+            new("--no-baseline", options.Baseline ? "no" : "yes"),
+            new("--space", JsonSerializer.Serialize(space.Domains.Select(d => $"{d.Parameter.Key}: {d.Domain.Describe()}"))),
+            new("images (--data, --sample-seed)", StudyProgress.Fingerprint(train, validation)),
+        ]);
     }
 
-    /// <summary>The best configuration trained afresh on a larger set and scored on the test images.</summary>
-    public static FinalRun TrainFinal(ConvNetConfig config, int epochs, ulong seed, LabeledTensors train, LabeledTensors validation, LabeledTensors test)
+    private static OperationInterruptedException Interrupted(int done, int total, bool baseline, StudyProgress? progress, CancellationToken token)
     {
-        var (model, history, seconds, failure) = Fit(config, epochs, seed, train, validation);
+        string finished = $"{done} of {total} trials{(baseline ? " (the baseline included)" : "")}";
+        return new(progress == null
+            ? $"Interrupted after {finished}; no progress folder was given, so none was kept."
+            : $"Interrupted after {finished}; the finished ones are kept in {progress.Directory}. Run the same command again to resume from them.",
+            token);
+    }
+
+    private static Dictionary<string, object?> TrialPayload(TrialResult trial) => new()
+    {
+        ["trial"] = trial.Number,
+        ["config"] = ConfigPayload(trial.Config),
+        ["parameters"] = trial.Parameters,
+        ["seconds"] = trial.Seconds,
+        ["failure"] = trial.Failure,
+        ["history"] = trial.History is null ? null : StudyProgress.HistoryPayload(trial.History),
+    };
+
+    private static Dictionary<string, object> ConfigPayload(ConvNetConfig config) => config.ToKeyValues().ToDictionary(p => p.Key, p => p.Value);
+
+    private static TrialResult ReadTrial(JsonElement root, int number, ConvNetConfig config)
+    {
+        if (root.GetProperty("trial").GetInt32() != number) throw new FormatException($"it holds trial {root.GetProperty("trial").GetInt32()}, not {number}");
+        // The same plan gives the same configurations; a file from another version's plan must not stand in for this one's trial.
+        if (JsonSerializer.Serialize(root.GetProperty("config")) != JsonSerializer.Serialize(ConfigPayload(config)))
+            throw new FormatException($"its configuration is not trial {number}'s, {config.Describe()}");
+        var history = root.GetProperty("history");
+        return new TrialResult(number, config, root.GetProperty("parameters").GetInt64(),
+            history.ValueKind == JsonValueKind.Null ? null : StudyProgress.ReadHistory(history),
+            StudyProgress.ReadDouble(root.GetProperty("seconds")), root.GetProperty("failure").GetString());
+    }
+
+    /// <summary>Trains <paramref name="config"/> with validation at each epoch; a diverging loss ends the trial with its reason instead of the search.</summary>
+    public static TrialResult Train(int number, ConvNetConfig config, int epochs, ulong seed, LabeledTensors train, LabeledTensors validation) =>
+        Train(number, config, epochs, seed, train, validation, CancellationToken.None)!;
+
+    /// <summary>As the public Train; null when <paramref name="cancellationToken"/> stopped the training part-way.</summary>
+    private static TrialResult? Train(int number, ConvNetConfig config, int epochs, ulong seed, LabeledTensors train, LabeledTensors validation,
+        CancellationToken cancellationToken)
+    {
+        var (model, history, seconds, failure) = Fit(config, epochs, seed, train, validation, [], cancellationToken);
+        return model.Interruption != null ? null : new TrialResult(number, config, model.ParameterCount, history, seconds, failure);
+    }
+
+    /// <summary>
+    /// The best configuration trained afresh on a larger set and scored on the test images. When
+    /// <paramref name="cancellationToken"/> is cancelled, training stops after its current batch and an
+    /// <see cref="OperationInterruptedException"/> says so.
+    /// </summary>
+    public static FinalRun TrainFinal(ConvNetConfig config, int epochs, ulong seed, LabeledTensors train, LabeledTensors validation, LabeledTensors test,
+        IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default)
+    {
+        var interrupted = new OperationInterruptedException("Interrupted during the final training of the best configuration; it was not kept.", cancellationToken);
+        if (cancellationToken.IsCancellationRequested) throw interrupted;
+        var (model, history, seconds, failure) = Fit(config, epochs, seed, train, validation, callbacks ?? [], cancellationToken);
+        if (model.Interruption != null) throw interrupted;
         if (failure is not null) throw new TrainingDivergedException($"The final training of {config.Describe()} failed: {failure}");
         var score = model.Evaluate(test.Images, test.OneHot, batchSize: 256);
         return new FinalRun(config, train.Count, validation.Count, test.Count, history!, score, seconds);
     }
 
     private static (Sequential Model, History? History, double Seconds, string? Failure) Fit(
-        ConvNetConfig config, int epochs, ulong seed, LabeledTensors train, LabeledTensors validation)
+        ConvNetConfig config, int epochs, ulong seed, LabeledTensors train, LabeledTensors validation,
+        IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
         var model = config.Build(seed);
         model.Compile(config.CreateOptimizer(), new CategoricalCrossentropy(), "accuracy");
@@ -64,7 +161,8 @@ public static class Tuner
         try
         {
             var history = model.Fit(train.Images, train.OneHot, epochs, config.BatchSize,
-                validationData: (validation.Images, validation.OneHot), seed: seed + 1, verbose: 0);
+                validationData: (validation.Images, validation.OneHot), seed: seed + 1, verbose: 0,
+                callbacks: [.. callbacks, new InterruptOnCancellation(cancellationToken)]);
             return (model, history, clock.Elapsed.TotalSeconds, null);
         }
         catch (TrainingDivergedException e)

@@ -1,0 +1,28 @@
+using Tailor.Tests.Data;
+
+namespace Tailor.Tests.Cli.Signals;
+
+/// <summary>`tailor study regularization` and `tailor study gradients` stop cleanly on SIGTERM: exit 130 within 10 s, one line naming the run cut short, nothing written.</summary>
+[Collection(SignalledCli.Collection)]
+public sealed class StudySignalTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("regularization", @"variant [1-5] of 5 \([a-z ]+\); nothing was written\.")]
+    [InlineData("gradients", @"network [1-3] of 3 \([A-Za-z +]+\); report\.html was not written\.")]
+    public void Sigterm_stops_the_study_in_one_line_naming_the_run_cut_short(string study, string cutShort)
+    {
+        string data = SignalledCli.WriteData(_temp), output = _temp.File("out");
+
+        // Signalled as its first run starts ("== ..."), so the --quick study, a second or two, cannot finish first.
+        var run = SignalledCli.InterruptOn(_temp.Path, line => line.StartsWith("== ", StringComparison.Ordinal),
+            "study", study, "--quick", "--data", data, "--out", output);
+
+        string line = SignalledCli.AssertStoppedCleanly(run);
+        Assert.Matches($@"^tailor: error: Interrupted (before|while training) {cutShort} Run the same command again to redo the study\.$", line);
+        Assert.False(File.Exists(Path.Combine(output, "report.html")));
+    }
+}
