@@ -30,6 +30,23 @@ public sealed class HostileSizesTests : IDisposable
         Assert.False(Directory.Exists(Out));
     }
 
+    [Theory]
+    [InlineData("--batch-size", "train", "--batch-size", "2147483647")]  // crashed in the progress bar
+    [InlineData("--batch-size", "cv", "--batch-size", "2147483000")]     // ran zero steps, reported loss NaN, exit 0
+    [InlineData("--threads", "train", "--threads", "100000")]            // died creating 100,000 threads
+    [InlineData("--trials", "tune", "--space", "space.json", "--trials", "2147483647")] // pre-sized a list to it
+    public void A_count_beyond_its_range_is_refused_before_any_work(string option, params string[] args)
+    {
+        File.WriteAllText(_temp.File("space.json"), "{\"filters\": [16, 32]}");
+        var before = PathSnapshot.Take(_temp.Path);
+
+        var result = BoundedCli.Run(_temp.Path, [.. args, "--data", _temp.File("no-data"), "--out", Out]);
+
+        BoundedCli.AssertRefused(result, option, args[^1]);
+        Assert.Equal(2, result.ExitCode);
+        before.AssertUnchanged();
+    }
+
     [Fact]
     public void A_grid_of_billions_of_combinations_is_refused_without_being_enumerated()
     {
