@@ -22,7 +22,12 @@ internal static class BenchCommand
         var epochs = new Option<int?>("--epochs") { Description = "Measured epochs per model, after a warm-up epoch (default: as many as the peer measures, 20, 14 and 20)." }
             .Within(TrainingOptions.EpochsRange);
         var scaling = new Option<bool>("--scaling") { Description = "Also measure the CNN's epoch time against batch size, training images and threads." };
-        var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling };
+        var models = new Option<string?>("--models") { Description = "Comma-separated models to measure: dense, cnn, cnn-dropout (default: all three).", HelpName = "LIST" };
+        var runtimeDefaults = new Option<bool>("--runtime-defaults")
+        {
+            Description = "Also measure the dense model and the CNN in a child process with .NET's default runtime settings (tiered compilation on), as a program of yours that references the Tailor package runs them.",
+        };
+        var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling, models, runtimeDefaults };
         command.SetAction(parsed =>
         {
             int? measured = parsed.GetValue(epochs);
@@ -38,7 +43,7 @@ internal static class BenchCommand
             Console.WriteLine($"FMA peak: {peak:F1} GFLOP/s");
             // With the peer, half of each model's epochs run before it and half after, so that a slow or fast
             // stretch of this shared machine falls on both sides of the ratio rather than on one.
-            NotebookModel[] kinds = [NotebookModel.Dense, NotebookModel.Cnn, NotebookModel.CnnDropout];
+            NotebookModel[] kinds = parsed.GetValue(models) is string list ? ParseModels(list) : [NotebookModel.Dense, NotebookModel.Cnn, NotebookModel.CnnDropout];
             var results = new List<ModelBenchmark>();
             foreach (var kind in kinds)
             {
@@ -79,7 +84,7 @@ internal static class BenchCommand
                 rows.Add(new()
                 {
                     ["model"] = r.Model, ["batch_size"] = r.BatchSize, ["train_images"] = r.TrainImages,
-                    ["epoch_s"] = r.EpochSeconds, ["median_epoch_s"] = r.MedianEpochSeconds, ["training_gflops"] = r.TrainingGflops, ["peak_share"] = r.TrainingGflops / peak,
+                    ["epoch_s"] = r.EpochSeconds, ["warmup_epoch_s"] = r.WarmupEpochSeconds, ["median_epoch_s"] = r.MedianEpochSeconds, ["training_gflops"] = r.TrainingGflops, ["peak_share"] = r.TrainingGflops / peak,
                     ["inference_images_per_s"] = r.InferenceImagesPerSecond,
                     ["peer_median_epoch_s"] = p?.MedianEpochSeconds, ["speedup"] = p == null ? null : p.MedianEpochSeconds / r.MedianEpochSeconds,
                     ["peer_inference_images_per_s"] = peerImages, ["inference_speedup"] = peerImages == null ? null : r.InferenceImagesPerSecond / peerImages,
@@ -89,13 +94,15 @@ internal static class BenchCommand
 
             List<Dictionary<string, object?>>? scalingRows = null;
             if (parsed.GetValue(scaling)) scalingRows = Scaling(dataset, measured ?? 5);
+            List<Dictionary<string, object?>>? runtimeRows = null;
+            if (parsed.GetValue(runtimeDefaults)) runtimeRows = RuntimeDefaults.Compare(results, location.Directory, threads, measured);
 
             if (parsed.GetValue(json) is string path)
             {
                 var document = new Dictionary<string, object?>
                 {
                     ["isa"] = KernelIsa.Active.ToString(), ["threads"] = threads, ["fma_peak_gflops"] = peak,
-                    ["models"] = rows, ["scaling"] = scalingRows,
+                    ["models"] = rows, ["scaling"] = scalingRows, ["runtime_defaults"] = runtimeRows,
                 };
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n");
                 Console.WriteLine($"Wrote {Path.GetFullPath(path)}");
@@ -103,6 +110,19 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static NotebookModel[] ParseModels(string list)
+    {
+        var kinds = new List<NotebookModel>();
+        foreach (string name in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kind = TrainCommand.ParseModel(name);
+            if (kind == NotebookModel.Conv1D) throw new UsageException("--models: the bench measures dense, cnn and cnn-dropout (the peer's models), received conv1d.");
+            if (!kinds.Contains(kind)) kinds.Add(kind);
+        }
+        if (kinds.Count == 0) throw new UsageException("--models: name at least one of dense, cnn, cnn-dropout.");
+        return [.. kinds];
     }
 
     /// <summary>The CNN's epoch time against batch size, training images and threads.</summary>

@@ -9,7 +9,7 @@ namespace Tailor.Benchmarks;
 
 /// <summary>One model's figures from <see cref="EpochBenchmark"/>: every measured epoch, and the FLOPs of one.</summary>
 public sealed record ModelBenchmark(string Model, int BatchSize, int TrainImages, IReadOnlyList<double> EpochSeconds,
-    double EpochFlops, double InferenceImagesPerSecond)
+    double EpochFlops, double InferenceImagesPerSecond, double WarmupEpochSeconds = double.NaN)
 {
     public double MedianEpochSeconds => EpochBenchmark.Median(EpochSeconds);
     public double TrainingGflops => EpochFlops / MedianEpochSeconds / 1e9;
@@ -43,7 +43,8 @@ public static class EpochBenchmark
         // No validation images: the epoch is training alone (the scaling table counts training images).
         (Tensors.Tensor, Tensors.Tensor)? validation = sample.Validation.Count == 0 ? null
             : (TrainingRun.Inputs(sample.Validation, kind), sample.Validation.OneHot);
-        model.Fit(x, sample.Train.OneHot, epochs: 1, batchSize: batch, validationData: validation, verbose: 0);
+        // The warm-up epoch is kept apart: it holds the JIT's work, which is what runtime settings change.
+        var warmup = model.Fit(x, sample.Train.OneHot, epochs: 1, batchSize: batch, validationData: validation, verbose: 0);
         var history = model.Fit(x, sample.Train.OneHot, epochs: epochs, batchSize: batch, validationData: validation, verbose: 0, seed: 2);
         double flops = FlopCounter.TrainingPerSample(model) * sample.Train.Count + FlopCounter.ForwardPerSample(model) * sample.Validation.Count;
 
@@ -55,7 +56,7 @@ public static class EpochBenchmark
             model.Predict(test, batchSize: 256);
             bestInference = Math.Min(bestInference, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
-        return new ModelBenchmark(kind.CliName(), batch, sample.Train.Count, history.EpochSeconds.ToArray(), flops, sample.Test.Count / bestInference);
+        return new ModelBenchmark(kind.CliName(), batch, sample.Train.Count, history.EpochSeconds.ToArray(), flops, sample.Test.Count / bestInference, warmup.EpochSeconds[0]);
     }
 
     public static double Median(IReadOnlyList<double> values)

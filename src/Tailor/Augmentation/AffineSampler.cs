@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Tailor.Augmentation;
 
 /// <summary>
@@ -7,6 +8,7 @@ namespace Tailor.Augmentation;
 /// </summary>
 internal static class AffineSampler
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sample(ReadOnlySpan<float> source, Span<float> destination, ImageSize size,
         double m00, double m01, double tx, double m10, double m11, double ty, FillMode fill, float fillValue)
     {

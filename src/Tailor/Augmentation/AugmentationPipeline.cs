@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using Tailor.Common;
 using Tailor.Tensors;
@@ -40,6 +41,7 @@ public sealed class AugmentationPipeline
     };
 
     /// <summary>Reads "flip,shift:2,rotate:10,zoom:0.1,erase:0.25"; throws naming the step that is wrong and the valid names.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static AugmentationPipeline Parse(string specification)
     {
         if (string.IsNullOrWhiteSpace(specification))
@@ -109,6 +111,7 @@ public sealed class AugmentationPipeline
     }
 
     /// <summary>Augments the first <paramref name="count"/> images of <paramref name="images"/> in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(float[] images, int count, ImageSize size, ulong key)
     {
         if (images.Length < count * size.Length)
@@ -135,6 +138,7 @@ public sealed class AugmentationPipeline
 
         public void Clear() => _images = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int image)
         {
             int n = _size.Length;

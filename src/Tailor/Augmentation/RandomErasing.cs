@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using Tailor.Common;
 
@@ -23,6 +24,7 @@ public sealed class RandomErasing : AugmentationStep
     public float Value { get; }
     public override string Name => "erase";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(Span<float> image, Span<float> scratch, ImageSize size, Rng rng)
     {
         if (rng.NextDouble() >= Probability) return;

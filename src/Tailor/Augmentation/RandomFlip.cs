@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Common;
 
 namespace Tailor.Augmentation;
@@ -7,6 +8,7 @@ public sealed class RandomFlip : AugmentationStep
 {
     public override string Name => "flip";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(Span<float> image, Span<float> scratch, ImageSize size, Rng rng)
     {
         if (rng.NextFloat() >= 0.5f) return;

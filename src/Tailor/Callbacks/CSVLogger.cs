@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using Tailor.Models;
@@ -36,6 +37,7 @@ public sealed class CSVLogger : Callback
         _headerPending = !File.Exists(Filename) || new FileInfo(Filename).Length == 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         _keys ??= logs.Keys.Order(StringComparer.Ordinal).ToArray();

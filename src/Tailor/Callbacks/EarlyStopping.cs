@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Models;
 
 namespace Tailor.Callbacks;
@@ -91,6 +92,7 @@ public sealed class EarlyStopping : Callback
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void KeepWeights()
     {
         if (_bestWeights == null) _bestWeights = Model!.GetWeights();

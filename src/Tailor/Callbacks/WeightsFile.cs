@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Tailor.Common;
 using Tailor.Models;
@@ -15,6 +16,7 @@ public static class WeightsFile
     private static ReadOnlySpan<byte> Magic => "TLRW"u8;
 
     /// <summary>Writes the model's weights to <paramref name="path"/> (a <see cref="ModelCheckpoint"/> saver).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(Sequential model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -40,6 +42,7 @@ public static class WeightsFile
     /// file is opened (<see cref="InputFile"/>), and every count the file announces is checked against the
     /// bytes left in it before anything is allocated for it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<(string Name, int[] Shape, float[] Values)> Read(string path)
     {
         using var stream = InputFile.OpenRead(path, "a weights file");

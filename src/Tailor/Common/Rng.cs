@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Tailor.Common;
 
 /// <summary>
@@ -50,6 +51,7 @@ public sealed class Rng
     /// Fills <paramref name="destination"/> with what as many <see cref="NextFloat"/> calls would return,
     /// in order, with the state in registers rather than written back after every number.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillFloats(Span<float> destination)
     {
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
@@ -61,6 +63,7 @@ public sealed class Rng
     public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));
 
     /// <summary>Uniform integer in [0, maxExclusive), unbiased (Lemire's method).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int NextInt(int maxExclusive)
     {
         if (maxExclusive <= 0) throw new ArgumentOutOfRangeException(nameof(maxExclusive));
@@ -82,6 +85,7 @@ public sealed class Rng
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Shuffle(Span<int> items)
     {
         for (int i = items.Length - 1; i > 0; i--)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Common;
 
 namespace Tailor.Initializers;
@@ -32,6 +33,7 @@ public abstract class Initializer
     }
 
     /// <summary>Fans of a kernel shape, as Keras computes them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int FanIn, int FanOut) Fans(ReadOnlySpan<int> shape)
     {
         if (shape.Length == 1) return (shape[0], shape[0]);
@@ -49,6 +51,7 @@ public abstract class Initializer
     {
         public override string Name => name;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Fill(Span<float> weights, int fanIn, int fanOut, Rng rng)
         {
             double fan = mode == FanMode.In ? fanIn : (fanIn + fanOut) / 2.0;
@@ -81,6 +84,7 @@ public abstract class Initializer
     private sealed class Normal(float mean, float stddev) : Initializer
     {
         public override string Name => "random_normal";
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Fill(Span<float> weights, int fanIn, int fanOut, Rng rng)
         {
             for (int i = 0; i < weights.Length; i++) weights[i] = (float)(mean + stddev * rng.NextGaussian());

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -32,6 +33,7 @@ public static class Activations
     /// <summary>Whether backward needs z (otherwise y is enough and z need not be kept).</summary>
     public static bool BackwardNeedsInput(Activation a) => a is Activation.Gelu or Activation.LeakyRelu or Activation.Elu;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(Activation activation, ReadOnlySpan<float> z, Span<float> y, int rowLength)
     {
         if (z.IsEmpty) return; // TensorPrimitives refuses empty spans
@@ -65,6 +67,7 @@ public static class Activations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(Activation activation, ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int rowLength)
     {
         if (y.IsEmpty) return;
@@ -106,6 +109,7 @@ public static class Activations
     }
 
     /// <summary>Effectively computes dz[i] = y[i] > 0 ? dy[i] : 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
     {
         int i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Tailor.Kernels;
@@ -13,6 +14,7 @@ internal static unsafe class Epilogue
     /// Effectively computes c[i * ldc + j] = relu ? max(c + bias[j], 0) : c + bias[j] for i &lt; rows,
     /// j &lt; n (bias null: no addition), with Math.Max's rules: NaN stays NaN, -0 becomes +0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(float* c, int ldc, int rows, int n, float* bias, bool relu)
     {
         if (bias == null && !relu) return;

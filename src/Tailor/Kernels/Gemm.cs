@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Threading;
 
 namespace Tailor.Kernels;
@@ -31,6 +32,7 @@ public static unsafe class Gemm
     /// then c[i, j] += bias[j] (when bias is not empty) and c[i, j] = max(c[i, j], 0) (when relu), applied
     /// to each block of rows while it is still in cache.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate,
         ReadOnlySpan<float> bias, bool relu)
@@ -117,6 +119,7 @@ public static unsafe class Gemm
 
         private float[][] _packedA = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(Isa isa, bool transA, bool transB, int m, int n, int k,
             float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* bias, bool relu)
         {
@@ -166,6 +169,7 @@ public static unsafe class Gemm
             _a = _b = _c = _pb = _pp = _bias = null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunPhase(int tasks, bool parallel)
         {
             if (parallel) WorkerPool.Run(this, tasks);
@@ -183,6 +187,7 @@ public static unsafe class Gemm
         }
 
         /// <summary>Packs k-block kb of op(B) as n-panels of kcLen x NR, zero-padded on the right.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackB(int kb)
         {
             int k0 = kb * Kc, kcLen = Math.Min(Kc, _k - k0), nr = _nr;
@@ -215,6 +220,7 @@ public static unsafe class Gemm
         }
 
         /// <summary>Packs rows [i0, i0 + rows) x k-block of op(A) as m-panels of kcLen x MR.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackA(float* dst, int i0, int rows, int k0, int kcLen)
         {
             int mr = _mr;
@@ -243,6 +249,7 @@ public static unsafe class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Compute(int chunk, int mBlock)
         {
             int i0 = mBlock * _mc, rows = Math.Min(_mc, _m - i0), mr = _mr, nr = _nr;
@@ -294,6 +301,7 @@ public static unsafe class Gemm
             if (!partial) ApplyEpilogue(i0, i0 + rows);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StoreEdgeTile(float* tile, int nr, float* c, int ldc, int height, int width, bool add)
         {
             for (int i = 0; i < height; i++)
@@ -327,6 +335,7 @@ public static unsafe class Gemm
         }
 
         /// <summary>Sums the k-chunk partials of 64 rows into C, chunk 0 first.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Reduce(int task)
         {
             int i0 = task * 64, i1 = Math.Min(_m, i0 + 64), n = _n;

@@ -1,9 +1,11 @@
+using System.Runtime.CompilerServices;
 namespace Tailor.Kernels;
 
 /// <summary>The scalar meaning of <see cref="Gemm"/>'s <c>Multiply</c>, used to test the SIMD paths.</summary>
 public static class GemmReference
 {
     /// <summary>Effectively computes c[i, j] = (accumulate ? c[i, j] : 0) + sum_p op(a)[i, p] * op(b)[p, j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate = false)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Threading;
 
 namespace Tailor.Kernels;
@@ -57,6 +58,7 @@ public static unsafe class GradientRows
     }
 
     /// <summary>sum[j] += rows[r * n + j] for each row in order, so each column sums in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddRows(float* sum, float* rows, int count, int n)
     {
         for (int r = 0; r < count; r++) ShortRows.Add(sum, rows + (long)r * n, n);

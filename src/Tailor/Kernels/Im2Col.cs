@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Tailor.Kernels;
 
 /// <summary>
@@ -9,6 +10,7 @@ namespace Tailor.Kernels;
 public static unsafe class Im2Col
 {
     /// <summary>Writes the patch rows of one image (input: H x W x C) into cols (positions x patch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Expand(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> cols)
     {
         int c = g.Channels, patch = g.PatchLength, row = 0;
@@ -54,6 +56,7 @@ public static unsafe class Im2Col
         fixed (float* pc = cols, pi = image) Fold(g, pc, pi);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Fold(in ConvGeometry g, float* cols, float* image)
     {
         int c = g.Channels, patch = g.PatchLength, row = 0;

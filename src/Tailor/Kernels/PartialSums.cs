@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Tailor.Kernels;
@@ -6,6 +7,7 @@ namespace Tailor.Kernels;
 internal static class PartialSums
 {
     /// <summary>destination = parts[0] + parts[1] + ... + parts[count - 1], each part of destination.Length values, added in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddInOrder(ReadOnlySpan<float> parts, int count, Span<float> destination)
     {
         int length = destination.Length;

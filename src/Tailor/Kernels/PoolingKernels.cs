@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Tailor.Kernels;
@@ -6,6 +7,7 @@ namespace Tailor.Kernels;
 public static class PoolingKernels
 {
     /// <summary>Max over each window; argmax[o] is the input offset chosen (first maximum), reused by backward.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> output, Span<int> argmax)
     {
         int c = g.Channels;
@@ -32,6 +34,7 @@ public static class PoolingKernels
     }
 
     /// <summary>Channel-wise max over the given cell offsets, vectorised across channels; ties keep the first cell.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxOverCells(ReadOnlySpan<float> image, ReadOnlySpan<int> cells, Span<float> best, Span<int> where)
     {
         int c = best.Length, ch = 0, w = Vector<float>.Count;
@@ -75,6 +78,7 @@ public static class PoolingKernels
     /// <paramref name="g"/>. Windows that do not overlap give each input cell at most one gradient, so each
     /// cell is written once, its gradient or zero, instead of clearing the image and adding into it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(in ConvGeometry g, ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, Span<float> inputGradient)
     {
         if (g.StrideHeight < g.KernelHeight || g.StrideWidth < g.KernelWidth || !Vector.IsHardwareAccelerated)
@@ -106,6 +110,7 @@ public static class PoolingKernels
     }
 
     /// <summary>Routes each output gradient to the input that won the max (input gradient overwritten).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, Span<float> inputGradient)
     {
         inputGradient.Clear();
@@ -113,6 +118,7 @@ public static class PoolingKernels
     }
 
     /// <summary>Mean over each window, counting only cells inside the image (as Keras does with same padding).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageForward(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> output)
     {
         int c = g.Channels;
@@ -136,6 +142,7 @@ public static class PoolingKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward(in ConvGeometry g, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
     {
         inputGradient.Clear();
@@ -161,6 +168,7 @@ public static class PoolingKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CellCount(in ConvGeometry g, int oh, int ow)
     {
         int rows = 0, cols = 0;
@@ -175,6 +183,7 @@ public static class PoolingKernels
     /// Channel-wise max over every position of one sample (positions x C, row-major); argmax[ch] is the
     /// offset of the first maximum, reused by <c>MaxBackward</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalMaxForward(ReadOnlySpan<float> sample, int channels, Span<float> output, Span<int> argmax)
     {
         int positions = sample.Length / channels, w = Vector<float>.Count, ch = 0;
@@ -212,6 +221,7 @@ public static class PoolingKernels
     }
 
     /// <summary>Channel-wise mean over every position of one sample (positions x C), summed in position order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalAverageForward(ReadOnlySpan<float> sample, int channels, Span<float> output)
     {
         int positions = sample.Length / channels;
@@ -223,6 +233,7 @@ public static class PoolingKernels
     }
 
     /// <summary>Spreads each channel's gradient evenly over the positions (input gradient overwritten).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalAverageBackward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
     {
         int channels = outputGradient.Length, positions = inputGradient.Length / channels;

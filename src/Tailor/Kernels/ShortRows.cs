@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Tailor.Kernels;
@@ -9,6 +10,7 @@ namespace Tailor.Kernels;
 internal static unsafe class ShortRows
 {
     /// <summary>dst[j] += src[j] for j &lt; n; each element is one addition, whatever the vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(float* dst, float* src, int n)
     {
         int j = 0;

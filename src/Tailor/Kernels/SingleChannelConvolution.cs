@@ -95,6 +95,7 @@ public sealed unsafe class SingleChannelConvolution
             Execute(chunks, (long)_rows * filters * Taps);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Execute(int tasks, long multiplyAdds)
         {
             try
@@ -112,6 +113,7 @@ public sealed unsafe class SingleChannelConvolution
         }
 
         /// <summary>One image's outputs, four positions at a time, the 9 x 32 weights of a group held in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void ForwardImage(int image)
         {
             int width = _g.Width, outWidth = _g.OutWidth, positions = _g.OutputPositions, filters = _filters;
@@ -167,6 +169,7 @@ public sealed unsafe class SingleChannelConvolution
             Finish(z + 3 * ldk, ldk, a3, b3, bias0, bias1, hasBias, relu);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardOne(float* w, int width, float* k, int ldk,
             Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
         {
@@ -193,6 +196,7 @@ public sealed unsafe class SingleChannelConvolution
         /// One k chunk of positions, block by block: per block the kernel gradient's 9 x 32 sums start at zero
         /// (as a GEMM tile does) and are added to the chunk's partial; the bias sums go to the block's row.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void BackwardChunk(int chunk)
         {
             int firstBlock = chunk * _blocksPerChunk, lastBlock = Math.Min(_blocks, firstBlock + _blocksPerChunk);

@@ -86,6 +86,7 @@ public sealed unsafe class ZeroSkippingGemm
     /// Bit j of row r's words: x[r, j] != 0 (NaN counts as non-zero, so it reaches the sum as it would),
     /// for rows [first, last); returns how many are set.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long MarkRows(float* x, int first, int last)
     {
         int k = _columns, rowWords = _rowWords;
@@ -112,6 +113,7 @@ public sealed unsafe class ZeroSkippingGemm
     }
 
     /// <summary>The same bits by column: bit r of column j's words. A 64 x 64 bit transpose per block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MarkColumns()
     {
         _columnWords = (_rows + 63) / 64;
@@ -139,6 +141,7 @@ public sealed unsafe class ZeroSkippingGemm
     }
 
     /// <summary>Transposes a 64 x 64 bit matrix in place (bit j of word i becomes bit i of word j) by swapping ever smaller blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Transpose64(ulong* a)
     {
         ulong mask = 0x00000000FFFFFFFFUL;
@@ -172,6 +175,7 @@ public sealed unsafe class ZeroSkippingGemm
         }
 
         /// <summary>Marks x's rows and checks w; false when x is too dense or w not finite.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Survey()
         {
             if (_nonZeros.Length < _tasks) { _nonZeros = new long[_tasks]; _finite = new bool[_tasks]; }
@@ -191,6 +195,7 @@ public sealed unsafe class ZeroSkippingGemm
             finally { _x = _b = _c = _bias = null; }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Execute(bool parallel)
         {
             if (parallel) WorkerPool.Run(this, _tasks);
@@ -226,6 +231,7 @@ public sealed unsafe class ZeroSkippingGemm
         /// A task's output rows, two at a time: output row i sums x_i(p) b[p] with x_i(p) = x[i * rowStep + p * stride]
         /// over the set bits p of mask i (x's row i for the forward product, its column i for the transposed one).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private (int First, int Last) OutputRows(int task, int pairsPerTask, int count, ulong[] masks, int words, int rowStep, int stride)
         {
             int first = task * pairsPerTask * 2, last = Math.Min(count, first + pairsPerTask * 2);
@@ -245,6 +251,7 @@ public sealed unsafe class ZeroSkippingGemm
         /// Two rows of the product over all of its columns: for each block of Kc terms, sums from zero of
         /// x0[p * stride] b[p] and x1[p * stride] b[p] over the set bits p, added to the block before as Gemm does.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Pairs(ulong* m0, ulong* m1, int words, float* x0, float* x1, int stride, float* c0, float* c1, bool two)
         {
             for (int w0 = 0, block = 0; w0 < words; w0 += WordsPerBlock, block++)

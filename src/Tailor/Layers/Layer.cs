@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Tailor.Common;
 using Tailor.Tensors;
@@ -97,6 +98,7 @@ public abstract class Layer
     }
 
     /// <summary>Creates a weight of <paramref name="shape"/>, once its size is known to fit <see cref="ParameterBudget"/> (checked before anything is allocated).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected Parameter AddParameter(string name, int[] shape, Regularizers.Regularizer? regularizer = null, bool trainable = true)
     {
         long values = 1;
@@ -148,6 +150,7 @@ public abstract class Layer
     }
 
     /// <summary>Checks a batch against the built input shape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected void CheckInput(Tensor input)
     {
         CheckBuilt();
@@ -189,6 +192,7 @@ public abstract class Layer
     }
 
     /// <summary>Keras's way to write a batch shape: (None, 26, 26, 32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string FormatBatchShape(ReadOnlySpan<int> itemShape)
     {
         var sb = new StringBuilder("(None");
@@ -196,6 +200,7 @@ public abstract class Layer
         return sb.Append(')').ToString();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string ToSnakeCase(string name)
     {
         var sb = new StringBuilder();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Kernels;
 
 namespace Tailor.Losses;
@@ -7,6 +8,7 @@ public sealed class BinaryCrossentropy : Loss
 {
     public override string Name => "binary_crossentropy";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override float Compute(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
     {
         double total = 0;
@@ -23,6 +25,7 @@ public sealed class BinaryCrossentropy : Loss
 
     public override bool FusesWith(Activation activation) => activation == Activation.Sigmoid;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void PreActivationGradient(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
     {
         float scale = 1f / (batch * outputs);

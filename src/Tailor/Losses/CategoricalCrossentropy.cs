@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Kernels;
 
 namespace Tailor.Losses;
@@ -7,6 +8,7 @@ public sealed class CategoricalCrossentropy : Loss
 {
     public override string Name => "categorical_crossentropy";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override float Compute(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
     {
         double total = 0;
@@ -41,6 +43,7 @@ public sealed class CategoricalCrossentropy : Loss
 
     public override bool FusesWith(Activation activation) => activation == Activation.Softmax;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void PreActivationGradient(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
     {
         float scale = 1f / batch;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Tailor.Losses;
 
 /// <summary>(p - t)^2, averaged over outputs and then over the batch.</summary>
@@ -5,6 +6,7 @@ public sealed class MeanSquaredError : Loss
 {
     public override string Name => "mean_squared_error";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override float Compute(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
     {
         double total = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Kernels;
 
 namespace Tailor.Losses;
@@ -9,6 +10,7 @@ public sealed class SparseCategoricalCrossentropy : Loss
 
     public override int TargetLength(int outputs) => 1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override float Compute(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
     {
         double total = 0;
@@ -33,6 +35,7 @@ public sealed class SparseCategoricalCrossentropy : Loss
 
     public override bool FusesWith(Activation activation) => activation == Activation.Softmax;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void PreActivationGradient(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs, Span<float> gradient)
     {
         float scale = 1f / batch;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Losses;
 
 namespace Tailor.Metrics;
@@ -8,6 +9,7 @@ namespace Tailor.Metrics;
 /// </summary>
 public static class Accuracy
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountCorrect(Loss loss, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs)
     {
         int correct = 0;
@@ -32,6 +34,7 @@ public static class Accuracy
     public static int CountPerSample(Loss loss, int outputs) => loss is BinaryCrossentropy || outputs == 1 ? outputs : 1;
 
     /// <summary>Index of the first maximum, as numpy's argmax.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

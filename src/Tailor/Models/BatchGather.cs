@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Tensors;
 using Tailor.Threading;
 
@@ -23,6 +24,7 @@ internal sealed class BatchGather : ParallelJob
         finally { (_x, _y, _order, _xb, _yb) = (null, null, null, null, null); }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(int task)
     {
         int xItem = _x!.ItemLength, yItem = _y!.ItemLength;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Tailor.Augmentation;
 using Tailor.Common;
@@ -39,6 +40,7 @@ public sealed class Sequential
         Seed = seed;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Sequential(IEnumerable<Layer> layers, string name = "sequential", ulong seed = 0) : this(name, seed)
     {
         foreach (var layer in layers) Add(layer);
@@ -80,6 +82,7 @@ public sealed class Sequential
     public FitProgress? Interruption { get; private set; }
 
     /// <summary>The state of every random stream of the current Fit: the shuffles' and each layer's (dropout masks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TrainingRngState CaptureTrainingRngState()
     {
         using var held = _gate.EnterScope();
@@ -101,6 +104,7 @@ public sealed class Sequential
     /// </summary>
     internal long ActivationBudget { get; set; } = long.MaxValue;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long ValuesOf(ReadOnlySpan<int> shape)
     {
         long n = 1;
@@ -115,6 +119,7 @@ public sealed class Sequential
     /// class, from a softmax (Dropout after it changes nothing at inference). Otherwise why not, naming the
     /// layer, so that a caller can refuse to print "30,376.59 %" or a class name the model has no output for.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string? WhyNotClassProbabilities(int classes)
     {
         if (!IsBuilt) return $"model '{Name}' is not built";
@@ -154,6 +159,7 @@ public sealed class Sequential
     }
 
     /// <summary>Builds every layer for a per-sample input shape, e.g. (28, 28, 1), creating weights from <see cref="Seed"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Build(params int[] inputShape)
     {
         using var held = _gate.EnterScope();
@@ -181,6 +187,7 @@ public sealed class Sequential
         ConfigureFusedOutput();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Compile(Optimizer optimizer, Loss loss, params string[] metrics)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -199,6 +206,7 @@ public sealed class Sequential
     public void Compile(string optimizer, string loss, params string[] metrics) =>
         Compile(Optimizers.Optimizer.Parse(optimizer), Losses.Loss.Parse(loss), metrics);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ConfigureFusedOutput()
     {
         foreach (var layer in _layers.OfType<ActivatedLayer>()) layer.GradientIsPreActivation = false;
@@ -213,6 +221,7 @@ public sealed class Sequential
     /// Thread-safe: concurrent calls on one model run one after another (a Predict from another thread
     /// waits for the whole Fit).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
@@ -368,6 +377,7 @@ public sealed class Sequential
         return loss;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float ComputeGradientsOnBatch(Tensor x, Tensor y, out int correct)
     {
         int batch = x.Dim(0), outputs = OutputLength;
@@ -393,6 +403,7 @@ public sealed class Sequential
         return loss;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tensor ForwardAll(Tensor x, bool training)
     {
         var current = x;
@@ -414,6 +425,7 @@ public sealed class Sequential
         return EvaluateCore(x, y, batchSize);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Evaluation EvaluateCore(Tensor x, Tensor y, int batchSize)
     {
         int samples = x.Dim(0), outputs = OutputLength;
@@ -436,6 +448,7 @@ public sealed class Sequential
     /// The outputs for every sample of <paramref name="x"/>, in inference mode (dropout off), in a new tensor.
     /// Thread-safe: concurrent calls on one model run one after another, each with the result it gets alone.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Tensor Predict(Tensor x, int batchSize = 32)
     {
         Guard.Positive(batchSize, "batch_size");
@@ -457,6 +470,7 @@ public sealed class Sequential
     /// Every layer's output for <paramref name="x"/> in inference mode, as Keras's activation model gives them (copies).
     /// Thread-safe: concurrent calls on one model run one after another.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public IReadOnlyList<(Layer Layer, Tensor Output)> GetActivations(Tensor x)
     {
         using var held = _gate.EnterScope();
@@ -480,6 +494,7 @@ public sealed class Sequential
     }
 
     /// <summary>Replaces every parameter's values (Keras's set_weights); shapes must match.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetWeights(IReadOnlyList<float[]> weights)
     {
         using var held = _gate.EnterScope();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Tailor.Optimizers;
@@ -24,6 +25,7 @@ public class Adam : Optimizer
     /// <summary>Multiplier applied to the weights before the step: 1 for Adam, 1 - lr * decay for AdamW.</summary>
     protected virtual float WeightRetention => 1f;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots, int offset)
     {
         var m = slots[0].AsSpan(offset, weights.Length);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Layers;
 
 namespace Tailor.Optimizers;
@@ -43,6 +44,7 @@ public abstract class Optimizer
     /// <summary>Slots per parameter (e.g. Adam's m and v).</summary>
     protected abstract int SlotCount { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(IReadOnlyList<Parameter> parameters)
     {
         if (Schedule != null) LearningRate = Schedule.Rate(Iterations);
@@ -81,6 +83,7 @@ public abstract class Optimizer
     public IReadOnlyList<float[][]> Slots => _slots;
 
     /// <summary>Restores slots saved from an optimizer of the same kind over the same parameters.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetSlots(IReadOnlyList<float[][]> slots)
     {
         _slots.Clear();
@@ -130,6 +133,7 @@ public abstract class Optimizer
             finally { (_optimizer, _parameters) = (null, null); }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Plan(IReadOnlyList<Parameter> parameters)
         {
             // Re-plan when the list, a length or which parameters train changes (a layer frozen or thawed).

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Tailor.Optimizers;
@@ -16,6 +17,7 @@ public sealed class RmsProp : Optimizer
     public override string Name => "rmsprop";
     protected override int SlotCount => 1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots, int offset)
     {
         var v = slots[0].AsSpan(offset, weights.Length);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Tailor.Optimizers;
 
 /// <summary>Keras's SGD: v = momentum v - lr g; w += v (nesterov: w += momentum v - lr g).</summary>
@@ -16,6 +17,7 @@ public sealed class Sgd : Optimizer
     public override string Name => "sgd";
     protected override int SlotCount => Momentum > 0 ? 1 : 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Update(Span<float> weights, ReadOnlySpan<float> gradient, float[][] slots, int offset)
     {
         float lr = LearningRate;

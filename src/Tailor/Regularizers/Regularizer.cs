@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Tailor.Regularizers;
@@ -32,6 +33,7 @@ public sealed class Regularizer
     }
 
     /// <summary>Adds d(penalty)/dw to <paramref name="gradient"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddGradient(ReadOnlySpan<float> weights, Span<float> gradient)
     {
         if (L2 > 0) TensorPrimitives.MultiplyAdd(weights, 2 * L2, gradient, gradient);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Tailor.Tensors;
@@ -88,6 +89,7 @@ public sealed class Tensor
     }
 
     /// <summary>Copies of the given rows of the leading dimension, in that order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Tensor Gather(ReadOnlySpan<int> rows)
     {
         int item = ItemLength;
@@ -111,6 +113,7 @@ public sealed class Tensor
 
     public string ShapeString => Format(_shape);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string Format(ReadOnlySpan<int> shape)
     {
         var sb = new StringBuilder("(");
@@ -125,6 +128,7 @@ public sealed class Tensor
 
     public override string ToString() => $"Tensor{ShapeString}";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Offset(int[] index)
     {
         if (index.Length != _shape.Length)
@@ -139,6 +143,7 @@ public sealed class Tensor
         return offset;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int SizeOf(ReadOnlySpan<int> shape)
     {
         int n = 1;
@@ -146,6 +151,7 @@ public sealed class Tensor
         return n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long CheckedLength(ReadOnlySpan<int> shape)
     {
         long n = 1;

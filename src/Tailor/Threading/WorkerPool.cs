@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 
 namespace Tailor.Threading;
@@ -47,6 +48,7 @@ public static class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ParallelJob job, int taskCount)
     {
         if (taskCount <= 0) return;
@@ -81,6 +83,7 @@ public static class WorkerPool
         finally { Monitor.Exit(Gate); }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunInline(ParallelJob job, int taskCount)
     {
         bool outer = _insideJob;
@@ -95,6 +98,7 @@ public static class WorkerPool
     /// of the batch and its data stays in that core's cache: dealt out in turn, tasks move activations
     /// between cores, which on this kind of VM made memory-bound kernels slower on two threads than on one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Drain(ParallelJob job)
     {
         int own = _slot, parts = _participants;
@@ -111,6 +115,7 @@ public static class WorkerPool
     /// progress (not yet woken, or preempted): taking them whenever it is merely behind would move the
     /// boundary of the blocks, and their data, from core to core at every kernel.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HelpWhileStalled(ParallelJob job, int victim, long stallTicks)
     {
         ref long range = ref _ranges[victim * RangeStride];
@@ -132,6 +137,7 @@ public static class WorkerPool
     private static readonly long MinStallTicks = Stopwatch.Frequency / 500_000;
 
     /// <summary>Deals contiguous blocks of the tasks to the participants: the range of s is packed as (end, next).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Deal(int taskCount, int participants)
     {
         _participants = participants;
@@ -142,6 +148,7 @@ public static class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TakeFront(int slot, out int task)
     {
         ref long range = ref _ranges[slot * RangeStride];
@@ -155,6 +162,7 @@ public static class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TakeBack(int slot, out int task)
     {
         ref long range = ref _ranges[slot * RangeStride];
@@ -168,6 +176,7 @@ public static class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EnsureWorkers(int count)
     {
         if (_workers.Length >= count) return;
@@ -192,6 +201,7 @@ public static class WorkerPool
 
         public void Wake() => _wake.Release();
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop()
         {
             _insideJob = true;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Common;
 using Tailor.Initializers;
 using Tailor.Kernels;
@@ -96,6 +97,7 @@ public abstract class Convolution : Core.ActivatedLayer
         _colsReady = true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_singleChannelForward && !ComputeInputGradient && !GradientIsPreActivation)
@@ -131,6 +133,7 @@ public abstract class Convolution : Core.ActivatedLayer
     }
 
     /// <summary>The keys both layers write; sizes, strides and dilation are the subclass's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected Dictionary<string, object?> ConvolutionConfig(Dictionary<string, object?> sizes)
     {
         var config = base.GetConfig();
@@ -152,6 +155,7 @@ public abstract class Convolution : Core.ActivatedLayer
 
         public void Start(Phase phase) => _phase = phase;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
             ref readonly var g = ref layer._geometry;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Tensors;
 
 namespace Tailor.Layers.Core;
@@ -28,6 +29,7 @@ public sealed class Reshape : Layer
     /// <summary>The requested per-sample shape, -1 where inferred.</summary>
     public ReadOnlySpan<int> TargetShape => _targetShape;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape)
     {
         int size = Tensor.SizeOf(inputShape), known = 1;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Tailor.Common;
 using Tailor.Initializers;
@@ -93,6 +94,7 @@ public sealed class BatchNormalization : Layer
         (_mean, _invStd, _scale, _shift, _meanDy, _meanDyXhat) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)
     {
         CheckInput(input);
@@ -144,6 +146,7 @@ public sealed class BatchNormalization : Layer
     }
 
     /// <summary>scale = gamma / sqrt(moving_variance + epsilon), shift = beta - moving_mean * scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FuseInference(Span<float> invStd, Span<float> scale, Span<float> shift)
     {
         var movingMean = MovingMean.Value.Span;
@@ -156,6 +159,7 @@ public sealed class BatchNormalization : Layer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor? Backward(Tensor outputGradient)
     {
         CheckBuilt();
@@ -203,6 +207,7 @@ public sealed class BatchNormalization : Layer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double SumChunks(float[] partial, int channel)
     {
         double sum = 0;
@@ -219,6 +224,7 @@ public sealed class BatchNormalization : Layer
     }
 
     /// <summary>One chunk of rows of one phase.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunChunk(Phase phase, int chunk)
     {
         int c = Channels, first = chunk * ChunkRows, last = Math.Min(_rows, first + ChunkRows);

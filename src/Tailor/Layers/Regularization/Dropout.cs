@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Tailor.Common;
 using Tailor.Tensors;
@@ -42,6 +43,7 @@ public sealed class Dropout : Layer
 
     internal override void RestoreTrainingRng(Rng rng) => _rng = rng;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)
     {
         CheckInput(input);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Tailor.Optimizers.Schedules;
 
 /// <summary>
@@ -9,6 +10,7 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     private readonly long[] _boundaries;
     private readonly double[] _values;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public PiecewiseConstantDecay(IReadOnlyList<long> boundaries, IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(boundaries);
@@ -27,6 +29,7 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     public IReadOnlyList<double> Values => _values;
     public override string Name => "PiecewiseConstantDecay";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override float Rate(long step)
     {
         int i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 
 namespace Tailor.Optimizers.Schedules;
@@ -20,6 +21,7 @@ public sealed record ScheduleSpecification(string Name, IReadOnlyList<double> Ar
     private static readonly Dictionary<string, int> MaxArguments = new() { ["step"] = 2, ["exponential"] = 1, ["cosine"] = 1, ["one-cycle"] = 1 };
 
     /// <summary>Reads "NAME[:ARG[,ARG]]"; an unknown name or a malformed argument throws, listing the valid forms.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ScheduleSpecification Parse(string text)
     {
         string valid = $"Valid schedules: {string.Join(", ", Names.Keys)}.";
