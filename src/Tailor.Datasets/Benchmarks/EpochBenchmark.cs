@@ -8,7 +8,7 @@ using Tailor.Studies;
 namespace Tailor.Benchmarks;
 
 /// <summary>One model's figures from <see cref="EpochBenchmark"/>: every measured epoch, and the FLOPs of one.</summary>
-public sealed record ModelBenchmark(string Model, int BatchSize, int TrainImages, IReadOnlyList<double> EpochSeconds,
+internal sealed record ModelBenchmark(string Model, int BatchSize, int TrainImages, IReadOnlyList<double> EpochSeconds,
     double EpochFlops, double InferenceImagesPerSecond, double WarmupEpochSeconds = double.NaN)
 {
     public double MedianEpochSeconds => EpochBenchmark.Median(EpochSeconds);
@@ -23,7 +23,7 @@ public sealed record ModelBenchmark(string Model, int BatchSize, int TrainImages
 /// Median seconds per training epoch (with validation, as Fit runs it) of the notebook's models on the
 /// peer's recipe: RMSprop, 8,000 training and 2,000 validation images, after a warm-up epoch.
 /// </summary>
-public static class EpochBenchmark
+internal static class EpochBenchmark
 {
     /// <summary>The epochs the PyTorch peer trains each model for, and takes its median over.</summary>
     public static int PeerEpochs(NotebookModel kind) => kind switch

@@ -10,7 +10,7 @@ namespace Tailor.Benchmarks;
 /// forward, and backward as the weight gradient plus, except for the first layer, the input gradient.
 /// Element-wise work (activations, pooling, optimizer) is not counted.
 /// </summary>
-public static class FlopCounter
+internal static class FlopCounter
 {
     public static double Forward(Layer layer) => layer switch
     {

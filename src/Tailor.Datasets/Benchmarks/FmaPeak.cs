@@ -10,7 +10,7 @@ namespace Tailor.Benchmarks;
 /// The machine's single-precision FMA peak: independent FMA chains in registers on every thread,
 /// with the widest vectors the kernels use. The ceiling that GFLOP/s figures are shares of.
 /// </summary>
-public static class FmaPeak
+internal static class FmaPeak
 {
     private const int Chains = 12;
 

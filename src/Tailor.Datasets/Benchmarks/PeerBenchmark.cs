@@ -5,10 +5,10 @@ using System.Text.RegularExpressions;
 namespace Tailor.Benchmarks;
 
 /// <summary>One model's figures as the PyTorch peer script prints them.</summary>
-public sealed record PeerResult(string Model, int BatchSize, double MedianEpochSeconds, double TestAccuracy, double InferenceSeconds, int TrainImages);
+internal sealed record PeerResult(string Model, int BatchSize, double MedianEpochSeconds, double TestAccuracy, double InferenceSeconds, int TrainImages);
 
 /// <summary>Runs the PyTorch peer script (shared/bench/peer_torch.py) and reads its lines.</summary>
-public static partial class PeerBenchmark
+internal static partial class PeerBenchmark
 {
     /// <summary>The peer's model names mapped to Tailor's.</summary>
     public static readonly IReadOnlyDictionary<string, string> ModelNames = new Dictionary<string, string>

@@ -1,7 +1,7 @@
 namespace Tailor.Common;
 
 /// <summary>Messages of caught exceptions, made fit to be wrapped in another one-line message.</summary>
-public static class ErrorText
+internal static class ErrorText
 {
     /// <summary>The message without .NET's " (Parameter 'x')" suffix.</summary>
     public static string Of(Exception e)

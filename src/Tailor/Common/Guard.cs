@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Tailor.Common;
 
 /// <summary>Argument checks whose messages carry the received value.</summary>
-public static class Guard
+internal static class Guard
 {
     public static void Positive(int value, [CallerArgumentExpression(nameof(value))] string name = "")
     {

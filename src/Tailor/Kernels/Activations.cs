@@ -9,7 +9,7 @@ namespace Tailor.Kernels;
 /// element-wise. Backward takes the pre-activation z, the output y and dL/dy, and writes dL/dz
 /// (which may alias dy).
 /// </summary>
-public static class Activations
+internal static class Activations
 {
     /// <summary>Keras's slope for leaky_relu as an activation function.</summary>
     public const float LeakySlope = 0.2f;

@@ -10,7 +10,7 @@ public enum Padding { Valid, Same, Causal }
 /// Sizes of a 2D sliding window over an NHWC input (convolution or pooling). A dilation d spreads the
 /// window's taps d cells apart; pooling always has dilation 1. A 1D window is a 2D one of height 1.
 /// </summary>
-public readonly record struct ConvGeometry(
+internal readonly record struct ConvGeometry(
     int Height, int Width, int Channels,
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,

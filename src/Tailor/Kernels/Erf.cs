@@ -4,7 +4,7 @@ namespace Tailor.Kernels;
 /// The error function, for exact GELU. Hand-written because .NET has no Math.Erf; this is the
 /// Abramowitz-Stegun 7.1.26 rational approximation (absolute error below 1.5e-7, under float precision).
 /// </summary>
-public static class Erf
+internal static class Erf
 {
     public static float Of(float x)
     {

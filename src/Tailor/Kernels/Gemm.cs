@@ -9,7 +9,7 @@ namespace Tailor.Kernels;
 /// too small to share, over fixed chunks of k reduced in a fixed order), so the result is the same
 /// bits whatever the number of threads.
 /// </summary>
-public static unsafe class Gemm
+internal static unsafe class Gemm
 {
     internal const int Kc = 256;
     internal const int McTarget = 96;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 namespace Tailor.Kernels;
 
 /// <summary>The scalar meaning of <see cref="Gemm"/>'s <c>Multiply</c>, used to test the SIMD paths.</summary>
-public static class GemmReference
+internal static class GemmReference
 {
     /// <summary>Effectively computes c[i, j] = (accumulate ? c[i, j] : 0) + sum_p op(a)[i, p] * op(b)[p, j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

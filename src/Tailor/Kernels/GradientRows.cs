@@ -8,7 +8,7 @@ namespace Tailor.Kernels;
 /// copied) and the bias gradient as column sums of dz. Rows are cut into fixed chunks whose partial
 /// sums are added in chunk order, so the result does not depend on the number of threads.
 /// </summary>
-public static unsafe class GradientRows
+internal static unsafe class GradientRows
 {
     /// <summary>A chunk is a <see cref="Gemm"/> k block, so the one-channel convolution's bias sums, cut by Gemm's blocks, add the same partials.</summary>
     internal const int RowsPerChunk = Gemm.Kc;

@@ -7,7 +7,7 @@ namespace Tailor.Kernels;
 /// that cols x kernel is the convolution and its result is already NHWC. Dilated windows take every
 /// d-th cell.
 /// </summary>
-public static unsafe class Im2Col
+internal static unsafe class Im2Col
 {
     /// <summary>Writes the patch rows of one image (input: H x W x C) into cols (positions x patch).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

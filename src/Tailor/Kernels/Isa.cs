@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Tailor.Kernels;
 
 /// <summary>The instruction sets the hand-written kernels have a path for.</summary>
-public enum Isa
+internal enum Isa
 {
     /// <summary>System.Numerics.Vector&lt;T&gt; (scalar when hardware intrinsics are off).</summary>
     Portable,
@@ -16,7 +16,7 @@ public enum Isa
 }
 
 /// <summary>Which path the kernels take; detected once, and lowerable for tests.</summary>
-public static class KernelIsa
+internal static class KernelIsa
 {
     /// <summary>The widest path this process supports (the DOTNET_Enable* switches lower it).</summary>
     public static Isa Detected { get; } =

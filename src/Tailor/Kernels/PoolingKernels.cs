@@ -4,7 +4,7 @@ using System.Numerics;
 namespace Tailor.Kernels;
 
 /// <summary>2D max and average pooling over one NHWC image (H x W x C), and global pooling over all its positions.</summary>
-public static class PoolingKernels
+internal static class PoolingKernels
 {
     /// <summary>Max over each window; argmax[o] is the input offset chosen (first maximum), reused by backward.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -14,7 +14,7 @@ namespace Tailor.Kernels;
 /// im2col + <see cref="Gemm"/> + <see cref="GradientRows.MaskAndSum"/>: each sum has the same terms in
 /// the same order, cut into the same blocks of <see cref="Gemm.Kc"/> positions and the same k chunks.
 /// </summary>
-public sealed unsafe class SingleChannelConvolution
+internal sealed unsafe class SingleChannelConvolution
 {
     private const int Taps = 9, FilterGroup = 32;
     private readonly Job _job = new();

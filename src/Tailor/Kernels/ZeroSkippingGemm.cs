@@ -16,7 +16,7 @@ namespace Tailor.Kernels;
 /// and returns false (the caller then runs <see cref="Gemm"/>) when it is not, when x is not sparse
 /// enough to gain, or where there is no AVX-512.
 /// </summary>
-public sealed unsafe class ZeroSkippingGemm
+internal sealed unsafe class ZeroSkippingGemm
 {
     /// <summary>Above this share of non-zeros the skipping costs more than it saves.</summary>
     public const double MaxDensity = 0.6;

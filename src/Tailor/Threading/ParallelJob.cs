@@ -4,7 +4,7 @@ namespace Tailor.Threading;
 /// A unit of parallel work split into numbered tasks. Kernels keep one instance per call site and
 /// reuse it, so running work in parallel allocates nothing.
 /// </summary>
-public abstract class ParallelJob
+internal abstract class ParallelJob
 {
     public abstract void Run(int task);
 }

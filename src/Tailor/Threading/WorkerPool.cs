@@ -10,7 +10,7 @@ namespace Tailor.Threading;
 /// by the problem size, not by the number of threads, so outputs are bit-identical for any count.
 /// Nested calls (from inside a task) run inline.
 /// </summary>
-public static class WorkerPool
+internal static class WorkerPool
 {
     private static readonly object Gate = new();
     private static Worker[] _workers = [];

@@ -59,7 +59,7 @@ public abstract class Convolution : Core.ActivatedLayer
     public Parameter? Bias => UseBias ? Parameters[1] : null;
 
     /// <summary>The geometry of one sample, set by the subclass when it computes its output shape.</summary>
-    protected ConvGeometry Geometry { get => _geometry; set => _geometry = value; }
+    private protected ConvGeometry Geometry { get => _geometry; set => _geometry = value; }
 
     /// <summary>The kernel's shape in Keras's layout, e.g. (kh, kw, cin, filters).</summary>
     protected abstract int[] KernelShape { get; }

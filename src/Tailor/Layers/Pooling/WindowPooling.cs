@@ -8,7 +8,7 @@ namespace Tailor.Layers.Pooling;
 /// </summary>
 public abstract class WindowPooling : SampleParallelLayer
 {
-    protected ConvGeometry Geometry;
+    private protected ConvGeometry Geometry;
 
     protected WindowPooling(Padding padding, string? name) : base(name)
     {
