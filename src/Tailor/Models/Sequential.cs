@@ -455,8 +455,10 @@ public sealed class Sequential
         using var held = _gate.EnterScope();
         EnsureBuilt(x);
         CheckInputs(x, "x");
-        int samples = x.Dim(0), outputs = OutputLength;
-        var result = new Tensor(samples, outputs);
+        // The last layer's whole output per sample, as Keras's predict gives it (not only its last axis).
+        int[] itemShape = [.. _layers[^1].OutputShape];
+        int samples = x.Dim(0), outputs = Tensor.SizeOf(itemShape);
+        var result = new Tensor([samples, .. itemShape]);
         for (int start = 0; start < samples; start += batchSize)
         {
             int count = Math.Min(batchSize, samples - start);

@@ -1,0 +1,148 @@
+using Tailor.Kernels;
+using Tailor.Layers;
+using Tailor.Layers.Convolutional;
+using Tailor.Layers.Core;
+using Tailor.Layers.Normalization;
+using Tailor.Layers.Pooling;
+using Tailor.Layers.Regularization;
+using Tailor.Models;
+using Tailor.Tensors;
+using Tailor.Tests.Data;
+using Tailor.Tests.Reference;
+using Tailor.Tests.Serialization;
+
+namespace Tailor.Tests.Layers;
+
+/// <summary>
+/// Every public layer of the library, found by reflection, goes through the same checks: its config
+/// round-trips through a saved model file (the registry creates it back, with the same weights and the
+/// same outputs), its gradients agree with finite differences of a double-precision reference, and ONNX
+/// Runtime reproduces it from the exported file. A new layer that is left out of the table below fails
+/// the first test, naming it: adding it here is adding it to every check.
+/// </summary>
+public sealed class EveryLayerTests
+{
+    private const int Batch = 3;
+
+    /// <summary>One layer of each type, the per-sample input it is checked on, and its double-precision forward.</summary>
+    private sealed record Example(Func<Layer> Create, int[] InputShape, Func<Layer, double[], double[][], RefTensor> Reference);
+
+    private static readonly Dictionary<Type, Example> Examples = new()
+    {
+        [typeof(Dense)] = new(() => new Dense(4, Activation.Tanh), [5],
+            (l, x, p) => LayerReference.Dense(x, Batch, p[0], p[1], 4, Activation.Tanh)),
+        [typeof(Conv2D)] = new(() => new Conv2D(3, (2, 3), (1, 2), Padding.Same, Activation.Relu), [5, 6, 2],
+            (l, x, p) => LayerReference.Conv2D(x, Batch, 5, 6, 2, p[0], p[1], 2, 3, 3, 1, 2, Padding.Same, Activation.Relu)),
+        [typeof(Conv1D)] = new(() => new Conv1D(3, 3, 1, Padding.Causal, 2, Activation.Sigmoid), [7, 2],
+            (l, x, p) => SequenceLayerReference.Conv1D(x, Batch, 7, 2, p[0], p[1], 3, 3, 1, 2, Padding.Causal, Activation.Sigmoid)),
+        [typeof(MaxPooling2D)] = new(() => new MaxPooling2D((2, 2), (2, 2), Padding.Valid), [6, 5, 2],
+            (l, x, p) => LayerReference.MaxPooling2D(x, Batch, 6, 5, 2, 2, 2, 2, 2, Padding.Valid)),
+        [typeof(AveragePooling2D)] = new(() => new AveragePooling2D((2, 3), (1, 2), Padding.Same), [5, 6, 2],
+            (l, x, p) => LayerReference.AveragePooling2D(x, Batch, 5, 6, 2, 2, 3, 1, 2, Padding.Same)),
+        [typeof(MaxPooling1D)] = new(() => new MaxPooling1D(2), [7, 3],
+            (l, x, p) => SequenceLayerReference.Pooling1D(x, Batch, 7, 3, 2, 2, Padding.Valid, max: true)),
+        [typeof(AveragePooling1D)] = new(() => new AveragePooling1D(3, 1, Padding.Same), [7, 3],
+            (l, x, p) => SequenceLayerReference.Pooling1D(x, Batch, 7, 3, 3, 1, Padding.Same, max: false)),
+        [typeof(GlobalAveragePooling1D)] = new(() => new GlobalAveragePooling1D(), [7, 3],
+            (l, x, p) => SequenceLayerReference.GlobalPooling(x, Batch, 3, max: false)),
+        [typeof(GlobalMaxPooling1D)] = new(() => new GlobalMaxPooling1D(), [7, 3],
+            (l, x, p) => SequenceLayerReference.GlobalPooling(x, Batch, 3, max: true)),
+        [typeof(GlobalAveragePooling2D)] = new(() => new GlobalAveragePooling2D(), [4, 5, 3],
+            (l, x, p) => SequenceLayerReference.GlobalPooling(x, Batch, 3, max: false)),
+        [typeof(GlobalMaxPooling2D)] = new(() => new GlobalMaxPooling2D(), [4, 5, 3],
+            (l, x, p) => SequenceLayerReference.GlobalPooling(x, Batch, 3, max: true)),
+        [typeof(BatchNormalization)] = new(() => new BatchNormalization(), [4, 3],
+            (l, x, p) => BatchNormalizationReference.Forward(x, [4, 3], p[0], p[1], p[2], p[3], ((BatchNormalization)l).Epsilon, training: false)),
+        [typeof(Reshape)] = new(() => new Reshape(3, 4), [12],
+            (l, x, p) => new RefTensor((double[])x.Clone(), [3, 4])),
+        [typeof(Flatten)] = new(() => new Flatten(), [3, 2, 2],
+            (l, x, p) => LayerReference.Flatten(x, Batch)),
+        [typeof(Dropout)] = new(() => new Dropout(0.3f, 7), [4, 3],
+            (l, x, p) => LayerReference.Dropout(x, [.. Enumerable.Repeat(1.0, x.Length)], [4, 3])),
+        [typeof(ActivationLayer)] = new(() => new ActivationLayer(Activation.Gelu), [6],
+            (l, x, p) => LayerReference.ActivationLayer(x, [6], Activation.Gelu)),
+    };
+
+    /// <summary>Layers that skip a check, and why. Empty today: every layer takes every check.</summary>
+    private static readonly Dictionary<Type, string> NotExportedToOnnx = new();
+
+    private static IEnumerable<Type> PublicLayerTypes() =>
+        typeof(Layer).Assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract);
+
+    public static TheoryData<string> LayerNames() => [.. Examples.Keys.Select(t => t.Name).Order(StringComparer.Ordinal)];
+
+    private static Example For(string name) => Examples.Single(e => e.Key.Name == name).Value;
+
+    [Fact]
+    public void Every_public_layer_has_an_example_and_so_takes_every_check()
+    {
+        var missing = PublicLayerTypes().Where(t => !Examples.ContainsKey(t)).Select(t => t.FullName).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "Public layers without an entry in EveryLayerTests.Examples (config, save/load, gradient and ONNX checks): " + string.Join(", ", missing));
+        Assert.All(Examples.Keys, t => Assert.Contains(t, PublicLayerTypes()));
+    }
+
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Saved_and_loaded_it_is_the_same_layer_with_the_same_outputs(string name)
+    {
+        var example = For(name);
+        var model = Model(example);
+        var x = Input(example, seed: 5);
+        using var folder = new TempDirectory();
+        string path = folder.File("model.safetensors");
+
+        model.Save(path);
+        var loaded = Sequential.Load(path);
+
+        var (layer, back) = (model.Layers[0], loaded.Layers[0]);
+        Assert.Equal(layer.GetType(), back.GetType());
+        Assert.Equal(Config(layer), Config(back));
+        Assert.Equal(model.Summary(), loaded.Summary());
+        Assert.Equal(model.Predict(x).Span.ToArray(), loaded.Predict(x).Span.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Its_gradients_agree_with_finite_differences_of_the_reference(string name)
+    {
+        var example = For(name);
+        var layer = example.Create();
+        LayerGradientCheck.Run(layer, example.InputShape, Batch, (x, p) => example.Reference(layer, x, p), seed: 11).AssertPassed();
+    }
+
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Onnx_runtime_reproduces_it_from_the_exported_file(string name)
+    {
+        var example = For(name);
+        Assert.False(NotExportedToOnnx.ContainsKey(Examples.Single(e => e.Key.Name == name).Key));
+        var model = Model(example);
+
+        float difference = OnnxExportTests.MaxDifference(model, Input(example, seed: 9), out _);
+
+        Assert.True(difference <= 1e-5f, $"{name}: ONNX Runtime differs from Tailor by {difference}.");
+    }
+
+    /// <summary>A built model of the one layer, with random weights (and moving statistics) so that nothing is trivially zero or one.</summary>
+    private static Sequential Model(Example example)
+    {
+        var model = new Sequential(seed: 3);
+        model.Add(example.Create());
+        model.Build(example.InputShape);
+        var rng = new Common.Rng(17);
+        foreach (var p in model.Layers[0].Parameters)
+        {
+            var values = RandomData.Uniform(rng, p.Value.Length, 0.1f, 0.9f);
+            values.CopyTo(p.Value.Span);
+        }
+        return model;
+    }
+
+    private static Tensor Input(Example example, ulong seed)
+    {
+        int size = example.InputShape.Aggregate(1, (a, b) => a * b);
+        return new Tensor(RandomData.Uniform(new Common.Rng(seed), Batch * size), [Batch, .. example.InputShape]);
+    }
+
+    private static string Config(Layer layer) => System.Text.Json.JsonSerializer.Serialize(layer.GetConfig());
+}
