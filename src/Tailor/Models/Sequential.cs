@@ -219,14 +219,16 @@ public sealed class Sequential
     /// <paramref name="augmentation"/>, when given, transforms each training batch (a copy; never
     /// <paramref name="x"/> nor the validation data), drawing one key per batch from the training stream.
     /// Thread-safe: concurrent calls on one model run one after another (a Predict from another thread
-    /// waits for the whole Fit).
+    /// waits for the whole Fit). Cancelling <paramref name="cancellationToken"/> stops training after the
+    /// batch in progress, as <see cref="RequestInterrupt"/> does: Fit returns the History so far and
+    /// <see cref="Interruption"/> says where it stopped, so a checkpoint then resumes it exactly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
         TrainingRngState? rngState = null, History? history = null, FitProgress? progress = null,
-        AugmentationPipeline? augmentation = null)
+        AugmentationPipeline? augmentation = null, CancellationToken cancellationToken = default)
     {
         Guard.Positive(epochs);
         Guard.Positive(batchSize, "batch_size");
@@ -254,6 +256,7 @@ public sealed class Sequential
         var allCallbacks = new List<Callback>();
         if (verbose > 0) allCallbacks.Add(new ProgressLogger());
         if (callbacks != null) allCallbacks.AddRange(callbacks);
+        using var cancellation = cancellationToken.Register(RequestInterrupt);
         // In 64 bits: samples + batchSize - 1 overflows an int for a batch size near int.MaxValue.
         int steps = (int)(((long)samples + batchSize - 1) / batchSize);
         Rng rng;
@@ -413,26 +416,28 @@ public sealed class Sequential
 
     /// <summary>
     /// Mean loss (penalties included) and accuracy over <paramref name="x"/> and <paramref name="y"/>, in
-    /// inference mode. Thread-safe: concurrent calls on one model run one after another.
+    /// inference mode. Thread-safe: concurrent calls on one model run one after another. A cancelled
+    /// <paramref name="cancellationToken"/> throws <see cref="OperationCanceledException"/> between batches.
     /// </summary>
-    public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32)
+    public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         Guard.Positive(batchSize, "batch_size");
         using var held = _gate.EnterScope();
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
-        return EvaluateCore(x, y, batchSize);
+        return EvaluateCore(x, y, batchSize, cancellationToken);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Evaluation EvaluateCore(Tensor x, Tensor y, int batchSize)
+    private Evaluation EvaluateCore(Tensor x, Tensor y, int batchSize, CancellationToken cancellationToken = default)
     {
         int samples = x.Dim(0), outputs = OutputLength;
         double lossSum = 0;
         long correct = 0;
         for (int start = 0; start < samples; start += batchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, samples - start);
             var (xb, yb) = CopyBatch(x, y, start, count);
             var prediction = ForwardAll(xb, training: false);
@@ -447,9 +452,10 @@ public sealed class Sequential
     /// <summary>
     /// The outputs for every sample of <paramref name="x"/>, in inference mode (dropout off), in a new tensor.
     /// Thread-safe: concurrent calls on one model run one after another, each with the result it gets alone.
+    /// A cancelled <paramref name="cancellationToken"/> throws <see cref="OperationCanceledException"/> between batches.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public Tensor Predict(Tensor x, int batchSize = 32)
+    public Tensor Predict(Tensor x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         Guard.Positive(batchSize, "batch_size");
         using var held = _gate.EnterScope();
@@ -461,6 +467,7 @@ public sealed class Sequential
         var result = new Tensor([samples, .. itemShape]);
         for (int start = 0; start < samples; start += batchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, samples - start);
             var (xb, _) = CopyBatch(x, null, start, count);
             ForwardAll(xb, training: false).Span.CopyTo(result.Span.Slice(start * outputs, count * outputs));
