@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Tailor.Common;
 using Tailor.Data;
 
@@ -12,14 +13,16 @@ namespace Tailor.Cli;
 /// </summary>
 internal static class PathOptions
 {
-    private static readonly Dictionary<string, string> Inputs = new()
+    // Options that name a file or folder the command reads, marked where they are made (train's --model is
+    // a model's name, evaluate's a file: the name alone cannot tell).
+    private static readonly ConditionalWeakTable<Option, string> Inputs = new();
+
+    /// <summary>Marks <paramref name="option"/> as naming an input of its command, described in errors as <paramref name="description"/>.</summary>
+    public static Option<T> AsInput<T>(this Option<T> option, string description)
     {
-        ["--model"] = "the model given as --model",
-        ["--space"] = "the search space given as --space",
-        ["--images"] = "the image folder given as --images",
-        ["--data"] = "the data folder given as --data",
-        ["--peer"] = "the script given as --peer",
-    };
+        Inputs.AddOrUpdate(option, description);
+        return option;
+    }
 
     private static readonly string[] FileOutputs = ["--onnx", "--probabilities", "--json"];
     private static readonly string[] FolderOutputs = ["--out", "--inputs-out", "--checkpoint-dir"];
@@ -29,15 +32,16 @@ internal static class PathOptions
         ProtectedInputs.Clear();
         var options = OptionsInScope(parsed.CommandResult.Command);
         foreach (var option in options)
-            if (Inputs.TryGetValue(option.Name, out string? description) && StringValue(parsed, option) is string path
-                && !(option.Name == "--data" && parsed.CommandResult.Command.Name == "download"))
+            if (Inputs.TryGetValue(option, out string? description) && StringValue(parsed, option) is string path)
                 ProtectedInputs.Protect(path, description);
         foreach (var argument in parsed.CommandResult.Command.Arguments)
             if (argument.Name == "images" && parsed.GetResult(argument)?.GetValueOrDefault<string[]>() is { } images)
                 foreach (string image in images) ProtectedInputs.Protect(image, $"the input '{image}'");
-        // `data download` writes into the data folder by design.
-        if (parsed.CommandResult.Command.Name != "download" && parsed.GetValue(CommonOptions.Data) == null && TryLocateData() is string dataFolder)
-            ProtectedInputs.Protect(dataFolder, "the data folder");
+        // The data files, not their folder: an output beside them harms nothing (`--data .` is common), and
+        // `data download` writes them by design.
+        if (parsed.CommandResult.Command.Name != "download" && DataFolder(parsed) is string dataFolder)
+            foreach (var file in FashionMnist.Files)
+                ProtectedInputs.Protect(Path.Combine(dataFolder, file.Name), $"the data file {file.Name}");
 
         // `data show --out` names a PNG; every other --out a folder.
         bool outIsFile = parsed.CommandResult.Command.Name == "show";
@@ -76,9 +80,10 @@ internal static class PathOptions
         catch (InvalidOperationException) { return null; }
     }
 
-    private static string? TryLocateData()
+    /// <summary>The folder the command would read Fashion-MNIST from, or null where there is none yet.</summary>
+    private static string? DataFolder(ParseResult parsed)
     {
-        try { return new DataLocator().Locate().Directory; }
-        catch (Exception e) when (e is DataNotFoundException or IOException or UnauthorizedAccessException) { return null; }
+        try { return new DataLocator().Locate(parsed.GetValue(CommonOptions.Data)).Directory; }
+        catch (Exception e) when (e is DataNotFoundException or IOException or UnauthorizedAccessException or ArgumentException) { return null; }
     }
 }

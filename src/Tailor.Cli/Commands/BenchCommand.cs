@@ -17,7 +17,8 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var peer = new Option<string?>("--peer") { Description = "PyTorch peer script to run in the same invocation (e.g. ../shared/bench/peer_torch.py)." };
+        var peer = new Option<string?>("--peer") { Description = "PyTorch peer script to run in the same invocation (e.g. ../shared/bench/peer_torch.py)." }
+            .AsInput("the script given as --peer");
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
         var epochs = new Option<int?>("--epochs") { Description = "Measured epochs per model, after a warm-up epoch (default: as many as the peer measures, 20, 14 and 20)." }
             .Within(TrainingOptions.EpochsRange);
@@ -25,7 +26,7 @@ internal static class BenchCommand
         var models = new Option<string?>("--models") { Description = "Comma-separated models to measure: dense, cnn, cnn-dropout (default: all three).", HelpName = "LIST" };
         var runtimeDefaults = new Option<bool>("--runtime-defaults")
         {
-            Description = "Also measure the dense model and the CNN in a child process with .NET's default runtime settings (tiered compilation on), as a program of yours that references the Tailor package runs them.",
+            Description = "Also measure the same models in a child process with .NET's default runtime settings (tiered compilation on), as a program of yours that references the Tailor package runs them.",
         };
         var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling, models, runtimeDefaults };
         command.SetAction(parsed =>

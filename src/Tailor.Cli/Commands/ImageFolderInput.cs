@@ -8,11 +8,11 @@ namespace Tailor.Cli.Commands;
 /// <summary>The options and loading of `tailor train --images DIR`: a train/, test/ (and validation/) image folder.</summary>
 internal sealed class ImageFolderInput
 {
-    private readonly Option<string?> _images = new("--images")
+    private readonly Option<string?> _images = new Option<string?>("--images")
     {
         Description = "Train from image files instead of the IDX files: DIR/train and DIR/test (and DIR/validation, else a seeded 20% of train), " +
                       "one subfolder per class, read in file-name order (as `tailor data export` numbers them).",
-    };
+    }.AsInput("the image folder given as --images");
 
     private readonly Option<string> _fit = new("--image-fit")
     {

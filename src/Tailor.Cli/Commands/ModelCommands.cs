@@ -10,7 +10,8 @@ namespace Tailor.Cli.Commands;
 /// <summary>`tailor evaluate`, `tailor predict` and `tailor export`: what can be done with a saved model file.</summary>
 internal static class ModelCommands
 {
-    private static Option<string> ModelFileOption() => new("--model") { Description = "A model file written by tailor train or Sequential.Save.", Required = true };
+    private static Option<string> ModelFileOption() => new Option<string>("--model") { Description = "A model file written by tailor train or Sequential.Save.", Required = true }
+        .AsInput("the model given as --model");
 
     public static Command Evaluate()
     {

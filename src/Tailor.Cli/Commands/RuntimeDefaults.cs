@@ -10,7 +10,8 @@ namespace Tailor.Cli.Commands;
 /// `tailor bench --runtime-defaults`: the tool runs with tiered compilation off (its runtimeconfig), a user's
 /// program with .NET's defaults (on). The dense model and the CNN are measured again in a child process
 /// of this command with DOTNET_TieredCompilation=1, and the two are printed side by side: the engine's hot
-/// methods are marked for full optimisation at once, so the two should agree.
+/// methods are marked for full optimisation at once, so the two should agree. The child measures the
+/// models the tool's run measured.
 /// </summary>
 internal static class RuntimeDefaults
 {
@@ -19,12 +20,15 @@ internal static class RuntimeDefaults
         string json = Path.Combine(Path.GetTempPath(), $"tailor-bench-defaults-{Guid.NewGuid():N}.json");
         try
         {
-            Console.WriteLine("Measuring dense and cnn again with .NET's default runtime settings (a child process)...");
+            string models = string.Join(",", tool.Select(t => t.Model));
+            Console.WriteLine($"Measuring {models} again with .NET's default runtime settings (a child process)...");
             var start = ChildStart();
-            foreach (string arg in (string[])["bench", "--models", "dense,cnn", "--json", json, "--data", dataDirectory, "--threads", threads.ToString(CultureInfo.InvariantCulture)])
+            foreach (string arg in (string[])["bench", "--models", models, "--json", json, "--data", dataDirectory, "--threads", threads.ToString(CultureInfo.InvariantCulture)])
                 start.ArgumentList.Add(arg);
             if (epochs is int e) { start.ArgumentList.Add("--epochs"); start.ArgumentList.Add(e.ToString(CultureInfo.InvariantCulture)); }
+            // .NET's defaults where the tool sets its own: tiered compilation and the concurrent GC on.
             start.Environment["DOTNET_TieredCompilation"] = "1";
+            start.Environment["DOTNET_gcConcurrent"] = "1";
             start.RedirectStandardOutput = true;
             using (var child = Process.Start(start)!)
             {

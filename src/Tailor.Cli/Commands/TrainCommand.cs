@@ -113,7 +113,7 @@ internal static class TrainCommand
             options.Validate();
             if (images.IsGiven(parsed) && sampleSize.Full(parsed)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
             // Outputs are staged and published together after training: a run that fails leaves --out as it was.
-            using var outputs = StagedOutputs.Begin(outDir);
+            using var outputs = StagedOutputs.Begin(outDir, TrainingRun.AllOutputFiles);
             LabeledTensors train, validation, test;
             if (images.IsGiven(parsed)) (train, validation, test, sampleOptions) = images.Load(parsed, options.Seed, sampleOptions);
             else

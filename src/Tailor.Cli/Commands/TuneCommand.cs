@@ -15,7 +15,8 @@ internal static class TuneCommand
 
     public static Command Create()
     {
-        var space = new Option<string>("--space") { Description = "Search space JSON file (see samples/space.json).", Required = true };
+        var space = new Option<string>("--space") { Description = "Search space JSON file (see samples/space.json).", Required = true }
+            .AsInput("the search space given as --space");
         var trials = new Option<int?>("--trials") { Description = "Trial budget (default: 12 for random search, the whole grid for grid search)." }
             .Within(TuningOptions.TrialsRange);
         var strategy = new Option<string>("--strategy") { Description = "random or grid.", DefaultValueFactory = _ => "random" };

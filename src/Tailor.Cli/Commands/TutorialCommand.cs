@@ -25,7 +25,7 @@ internal static class TutorialCommand
             // A signal from here on stops the command at its next check, keeping what it has finished.
             var cancel = SignalCancellation.Observe();
             // The report and its images are staged and published together when the study has finished.
-            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
+            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!, ["report.html"]);
             var options = (parsed.GetValue(quick) ? TutorialOptions.Quick : new TutorialOptions()) with
             {
                 OutputDirectory = outputs.StagingFolder,

@@ -138,6 +138,9 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     /// <summary>The trained model's file in the output folder.</summary>
     public const string ModelFileName = "model.safetensors";
 
+    /// <summary>Every file <see cref="WriteOutputs"/> may write, whatever the options.</summary>
+    public static IReadOnlyList<string> AllOutputFiles { get; } = ["history.csv", "loss.png", "accuracy.png", "summary.txt", "metrics.json", ModelFileName, "augmentation.png"];
+
     /// <summary>The files <see cref="WriteOutputs"/> writes.</summary>
     public IReadOnlyList<string> OutputFiles =>
         ["history.csv", "loss.png", "accuracy.png", "summary.txt", "metrics.json", ModelFileName, .. AugmentationPreview == null ? Array.Empty<string>() : ["augmentation.png"]];

@@ -26,6 +26,8 @@ public sealed class PhotoPredictor
             throw new ArgumentException($"Model '{model.Name}' is not built; build or train it before predicting photos.", nameof(model));
         ArgumentNullException.ThrowIfNull(classNames);
         ClassNames = classNames;
+        if (model.Layers[^1].OutputShape.Length != 1)
+            throw new ArgumentException($"Model '{model.Name}' gives outputs of shape {Layers.Layer.FormatBatchShape(model.Layers[^1].OutputShape)}, not one score per class.", nameof(model));
         if (model.OutputLength != ClassNames.Count)
             throw new ArgumentException($"Model '{model.Name}' has {model.OutputLength} outputs, but {ClassNames.Count} class names were given.", nameof(classNames));
         (int size, _flat) = InputSize(model);

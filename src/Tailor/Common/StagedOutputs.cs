@@ -29,11 +29,13 @@ public sealed class StagedOutputs : IDisposable
 
     /// <summary>
     /// Checks that <paramref name="folder"/> can take outputs (a folder or a new path, not a file or a
-    /// device) and makes the staging folder in it; call before any long work, so a wrong output fails first.
+    /// device), and each of <paramref name="names"/> in it can be replaced, then makes the staging folder
+    /// in it; call before any long work, so a wrong output fails first.
     /// </summary>
-    public static StagedOutputs Begin(string folder)
+    public static StagedOutputs Begin(string folder, IEnumerable<string>? names = null)
     {
         string full = Path.GetFullPath(folder);
+        foreach (string name in names ?? []) AtomicFile.EnsureReplaceable(Path.Combine(full, name));
         var kind = FileEntry.TargetKindOf(full);
         if (kind is not (FileKind.Missing or FileKind.Directory))
             throw new IOException($"Could not write to '{full}': it is {FileEntry.Describe(kind)}, not a folder.");
@@ -77,7 +79,15 @@ public sealed class StagedOutputs : IDisposable
     {
         ObjectDisposedException.ThrowIf(_published, this);
         var staged = StagedFiles();
-        foreach (string name in staged) AtomicFile.EnsureReplaceable(Path.Combine(Folder, name));
+        try
+        {
+            foreach (string name in staged) AtomicFile.EnsureReplaceable(Path.Combine(Folder, name));
+        }
+        catch (IOException e)
+        {
+            _published = true;
+            throw new IOException($"{e.Message} The complete outputs are kept in '{StagingFolder}'.", e);
+        }
         try
         {
             foreach (string name in staged)
@@ -89,7 +99,9 @@ public sealed class StagedOutputs : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"Could not publish the outputs in '{Folder}': {e.Message}", e);
+            // The run's work is complete in the staging folder: keep it there rather than lose it.
+            _published = true;
+            throw new IOException($"Could not publish the outputs in '{Folder}': {e.Message} The complete outputs are kept in '{StagingFolder}'.", e);
         }
         _published = true;
         DeleteStaging();

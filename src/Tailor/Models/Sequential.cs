@@ -256,6 +256,9 @@ public sealed class Sequential
         var allCallbacks = new List<Callback>();
         if (verbose > 0) allCallbacks.Add(new ProgressLogger());
         if (callbacks != null) allCallbacks.AddRange(callbacks);
+        // A request left from an earlier Fit (one that threw, or a cancel after it ended) must not stop this one;
+        // one made before this Fit reaches its callbacks, which re-request it (InterruptOnCancellation).
+        _interruptRequested = false;
         using var cancellation = cancellationToken.Register(RequestInterrupt);
         // In 64 bits: samples + batchSize - 1 overflows an int for a batch size near int.MaxValue.
         int steps = (int)(((long)samples + batchSize - 1) / batchSize);

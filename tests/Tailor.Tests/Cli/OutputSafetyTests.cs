@@ -83,9 +83,24 @@ public sealed class OutputSafetyTests : IDisposable
         string images = Path.Combine(data, FashionMnist.TrainImages.Name);
         var before = PathSnapshot.Take(_temp.Path);
 
-        BoundedCli.AssertRefused(Run("data", "show", "--index", "5", "--data", data, "--out", images), "--out", images, "data folder");
+        BoundedCli.AssertRefused(Run("data", "show", "--index", "5", "--data", data, "--out", images), "--out", images, "data file");
 
         before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void An_output_beside_the_data_files_or_named_as_a_model_kind_is_written()
+    {
+        string data = DataFolder();
+        Directory.CreateDirectory(_temp.File("dense"));
+
+        var grid = Run("data", "show", "--grid", "--data", data, "--out", Path.Combine(data, "grid.png"));
+        var train = Run("train", "--model", "dense", "--data", data, "--epochs", "1", "--train-images", "200", "--test-images", "50", "--out", "dense");
+
+        Assert.True(grid.ExitCode == 0, grid.Stderr);
+        Assert.True(File.Exists(Path.Combine(data, "grid.png")));
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.True(File.Exists(_temp.File("dense/model.safetensors")));
     }
 
     [Fact]
@@ -169,7 +184,7 @@ public sealed class OutputSafetyTests : IDisposable
     private void FailsForWantOfSpace(string[] command, string[] outputs, long room)
     {
         string disk = _temp.Subfolder("disk");
-        Skip.IfNot(TryMountSmallDisk(disk), "mounting a 4 MB tmpfs needs root.");
+        Skip.IfNot(TryMountSmallDisk(disk, out string why), $"mounting a 4 MB tmpfs failed (it needs root and the capability to mount): {why}");
         try
         {
             string outDir = Path.Combine(disk, "out");
@@ -191,12 +206,14 @@ public sealed class OutputSafetyTests : IDisposable
         }
     }
 
-    private static bool TryMountSmallDisk(string folder)
+    private static bool TryMountSmallDisk(string folder, out string why)
     {
+        why = "not root";
         if (!SpecialFiles.CanMakeDevices) return false;
         var start = new ProcessStartInfo("mount") { UseShellExecute = false };
         foreach (string arg in new[] { "-t", "tmpfs", "-o", "size=4m", "tailor-test", folder }) start.ArgumentList.Add(arg);
         var result = ChildProcess.Run(start, TimeSpan.FromSeconds(10));
+        why = result is var (code, _, stderr) ? $"mount exited {code}: {stderr.Trim()}" : "mount hung";
         return result is { ExitCode: 0 };
     }
 

@@ -72,4 +72,31 @@ public sealed class StagedOutputsTests : IDisposable
         }
         Assert.Empty(Directory.EnumerateFileSystemEntries(input));
     }
+
+    [Fact]
+    public void A_publish_that_fails_keeps_the_complete_outputs_in_the_staging_folder_and_names_it()
+    {
+        string folder = _temp.Subfolder("out");
+        using var outputs = StagedOutputs.Begin(folder, ["a.txt"]);
+        File.WriteAllText(outputs.PathFor("a.txt"), "the run's work");
+        Directory.CreateDirectory(Path.Combine(folder, "a.txt")); // appears while the run works
+
+        var error = Assert.Throws<IOException>(outputs.Publish);
+        outputs.Dispose();
+
+        Assert.Contains(outputs.StagingFolder, error.Message);
+        Assert.Equal("the run's work", File.ReadAllText(Path.Combine(outputs.StagingFolder, "a.txt")));
+    }
+
+    [Fact]
+    public void A_folder_at_an_output_name_is_refused_before_any_work()
+    {
+        string folder = _temp.Subfolder("out");
+        Directory.CreateDirectory(Path.Combine(folder, "model.safetensors"));
+
+        var error = Assert.Throws<IOException>(() => StagedOutputs.Begin(folder, ["history.csv", "model.safetensors"]));
+
+        Assert.Contains("model.safetensors", error.Message);
+        Assert.Equal(["model.safetensors"], Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName));
+    }
 }

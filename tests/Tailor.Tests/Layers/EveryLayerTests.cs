@@ -24,8 +24,12 @@ public sealed class EveryLayerTests
 {
     private const int Batch = 3;
 
-    /// <summary>One layer of each type, the per-sample input it is checked on, and its double-precision forward.</summary>
-    private sealed record Example(Func<Layer> Create, int[] InputShape, Func<Layer, double[], double[][], RefTensor> Reference);
+    /// <summary>
+    /// One layer of each type, the per-sample input it is checked on, its double-precision forward, and whether
+    /// the gradient check runs in training mode (BatchNormalization's batch statistics; Dropout's random mask
+    /// is checked against its mask in FlattenDropoutActivationTests, here in inference).
+    /// </summary>
+    private sealed record Example(Func<Layer> Create, int[] InputShape, Func<Layer, double[], double[][], RefTensor> Reference, bool Training = false);
 
     private static readonly Dictionary<Type, Example> Examples = new()
     {
@@ -52,7 +56,7 @@ public sealed class EveryLayerTests
         [typeof(GlobalMaxPooling2D)] = new(() => new GlobalMaxPooling2D(), [4, 5, 3],
             (l, x, p) => SequenceLayerReference.GlobalPooling(x, Batch, 3, max: true)),
         [typeof(BatchNormalization)] = new(() => new BatchNormalization(), [4, 3],
-            (l, x, p) => BatchNormalizationReference.Forward(x, [4, 3], p[0], p[1], p[2], p[3], ((BatchNormalization)l).Epsilon, training: false)),
+            (l, x, p) => BatchNormalizationReference.Forward(x, [4, 3], p[0], p[1], p[2], p[3], ((BatchNormalization)l).Epsilon, training: true), Training: true),
         [typeof(Reshape)] = new(() => new Reshape(3, 4), [12],
             (l, x, p) => new RefTensor((double[])x.Clone(), [3, 4])),
         [typeof(Flatten)] = new(() => new Flatten(), [3, 2, 2],
@@ -107,7 +111,7 @@ public sealed class EveryLayerTests
     {
         var example = For(name);
         var layer = example.Create();
-        LayerGradientCheck.Run(layer, example.InputShape, Batch, (x, p) => example.Reference(layer, x, p), seed: 11).AssertPassed();
+        LayerGradientCheck.Run(layer, example.InputShape, Batch, (x, p) => example.Reference(layer, x, p), seed: 11, training: example.Training).AssertPassed();
     }
 
     [Theory]

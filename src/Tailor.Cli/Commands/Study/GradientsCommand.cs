@@ -30,7 +30,7 @@ internal static class GradientsCommand
             var cancel = SignalCancellation.Observe();
             var defaults = parsed.GetValue(quick) ? GradientStudyOptions.Quick : new GradientStudyOptions();
             // The report and its images are staged and published together when the study has finished.
-            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
+            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!, ["report.html"]);
             var options = defaults with
             {
                 OutputDirectory = outputs.StagingFolder,

@@ -34,7 +34,7 @@ internal static class RegularizationCommand
             var cancel = SignalCancellation.Observe();
             var start = parsed.GetValue(quick) ? RegularizationStudyOptions.Quick : defaults;
             // The report and its images are staged and published together when the study has finished.
-            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!);
+            using var outputs = StagedOutputs.Begin(parsed.GetValue(output)!, ["report.html"]);
             var options = start with
             {
                 OutputDirectory = outputs.StagingFolder,
