@@ -64,17 +64,24 @@ public sealed class ExportSignalTests(ExportSignalTests.Reference reference) : I
         AssertSameFiles(reference.Out, output);
     }
 
-    [Fact]
-    public void An_unfinished_export_is_refused_by_train_images_and_finished_by_the_same_export()
+    /// <summary>The reference's export into temp/out, stopped by its token after <paramref name="afterImages"/> images.</summary>
+    private string StoppedExport(TempDirectory temp, int afterImages)
     {
-        using var temp = new TempDirectory();
         string output = temp.File("out");
-        // What a run stopped after 200 images leaves, and a temporary file as a killed write leaves it.
         var dataset = FashionMnist.Load(reference.Data);
         var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { TrainCount = 400, ValidationCount = 80, TestCount = 100 });
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationInterruptedException>(() =>
-            FashionMnistImages.Export(dataset, sample, output, ImageFileFormat.Png, progress: new CancelAfter(cancel, 200), cancellationToken: cancel.Token));
+            FashionMnistImages.Export(dataset, sample, output, ImageFileFormat.Png, progress: new CancelAfter(cancel, afterImages), cancellationToken: cancel.Token));
+        return output;
+    }
+
+    [Fact]
+    public void An_unfinished_export_is_refused_by_train_images_and_finished_by_the_same_export()
+    {
+        using var temp = new TempDirectory();
+        // What a run stopped after 200 images leaves, and a temporary file as a killed write leaves it.
+        string output = StoppedExport(temp, afterImages: 200);
         string leftover = Path.Combine(output, "train", FashionMnistImages.FolderNames[3], ".01234.png.5f3a.tmp");
         File.WriteAllBytes(leftover, [1, 2, 3]);
 
@@ -96,12 +103,7 @@ public sealed class ExportSignalTests(ExportSignalTests.Reference reference) : I
     public void An_unfinished_export_of_other_settings_is_refused_naming_them()
     {
         using var temp = new TempDirectory();
-        string output = temp.File("out");
-        var dataset = FashionMnist.Load(reference.Data);
-        var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { TrainCount = 400, ValidationCount = 80, TestCount = 100 });
-        using var cancel = new CancellationTokenSource();
-        Assert.Throws<OperationInterruptedException>(() =>
-            FashionMnistImages.Export(dataset, sample, output, ImageFileFormat.Png, progress: new CancelAfter(cancel, 10), cancellationToken: cancel.Token));
+        string output = StoppedExport(temp, afterImages: 10);
 
         var other = SignalledCli.Complete(temp.Path, [.. reference.Args(output), "--format", "jpeg"]);
 
