@@ -10,7 +10,7 @@ namespace Tailor.Layers;
 /// the input shape, creates the weights and pins the input it accepts; <see cref="Forward"/> and
 /// <see cref="Backward"/> run a batch. Shapes here exclude the batch dimension. Each layer owns its
 /// output and input-gradient buffers, sized for the largest batch seen and then reused, so a layer runs
-/// one batch at a time: <see cref="Models.Sequential"/> holds a lock around every call that runs its layers,
+/// one batch at a time: the model (Sequential) holds a lock around every call that runs its layers,
 /// and a layer belongs to one model only.
 /// </summary>
 public abstract class Layer
@@ -47,17 +47,18 @@ public abstract class Layer
     /// <summary>False for the first layer of a model, whose input gradient nobody needs.</summary>
     internal bool ComputeInputGradient { get; set; } = true;
 
-    private Models.Sequential? _owner;
+    // The model that has this layer, as an object: layers know nothing of models (Models depends on Layers).
+    private object? _owner;
 
     /// <summary>
     /// Makes <paramref name="model"/> the layer's only model; false when another model has it already (its
     /// buffers and weights cannot serve two models, which may run on two threads at once).
     /// </summary>
-    internal bool TryJoin(Models.Sequential model) =>
+    internal bool TryJoin(object model) =>
         Interlocked.CompareExchange(ref _owner, model, null) is not { } owner || owner == model;
 
     /// <summary>The model that has this layer, if any.</summary>
-    internal Models.Sequential? Owner => _owner;
+    internal object? Owner => _owner;
 
     /// <summary>Builds the layer for a per-sample input shape, creating its weights with <paramref name="rng"/>.</summary>
     public void Build(ReadOnlySpan<int> inputShape, Rng rng)

@@ -145,7 +145,7 @@ public sealed class Sequential
         if (_names.Contains(name))
             throw new ArgumentException($"Model '{Name}' already has a layer named '{name}'. Layer names must be unique.");
         if (!layer.TryJoin(this))
-            throw new ArgumentException($"{layer.Describe()} already belongs to model '{layer.Owner!.Name}'. A layer keeps its weights and buffers for one model: create another layer for model '{Name}'.");
+            throw new ArgumentException($"{layer.Describe()} already belongs to model '{((Sequential)layer.Owner!).Name}'. A layer keeps its weights and buffers for one model: create another layer for model '{Name}'.");
         layer.Name = name;
         _names.Add(name);
         _layers.Add(layer);
@@ -521,17 +521,10 @@ public sealed class Sequential
     }
 
     /// <summary>
-    /// Writes the model to one .safetensors file (architecture, compile settings, weights and, with
-    /// <paramref name="includeOptimizer"/>, the optimizer's state), atomically. See <see cref="Serialization.ModelFile"/>.
+    /// Holds the model's lock for the caller's scope: what reads or writes the model from outside (its file
+    /// in <c>Tailor.Serialization</c>) runs under the same lock as Fit and Predict.
     /// </summary>
-    public void Save(string path, bool includeOptimizer = true)
-    {
-        using var held = _gate.EnterScope();
-        Serialization.ModelFile.Save(this, path, includeOptimizer);
-    }
-
-    /// <summary>Reads a model written by <see cref="Save"/>; a damaged or foreign file is a <see cref="Serialization.ModelFormatException"/>.</summary>
-    public static Sequential Load(string path) => Serialization.ModelFile.Load(path);
+    internal Lock.Scope EnterLock() => _gate.EnterScope();
 
     /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
     public string Summary() => ModelSummary.Format(this);

@@ -1,6 +1,7 @@
 using SkiaSharp;
 using Tailor.Models;
 using Tailor.Tests.Data.Images;
+using Tailor.Serialization;
 
 namespace Tailor.Tests.Cli;
 

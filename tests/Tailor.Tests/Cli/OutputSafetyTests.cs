@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Tailor.Data;
 using Tailor.Models;
 using Tailor.Tests.Data;
+using Tailor.Serialization;
 
 namespace Tailor.Tests.Cli;
 

@@ -10,6 +10,7 @@ using Tailor.Tensors;
 using Tailor.Tests.Data;
 using Tailor.Tests.Reference;
 using Tailor.Tests.Serialization;
+using Tailor.Serialization;
 
 namespace Tailor.Tests.Layers;
 

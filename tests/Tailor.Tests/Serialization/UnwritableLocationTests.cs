@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Tailor.Models;
 using Tailor.Tests.Data;
+using Tailor.Serialization;
 
 namespace Tailor.Tests.Serialization;
 
