@@ -51,9 +51,6 @@ internal static class CommonOptions
         HelpName = "N",
     }.Within(new ValueRange(1, 1_000_000_000, Note: "a gigapixel decodes to 4 GB"));
 
-    /// <summary>The value of a <see cref="MaxImagePixels"/> option (its range is checked by the parser).</summary>
-    public static long ReadMaxImagePixels(ParseResult parsed, Option<long> option) => parsed.GetValue(option);
-
     public static Option<string> Out(string defaultFolder) => new("--out")
     {
         Description = $"Output folder (default: {defaultFolder}).",

@@ -29,7 +29,7 @@ internal static class ExportCommand
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");
             var sample = FashionSample.Draw(dataset, sampleSize.Read(parsed, parsed.GetValue(sampleSeed)));
-            if (File.Exists(Path.Combine(target, FashionMnistImages.PartialManifestName)) && !File.Exists(Path.Combine(target, FashionMnistImages.ManifestName)))
+            if (ImageFolderManifest.IsUnfinished(target))
                 Console.WriteLine($"Resuming the unfinished export in {Path.GetFullPath(target)}");
             int written = FashionMnistImages.Export(dataset, sample, target, fileFormat, q, cancellationToken: cancel);
             Console.WriteLine($"Wrote {written:N0} {fileFormat.ToString().ToUpperInvariant()} files ({sample.Train.Count:N0} train, {sample.Validation.Count:N0} validation, {sample.Test.Count:N0} test) and {FashionMnistImages.ManifestName} to {Path.GetFullPath(target)}");

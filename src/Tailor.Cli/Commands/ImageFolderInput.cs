@@ -51,7 +51,7 @@ internal sealed class ImageFolderInput
             Fit = ParseFit(parsed.GetValue(_fit)!),
             Order = ImageOrder.ByFileName,
             OnUnreadable = parsed.GetValue(_skipUnreadable) ? UnreadableImagePolicy.Skip : UnreadableImagePolicy.Fail,
-            MaxImagePixels = CommonOptions.ReadMaxImagePixels(parsed, _maxPixels),
+            MaxImagePixels = parsed.GetValue(_maxPixels),
             // Fashion-MNIST's class folders keep the catalogue's labels, so the model's outputs mean the usual classes.
             ClassNames = FashionMnistImages.ClassOrderOf(Path.Combine(directory, ImageFolderSplits.TrainFolder)),
         };

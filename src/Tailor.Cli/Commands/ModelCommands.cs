@@ -58,7 +58,7 @@ internal static class ModelCommands
         {
             if (parsed.GetValue(photos) is { Length: > 0 } paths)
             {
-                long limit = CommonOptions.ReadMaxImagePixels(parsed, maxPixels);
+                long limit = parsed.GetValue(maxPixels);
                 string path = parsed.GetValue(modelFile)!;
                 return PhotoCommand.Predict(Classifier(Sequential.Load(path), path), path, paths, parsed.GetValue(inputsOut), limit);
             }

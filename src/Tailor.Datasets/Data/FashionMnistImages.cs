@@ -79,12 +79,6 @@ public static class FashionMnistImages
     public const string PartialManifestName = ImageFolderManifest.PartialName;
 
     /// <summary>
-    /// Throws a <see cref="DataFormatException"/> naming <paramref name="directory"/> when it is an unfinished
-    /// export (see <see cref="PartialManifestName"/>): its splits would hold only part of the sample.
-    /// </summary>
-    public static void EnsureComplete(string directory) => ImageFolderManifest.EnsureComplete(directory);
-
-    /// <summary>
     /// Writes the sample's validation, training and test images under <paramref name="directory"/>, each file
     /// atomically: first <see cref="PartialManifestName"/>, then the images, then the manifest, then the partial
     /// manifest is removed. Refuses a folder whose split subfolders already hold files, so that images of an

@@ -139,11 +139,13 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     public const string ModelFileName = "model.safetensors";
 
     /// <summary>Every file <see cref="WriteOutputs"/> may write, whatever the options.</summary>
-    public static IReadOnlyList<string> AllOutputFiles { get; } = ["history.csv", "loss.png", "accuracy.png", "summary.txt", "metrics.json", ModelFileName, "augmentation.png"];
+    public static IReadOnlyList<string> AllOutputFiles { get; } = ["history.csv", "loss.png", "accuracy.png", "summary.txt", "metrics.json", ModelFileName, AugmentationFileName];
+
+    private const string AugmentationFileName = "augmentation.png";
 
     /// <summary>The files <see cref="WriteOutputs"/> writes.</summary>
     public IReadOnlyList<string> OutputFiles =>
-        ["history.csv", "loss.png", "accuracy.png", "summary.txt", "metrics.json", ModelFileName, .. AugmentationPreview == null ? Array.Empty<string>() : ["augmentation.png"]];
+        [.. AllOutputFiles.Where(name => name != AugmentationFileName || AugmentationPreview != null)];
 
     /// <summary>Writes history.csv, loss.png, accuracy.png, summary.txt, metrics.json, model.safetensors (and augmentation.png), each atomically.</summary>
     public void WriteOutputs(string directory)

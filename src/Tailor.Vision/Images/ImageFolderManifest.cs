@@ -13,10 +13,14 @@ public static class ImageFolderManifest
     /// <summary>Written first and removed last: present without <see cref="CompleteName"/>, the export is unfinished.</summary>
     public const string PartialName = "export.partial.json";
 
+    /// <summary>Whether <paramref name="directory"/> holds an export that has begun and not finished.</summary>
+    public static bool IsUnfinished(string directory) =>
+        File.Exists(Path.Combine(directory, PartialName)) && !File.Exists(Path.Combine(directory, CompleteName));
+
     /// <summary>Throws a <see cref="DataFormatException"/> naming <paramref name="directory"/> when it is an unfinished export.</summary>
     public static void EnsureComplete(string directory)
     {
-        if (File.Exists(Path.Combine(directory, PartialName)) && !File.Exists(Path.Combine(directory, CompleteName)))
+        if (IsUnfinished(directory))
             throw new DataFormatException(directory,
                 $"is an unfinished `tailor data export` ({PartialName} but no {CompleteName}): it holds only part of the images. Run the same export command again to finish it.");
     }

@@ -16,28 +16,13 @@ public sealed class CvSignalTests(CvSignalTests.Reference reference) : IClassFix
     private const int Folds = 3;
 
     /// <summary>The data and the uninterrupted cross-validation, shared by the moments.</summary>
-    public sealed class Reference : IDisposable
+    public sealed class Reference : SignalReference
     {
-        private readonly TempDirectory _temp = new();
-
-        public Reference()
-        {
-            Data = SignalledCli.WriteData(_temp);
-            Out = _temp.File("reference");
-            var run = SignalledCli.Complete(_temp.Path, Args(Out));
-            Assert.True(run.ExitCode == 0, run.ToString());
-            Working = run.Working;
-        }
-
-        public string Data { get; }
-        public string Out { get; }
-        public TimeSpan Working { get; }
+        public Reference() => RunReference();
 
         // The dense model for 2 epochs: a fraction of a second a fold.
-        public string[] Args(string output) =>
+        public override string[] Args(string output) =>
             ["cv", "--data", Data, "--model", "dense", "--folds", $"{Folds}", "--epochs", "2", "--out", output];
-
-        public void Dispose() => _temp.Dispose();
     }
 
     [Theory]

@@ -15,28 +15,13 @@ namespace Tailor.Tests.Cli.Signals;
 public sealed class ExportSignalTests(ExportSignalTests.Reference reference) : IClassFixture<ExportSignalTests.Reference>
 {
     /// <summary>The data and the uninterrupted export, shared by the moments.</summary>
-    public sealed class Reference : IDisposable
+    public sealed class Reference : SignalReference
     {
-        private readonly TempDirectory _temp = new();
-
-        public Reference()
-        {
-            Data = SignalledCli.WriteData(_temp);
-            Out = _temp.File("reference");
-            var run = SignalledCli.Complete(_temp.Path, Args(Out));
-            Assert.True(run.ExitCode == 0, run.ToString());
-            Working = run.Working;
-        }
-
-        public string Data { get; }
-        public string Out { get; }
-        public TimeSpan Working { get; }
+        public Reference() => RunReference();
 
         // 500 PNG files: a fraction of a second of work.
-        public string[] Args(string output) =>
+        public override string[] Args(string output) =>
             ["data", "export", "--data", Data, "--train-images", "400", "--test-images", "100", "--out", output];
-
-        public void Dispose() => _temp.Dispose();
     }
 
     [Theory]

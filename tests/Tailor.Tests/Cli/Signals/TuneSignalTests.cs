@@ -19,33 +19,24 @@ public sealed class TuneSignalTests(TuneSignalTests.Reference reference) : IClas
     private const int Trials = 4;
 
     /// <summary>The data, the space and the uninterrupted search, shared by the moments.</summary>
-    public sealed class Reference : IDisposable
+    public sealed class Reference : SignalReference
     {
-        private readonly TempDirectory _temp = new();
-
         public Reference()
         {
-            Data = SignalledCli.WriteData(_temp);
             // One tiny convolution a trial: under a second each, so ten interrupted searches stay cheap.
-            Space = _temp.File("space.json");
+            Space = Temp.File("space.json");
             File.WriteAllText(Space, """{"conv_layers": [1], "filters": [1, 2], "kernel_size": [3, 5], "dense_layers": [0], "dropout": [0.0, 0.5], "batch_size": [1024]}""");
-            Out = _temp.File("reference");
-            var run = SignalledCli.Complete(_temp.Path, Args(Out));
-            Assert.True(run.ExitCode == 0, run.ToString());
-            Working = run.Working;
+            RunReference();
         }
 
-        public string Data { get; }
         public string Space { get; }
-        public string Out { get; }
-        public TimeSpan Working { get; }
 
-        public string[] Args(string output, int epochs = 1) =>
+        public override string[] Args(string output) => Args(output, epochs: 1);
+
+        public string[] Args(string output, int epochs) =>
         [
             "tune", "--data", Data, "--space", Space, "--trials", $"{Trials}", "--epochs", $"{epochs}", "--no-final", "--no-baseline", "--out", output,
         ];
-
-        public void Dispose() => _temp.Dispose();
     }
 
     [Theory]
