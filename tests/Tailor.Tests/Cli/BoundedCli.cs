@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Tailor.Tests.Cli;
 
 /// <summary>
@@ -20,14 +18,7 @@ internal static class BoundedCli
     /// <summary>As <see cref="Run(string, string[])"/>, with extra environment variables for the child.</summary>
     public static CliProcess.Result Run(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = workingDirectory };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"ulimit -v {AddressSpaceLimitKiB} && exec \"$@\"");
-        start.ArgumentList.Add("tailor");
-        start.ArgumentList.Add(ChildProcess.DotnetHost());
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["TAILOR_DATA"] = null;
+        var start = CliProcess.StartInfo(workingDirectory, args, "/bin/sh", "-c", $"ulimit -v {AddressSpaceLimitKiB} && exec \"$@\"", "tailor");
         start.Environment["DOTNET_GCHeapHardLimit"] = $"0x{HeapLimitBytes:X}";
         if (environment != null)
             foreach (var (name, value) in environment) start.Environment[name] = value;

@@ -67,16 +67,9 @@ internal static partial class SignalledCli
 
     private static Run Start(string workingDirectory, TimeSpan? delay, Func<string, bool> cue, string[] args)
     {
-        var start = new ProcessStartInfo(ChildProcess.DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["TAILOR_DATA"] = null;
+        var start = CliProcess.StartInfo(workingDirectory, args);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         var stdout = new StringBuilder();
         var cued = new ManualResetEventSlim();
