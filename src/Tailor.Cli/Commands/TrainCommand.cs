@@ -90,8 +90,8 @@ internal static class TrainCommand
                 try { options.Validate(); }
                 catch (ArgumentException e) { throw new ModelFormatException(checkpoint.Path, $"its training options are out of range: {ErrorText.Of(e)}", e); }
                 checkpoints = parsed.GetValue(checkpointDir) ?? resumeDir;
-                Console.WriteLine($"Resuming from {Path.GetFullPath(checkpoint.Path)} at epoch {checkpoint.InitialEpoch + 1}" +
-                    (checkpoint.Progress is { } p ? $", step {p.Step + 1}." : "."));
+                Console.WriteLine($"Resuming from {Path.GetFullPath(checkpoint.Path)} at epoch {checkpoint.State.Epoch + 1}" +
+                    (checkpoint.State.IsMidEpoch ? $", step {checkpoint.State.Step + 1}." : "."));
             }
             else
             {

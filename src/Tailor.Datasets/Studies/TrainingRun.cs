@@ -5,6 +5,7 @@ using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Models.Training;
 using Tailor.Serialization;
 using Tailor.Tensors;
 using Tailor.Visualization;
@@ -41,18 +42,15 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     {
         options.Validate();
         Sequential model;
-        var history = new History();
-        int initialEpoch = 0;
-        TrainingRngState? rngState = null;
-        FitProgress? progress = null;
+        TrainingState? resume = null;
         if (checkpointing?.ResumeFrom is { } checkpoint)
         {
-            (model, history, initialEpoch, rngState, progress) = (checkpoint.Model, checkpoint.History, checkpoint.InitialEpoch, checkpoint.Rng, checkpoint.Progress);
-            if (initialEpoch > options.Epochs)
-                throw new ArgumentException($"--epochs is {options.Epochs}, but the checkpoint '{checkpoint.Path}' has already trained {initialEpoch} epochs.");
-            if (progress is { Step: > 0 } && progress.Order.Length != train.Count)
+            (model, resume) = (checkpoint.Model, checkpoint.State);
+            if (resume.Epoch > options.Epochs)
+                throw new ArgumentException($"--epochs is {options.Epochs}, but the checkpoint '{checkpoint.Path}' has already trained {resume.Epoch} epochs.");
+            if (resume.IsMidEpoch && resume.Order.Length != train.Count)
                 throw new ModelFormatException(checkpoint.Path,
-                    $"its stored sample order covers {progress.Order.Length:N0} images, but the run resumes on {train.Count:N0}: it was written for other training data.");
+                    $"its stored sample order covers {resume.Order.Length:N0} images, but the run resumes on {train.Count:N0}: it was written for other training data.");
         }
         else
         {
@@ -68,22 +66,21 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         EarlyStopping? earlyStopping = null;
         if (options.EarlyStoppingPatience is int patience)
             allCallbacks.Add(earlyStopping = new EarlyStopping("val_loss", patience: patience, restoreBestWeights: true));
-        if (checkpointing is { Every: > 0 }) allCallbacks.Add(new CheckpointCallback(checkpointing, history, extra));
+        if (checkpointing is { Every: > 0 }) allCallbacks.Add(new CheckpointCallback(checkpointing, extra));
         var augmentation = options.CreateAugmentation();
         byte[]? preview = augmentation == null ? null
             : AugmentationGrid.Render(train.Images.Slice(0, Math.Min(6, train.Count)), augmentation, variants: 7, seed: options.Seed);
 
         var clock = Stopwatch.StartNew();
-        model.Fit(Inputs(train, options.Model), train.OneHot, options.Epochs, options.EffectiveBatchSize,
+        var history = model.Fit(Inputs(train, options.Model), train.OneHot, options.Epochs, options.EffectiveBatchSize,
             validationData: (Inputs(validation, options.Model), validation.OneHot),
-            callbacks: allCallbacks, seed: options.Seed + 1, verbose: verbose, initialEpoch: initialEpoch,
-            rngState: rngState, history: history, progress: progress, augmentation: augmentation);
+            callbacks: allCallbacks, seed: options.Seed + 1, verbose: verbose, resume: resume, augmentation: augmentation);
         clock.Stop();
         if (model.Interruption is { } stop)
         {
             string directory = checkpointing?.Directory ?? throw new TrainingInterruptedException(
                 $"Training was interrupted at epoch {stop.Epoch + 1}; no checkpoint folder was given, so nothing was kept.", "");
-            string path = WriteCheckpoint(checkpointing!, model, history, stop, extra);
+            string path = WriteCheckpoint(checkpointing!, model, stop, extra);
             string where = stop.Step > 0 ? $"epoch {stop.Epoch + 1}, after step {stop.Step}" : $"the end of epoch {stop.Epoch}";
             throw new TrainingInterruptedException(
                 $"Training was interrupted at {where}; checkpoint written to {Path.GetFullPath(path)}. Resume with: tailor train --resume {directory}", path);
@@ -96,12 +93,12 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     }
 
     /// <summary>Writes a checkpoint after every n-th epoch.</summary>
-    private sealed class CheckpointCallback(Checkpointing checkpointing, History history, IReadOnlyDictionary<string, string> extra) : Callback
+    private sealed class CheckpointCallback(Checkpointing checkpointing, IReadOnlyDictionary<string, string> extra) : Callback
     {
         public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
         {
             if ((epoch + 1) % checkpointing.Every == 0)
-                WriteCheckpoint(checkpointing, Model!, history, new FitProgress(epoch + 1, 0, [], 0, 0), extra);
+                WriteCheckpoint(checkpointing, Model!, Trainer!.CaptureState(), extra);
         }
     }
 
@@ -110,10 +107,10 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     /// ones beyond Keep - 1 go before it is written (freeing their space for it); with Keep = 1 the previous one
     /// goes only once the new one is complete, so that a folder never loses its only checkpoint.
     /// </summary>
-    private static string WriteCheckpoint(Checkpointing checkpointing, Sequential model, History history, FitProgress progress, IReadOnlyDictionary<string, string> extra)
+    private static string WriteCheckpoint(Checkpointing checkpointing, Sequential model, TrainingState state, IReadOnlyDictionary<string, string> extra)
     {
         if (checkpointing.Keep > 1) CheckpointFile.Prune(checkpointing.Directory, checkpointing.Keep - 1);
-        string path = CheckpointFile.Write(checkpointing.Directory, model, history, progress, extra);
+        string path = CheckpointFile.Write(checkpointing.Directory, model, state, extra);
         if (checkpointing.Keep == 1) CheckpointFile.Prune(checkpointing.Directory, 1);
         return path;
     }

@@ -5,10 +5,32 @@ namespace Tailor.Metrics;
 
 /// <summary>
 /// Keras's "accuracy", resolved from the loss as Keras does: categorical (argmax against argmax),
-/// sparse (argmax against the index) or binary (threshold 0.5).
+/// sparse (argmax against the index) or binary (threshold 0.5). Its state is the correct count and the
+/// count of values judged.
 /// </summary>
-public static class Accuracy
+public sealed class Accuracy : Metric
 {
+    private readonly double[] _state = new double[2];
+
+    /// <inheritdoc/>
+    public override string Name => "accuracy";
+
+    /// <inheritdoc/>
+    public override double[] State => _state;
+
+    /// <inheritdoc/>
+    public override void Update(Loss loss, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs)
+    {
+        _state[0] += CountCorrect(loss, predictions, targets, batch, outputs);
+        _state[1] += (long)batch * CountPerSample(loss, outputs);
+    }
+
+    /// <summary>Correct over judged; 0 before any update.</summary>
+    public override double Result() => _state[1] == 0 ? 0 : _state[0] / _state[1];
+
+    /// <inheritdoc/>
+    public override Metric CloneEmpty() => new Accuracy();
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountCorrect(Loss loss, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs)
     {

@@ -1,13 +1,16 @@
 namespace Tailor.Models;
 
 /// <summary>
-/// Hooks that <see cref="Sequential.Fit"/> calls at training, epoch and batch boundaries, as Keras's
+/// Hooks that a <see cref="Training.Trainer"/> (so <see cref="Sequential.Fit"/>) calls at training, epoch and batch boundaries, as Keras's
 /// callbacks. Epochs are 0-based here, as in Keras's callback API. Set <see cref="Sequential.StopTraining"/> to stop.
 /// </summary>
 public abstract class Callback
 {
     /// <summary>The model being trained, set before <see cref="OnTrainBegin"/>.</summary>
     public Sequential? Model { get; internal set; }
+
+    /// <summary>The trainer running the loop, set before <see cref="OnTrainBegin"/>: its state makes a checkpoint.</summary>
+    public Training.Trainer? Trainer { get; internal set; }
 
     public virtual void OnTrainBegin(TrainingInfo info) { }
     public virtual void OnEpochBegin(int epoch) { }

@@ -6,6 +6,7 @@ using Tailor.Layers;
 using Tailor.Layers.Core;
 using Tailor.Losses;
 using Tailor.Metrics;
+using Tailor.Models.Training;
 using Tailor.Optimizers;
 using Tailor.Tensors;
 
@@ -32,7 +33,7 @@ public sealed class Sequential
     private readonly List<Parameter> _parameters = [];
     private int[]? _inputShape;
     private Tensor? _xBatch, _yBatch, _lossGradient;
-    private readonly BatchGather _gather = new();
+    private readonly Metric[] _noMetrics = [];
 
     public Sequential(string name = "sequential", ulong seed = 0)
     {
@@ -61,7 +62,8 @@ public sealed class Sequential
 
     public Optimizer? Optimizer { get; private set; }
     public Loss? Loss { get; private set; }
-    public IReadOnlyList<string> Metrics { get; private set; } = [];
+    /// <summary>The compiled metrics; a trainer tracks fresh copies of them.</summary>
+    public IReadOnlyList<Metric> Metrics { get; private set; } = [];
 
     /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch.</summary>
     public bool StopTraining { get; set; }
@@ -71,6 +73,10 @@ public sealed class Sequential
 
     private volatile bool _interruptRequested;
 
+    internal bool InterruptRequested => _interruptRequested;
+
+    internal void ClearInterrupt() => _interruptRequested = false;
+
     /// <summary>
     /// Asks a running <see cref="Fit"/> to stop after the batch in progress (safe from a signal handler).
     /// Fit then returns early with <see cref="Interruption"/> saying where it stopped, so the run can be
@@ -78,8 +84,28 @@ public sealed class Sequential
     /// </summary>
     public void RequestInterrupt() => _interruptRequested = true;
 
-    /// <summary>Where the last Fit stopped when interrupted (null when it ran to the end or stopped by a callback).</summary>
-    public FitProgress? Interruption { get; private set; }
+    /// <summary>Where the last Fit stopped when interrupted, as the state that resumes it (null when it ran to the end or stopped by a callback).</summary>
+    public TrainingState? Interruption { get; internal set; }
+
+    /// <summary>
+    /// Starts the training streams of a Fit: continued from <paramref name="resumed"/> (a checkpoint's), or
+    /// split anew from <paramref name="seed"/> (the model's seed + 1 when null), one per layer.
+    /// </summary>
+    internal Rng StartTrainingStreams(TrainingRngState? resumed, ulong? seed)
+    {
+        if (resumed != null)
+        {
+            TrainingRng = Rng.FromState(resumed.Shuffle);
+            foreach (var layer in _layers)
+                if (layer.Name != null && resumed.Layers.TryGetValue(layer.Name, out var state)) layer.RestoreTrainingRng(Rng.FromState(state));
+        }
+        else
+        {
+            TrainingRng = new Rng(seed ?? Seed + 1);
+            foreach (var layer in _layers) layer.SetTrainingRng(TrainingRng.Split());
+        }
+        return TrainingRng;
+    }
 
     /// <summary>The state of every random stream of the current Fit: the shuffles' and each layer's (dropout masks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -188,17 +214,26 @@ public sealed class Sequential
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Compile(Optimizer optimizer, Loss loss, params string[] metrics)
+    public void Compile(Optimizer optimizer, Loss loss, params string[] metrics) =>
+        Compile(optimizer, loss, metrics.Select(Metric.Parse));
+
+    /// <summary>Compiles with metric objects (Keras's <c>metrics=[keras.metrics.Accuracy()]</c>); a name given twice counts once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Compile(Optimizer optimizer, Loss loss, IEnumerable<Metric> metrics)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(metrics);
+        var distinct = new List<Metric>();
         foreach (var m in metrics)
-            if (m != "accuracy" && m != "acc")
-                throw new ArgumentException($"Unknown metric '{m}'. Valid metrics: accuracy.");
+        {
+            ArgumentNullException.ThrowIfNull(m, nameof(metrics));
+            if (!distinct.Any(d => d.Name == m.Name)) distinct.Add(m);
+        }
         using var held = _gate.EnterScope();
         Optimizer = optimizer;
         Loss = loss;
-        Metrics = metrics.Select(_ => "accuracy").Distinct().ToArray();
+        Metrics = distinct;
         ConfigureFusedOutput();
     }
 
@@ -215,21 +250,25 @@ public sealed class Sequential
     }
 
     /// <summary>
-    /// Keras's fit: shuffled batches, validation at each epoch's end, callbacks at each boundary.
+    /// Keras's fit: shuffled batches, validation at each epoch's end, callbacks at each boundary, run by a
+    /// <see cref="Trainer"/> (which a program can also create itself, to replace the train step).
     /// <paramref name="augmentation"/>, when given, transforms each training batch (a copy; never
     /// <paramref name="x"/> nor the validation data), drawing one key per batch from the training stream.
-    /// Thread-safe: concurrent calls on one model run one after another (a Predict from another thread
-    /// waits for the whole Fit). Cancelling <paramref name="cancellationToken"/> stops training after the
-    /// batch in progress, as <see cref="RequestInterrupt"/> does: Fit returns the History so far and
-    /// <see cref="Interruption"/> says where it stopped, so a checkpoint then resumes it exactly.
+    /// <paramref name="resume"/>, a checkpoint's state, goes on exactly where that run stopped;
+    /// <paramref name="progress"/> hears of every batch and epoch. Thread-safe: concurrent calls on one model
+    /// run one after another (a Predict from another thread waits for the whole Fit). Cancelling
+    /// <paramref name="cancellationToken"/> stops training after the batch in progress, as
+    /// <see cref="RequestInterrupt"/> does: Fit returns the History so far and <see cref="Interruption"/>
+    /// holds the state that resumes it exactly.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
-        TrainingRngState? rngState = null, History? history = null, FitProgress? progress = null,
-        AugmentationPipeline? augmentation = null, CancellationToken cancellationToken = default)
+        TrainingState? resume = null, AugmentationPipeline? augmentation = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
         Guard.Positive(epochs);
         Guard.Positive(batchSize, "batch_size");
         if (!(validationSplit >= 0 && validationSplit < 1))
@@ -240,7 +279,6 @@ public sealed class Sequential
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
-
         if (validationData == null && validationSplit > 0)
         {
             int splitAt = (int)Math.Ceiling(x.Dim(0) * (1 - validationSplit));
@@ -249,129 +287,34 @@ public sealed class Sequential
             y = y.Slice(0, splitAt);
         }
         if (validationData is var (vx, vy)) CheckData(vx, vy, "validation x", "validation y");
-        int samples = x.Dim(0);
-        if (samples == 0) throw new ArgumentException("Fit received no training samples.");
-        var imageSize = augmentation == null ? default : AugmentationPipeline.ImageSizeOf(_inputShape, $"model '{Name}'");
-
-        var allCallbacks = new List<Callback>();
-        if (verbose > 0) allCallbacks.Add(new ProgressLogger());
-        if (callbacks != null) allCallbacks.AddRange(callbacks);
-        // A request left from an earlier Fit (one that threw, or a cancel after it ended) must not stop this one;
-        // one made before this Fit reaches its callbacks, which re-request it (InterruptOnCancellation).
-        _interruptRequested = false;
-        using var cancellation = cancellationToken.Register(RequestInterrupt);
-        // In 64 bits: samples + batchSize - 1 overflows an int for a batch size near int.MaxValue.
-        int steps = (int)(((long)samples + batchSize - 1) / batchSize);
-        Rng rng;
-        if (rngState != null)
+        if (x.Dim(0) == 0) throw new ArgumentException("Fit received no training samples.");
+        var options = new FitOptions
         {
-            // Resuming: every stream continues where the checkpoint left it, instead of being split anew.
-            rng = TrainingRng = Rng.FromState(rngState.Shuffle);
-            foreach (var layer in _layers)
-                if (layer.Name != null && rngState.Layers.TryGetValue(layer.Name, out var state)) layer.RestoreTrainingRng(Rng.FromState(state));
-        }
-        else
-        {
-            rng = TrainingRng = new Rng(seed ?? Seed + 1);
-            foreach (var layer in _layers) layer.SetTrainingRng(rng.Split());
-        }
-        if (progress is { Step: 0 }) progress = null; // stopped between epochs: nothing of the next one to restore
-        if (progress != null)
-        {
-            if (progress.Epoch != initialEpoch || progress.Order.Length != samples || progress.Step < 0 || progress.Step >= steps)
-                throw new ArgumentException($"The progress to resume (epoch {progress.Epoch + 1}, step {progress.Step} of {progress.Order.Length} samples) does not fit this Fit (initial_epoch {initialEpoch}, {steps} steps of {samples} samples).");
-        }
-        history ??= new History();
-        StopTraining = false;
-        Interruption = null;
-
-        var info = new TrainingInfo(epochs, initialEpoch, steps, samples, validationData?.X.Dim(0) ?? 0, batchSize);
-        foreach (var c in allCallbacks) { c.Model = this; c.OnTrainBegin(info); }
-
-        var order = new int[samples];
-        var clock = new Stopwatch();
-        for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
-        {
-            clock.Restart();
-            foreach (var c in allCallbacks) c.OnEpochBegin(epoch);
-            double lossSum = 0;
-            long correct = 0;
-            int firstStep = 0;
-            if (progress != null && epoch == initialEpoch)
-            {
-                progress.Order.CopyTo(order, 0);
-                (lossSum, correct, firstStep) = (progress.LossSum, progress.Correct, progress.Step);
-            }
-            else
-            {
-                for (int i = 0; i < samples; i++) order[i] = i;
-                if (shuffle) rng.Shuffle(order);
-            }
-
-            // Every step before the resumed one was a full batch: only the last may be short.
-            int seen = firstStep * batchSize;
-            for (int step = firstStep; step < steps; step++)
-            {
-                int start = step * batchSize, count = Math.Min(batchSize, samples - start);
-                var (xb, yb) = GatherBatch(x, y, order, start, count);
-                // Only training batches are augmented (a copy: x itself is never changed); validation is not.
-                augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
-                float loss = ComputeGradientsOnBatch(xb, yb, out int batchCorrect);
-                seen += count;
-                lossSum += (double)loss * count;
-                correct += batchCorrect;
-                if (!float.IsFinite(loss))
-                {
-                    // A callback such as TerminateOnNaN may end training here; otherwise it is an error.
-                    foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
-                    if (StopTraining) break;
-                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
-                }
-                foreach (var c in allCallbacks) c.OnBatchGradients(epoch, step);
-                Optimizer!.Apply(_parameters);
-                foreach (var c in allCallbacks) c.OnBatchEnd(epoch, step, loss);
-                if (StopTraining) break;
-                if (_interruptRequested && step + 1 < steps)
-                {
-                    Interruption = new FitProgress(epoch, step + 1, (int[])order.Clone(), lossSum, correct);
-                    break;
-                }
-            }
-            if (Interruption != null) break;
-
-            var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
-            if (Metrics.Count > 0) logs["accuracy"] = (double)correct / (seen * Accuracy.CountPerSample(Loss!, OutputLength));
-            if (validationData is var (valX, valY))
-            {
-                var val = EvaluateCore(valX, valY, Math.Max(batchSize, 256));
-                logs["val_loss"] = val.Loss;
-                if (Metrics.Count > 0) logs["val_accuracy"] = val.Accuracy;
-            }
-            clock.Stop();
-            history.Add(epoch + 1, logs, clock.Elapsed.TotalSeconds);
-            foreach (var c in allCallbacks) c.OnEpochEnd(epoch, logs);
-            if (_interruptRequested && epoch + 1 < epochs)
-            {
-                Interruption = new FitProgress(epoch + 1, 0, [], 0, 0);
-                break;
-            }
-        }
-        _interruptRequested = false;
-        foreach (var c in allCallbacks) c.OnTrainEnd(history);
-        return history;
+            Epochs = epochs, BatchSize = batchSize, Shuffle = shuffle, Callbacks = callbacks ?? [], Seed = seed, Verbose = verbose,
+            InitialEpoch = initialEpoch, Resume = resume, Augmentation = augmentation, Progress = progress,
+            Validation = validationData is var (valX, valY) ? new TensorBatchSource(valX, valY) : null,
+        };
+        return new Trainer(this).Fit(new TensorBatchSource(x, y), options, cancellationToken);
     }
 
     /// <summary>
     /// One batch forward and backward: fills every parameter's gradient and returns the loss (penalties included).
     /// Thread-safe: concurrent calls on one model run one after another.
     /// </summary>
-    public float ComputeGradients(Tensor x, Tensor y)
+    public float ComputeGradients(Tensor x, Tensor y) => ComputeGradients(x, y, _noMetrics);
+
+    /// <summary>
+    /// <see cref="ComputeGradients(Tensor, Tensor)"/>, adding the batch to <paramref name="metrics"/> from the
+    /// same forward pass (what a train step needs). Thread-safe as it.
+    /// </summary>
+    public float ComputeGradients(Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
     {
+        ArgumentNullException.ThrowIfNull(metrics);
         using var held = _gate.EnterScope();
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
-        return ComputeGradientsOnBatch(x, y, out _);
+        return ComputeGradientsOnBatch(x, y, metrics);
     }
 
     /// <summary>One optimizer step on one batch; returns the loss before the step. Thread-safe: concurrent calls on one model run one after another.</summary>
@@ -384,7 +327,7 @@ public sealed class Sequential
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float ComputeGradientsOnBatch(Tensor x, Tensor y, out int correct)
+    private float ComputeGradientsOnBatch(Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
     {
         int batch = x.Dim(0), outputs = OutputLength;
         var prediction = ForwardAll(x, training: true);
@@ -396,7 +339,7 @@ public sealed class Sequential
             Loss.PreActivationGradient(prediction.Span, y.Span, batch, outputs, gradient.Span);
         }
         else loss = Loss!.Compute(prediction.Span, y.Span, batch, outputs, gradient.Span);
-        correct = Metrics.Count > 0 ? Accuracy.CountCorrect(Loss, prediction.Span, y.Span, batch, outputs) : 0;
+        for (int i = 0; i < metrics.Count; i++) metrics[i].Update(Loss, prediction.Span, y.Span, batch, outputs);
 
         Tensor? upstream = gradient;
         for (int i = _layers.Count - 1; i >= 0 && upstream != null; i--) upstream = _layers[i].Backward(upstream);
@@ -447,9 +390,25 @@ public sealed class Sequential
             lossSum += (double)Loss!.Compute(prediction.Span, yb.Span, count, outputs, default) * count;
             correct += Accuracy.CountCorrect(Loss, prediction.Span, yb.Span, count, outputs);
         }
+        return new Evaluation(lossSum / samples + Penalty(), (double)correct / (samples * Accuracy.CountPerSample(Loss!, outputs)));
+    }
+
+    /// <summary>The regularization penalty of the weights as they are, summed over the parameters in order.</summary>
+    internal double Penalty()
+    {
         double penalty = 0;
         foreach (var p in _parameters) if (p.Regularizer != null) penalty += p.Regularizer.Penalty(p.Value.Span);
-        return new Evaluation(lossSum / samples + penalty, (double)correct / (samples * Accuracy.CountPerSample(Loss!, outputs)));
+        return penalty;
+    }
+
+    /// <summary>One batch in inference mode: its mean loss (no penalty), and the batch added to <paramref name="metrics"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal double InferenceLoss(Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
+    {
+        int count = x.Dim(0), outputs = OutputLength;
+        var prediction = ForwardAll(x, training: false);
+        for (int i = 0; i < metrics.Count; i++) metrics[i].Update(Loss!, prediction.Span, y.Span, count, outputs);
+        return Loss!.Compute(prediction.Span, y.Span, count, outputs, default);
     }
 
     /// <summary>
@@ -529,7 +488,7 @@ public sealed class Sequential
     /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
     public string Summary() => ModelSummary.Format(this);
 
-    private void RequireCompiled()
+    internal void RequireCompiled()
     {
         if (Optimizer == null || Loss == null)
             throw new InvalidOperationException($"Model '{Name}' must be compiled before training or evaluation. Call `model.Compile(optimizer, loss, metrics)`.");
@@ -544,13 +503,21 @@ public sealed class Sequential
         }
     }
 
-    private void CheckInputs(Tensor x, string what)
+    /// <summary>Builds the model for samples of <paramref name="inputShape"/> unless it is built.</summary>
+    internal void EnsureBuilt(int[] inputShape)
     {
-        var shape = x.Shape;
+        if (!IsBuilt) Build(inputShape);
+    }
+
+    private void CheckInputs(Tensor x, string what) => CheckInputs(x.Shape, what);
+
+    /// <summary>Refuses inputs of <paramref name="shape"/> (the batch's, samples first) that the first layer does not take.</summary>
+    private void CheckInputs(ReadOnlySpan<int> shape, string what)
+    {
         bool ok = shape.Length == _inputShape!.Length + 1 && shape[1..].SequenceEqual(_inputShape);
         if (!ok)
             throw new ArgumentException(
-                $"{_layers[0].Describe()} expects {what} of shape {Layer.FormatBatchShape(_inputShape)}, received {x.ShapeString}.");
+                $"{_layers[0].Describe()} expects {what} of shape {Layer.FormatBatchShape(_inputShape)}, received {Tensor.Format(shape)}.");
     }
 
     private void CheckData(Tensor x, Tensor y, string xName, string yName)
@@ -558,25 +525,33 @@ public sealed class Sequential
         CheckInputs(x, xName);
         if (y.Rank == 0 || y.Dim(0) != x.Dim(0))
             throw new ArgumentException($"{xName} and {yName} must hold the same number of samples: {xName} has {x.Dim(0)} ({x.ShapeString}), {yName} has {(y.Rank == 0 ? 0 : y.Dim(0))} ({y.ShapeString}).");
+        CheckTargets(y.Shape, yName);
+    }
+
+    /// <summary>Refuses a source whose samples the model does not take or whose targets the loss does not.</summary>
+    internal void CheckSource(BatchSource source, string xName, string yName)
+    {
+        CheckInputs([source.Count, .. source.InputShape], xName);
+        CheckTargets([source.Count, .. source.TargetShape], yName);
+    }
+
+    private void CheckTargets(ReadOnlySpan<int> yShape, string yName)
+    {
         int outputs = OutputLength, expected = Loss!.TargetLength(outputs);
-        if (y.ItemLength != expected)
+        if (Tensor.SizeOf(yShape[1..]) != expected)
         {
             string hint = Loss is SparseCategoricalCrossentropy
                 ? "Pass class indices, one per sample."
                 : $"Pass one-hot targets of shape (N, {outputs}), e.g. with ToCategorical(labels, {outputs}).";
             throw new ArgumentException(
                 $"{Loss.Name} expects {yName} with {expected} values per sample to match the output of {_layers[^1].Describe()} " +
-                $"(shape {Layer.FormatBatchShape(_layers[^1].OutputShape)}), received {yName} of shape {y.ShapeString}. {hint}");
+                $"(shape {Layer.FormatBatchShape(_layers[^1].OutputShape)}), received {yName} of shape {Tensor.Format(yShape)}. {hint}");
         }
     }
 
-    private (Tensor X, Tensor Y) GatherBatch(Tensor x, Tensor y, int[] order, int start, int count)
-    {
-        var xb = Layer.Ensure(ref _xBatch, count, x.Shape[1..]);
-        var yb = Layer.Ensure(ref _yBatch, count, y.Shape[1..]);
-        _gather.Run(x, y, order, start, count, xb, yb);
-        return (xb, yb);
-    }
+    /// <summary>The model's batch buffers, shaped for <paramref name="count"/> samples of <paramref name="source"/>: reused, so that a step allocates nothing.</summary>
+    internal (Tensor X, Tensor Y) BatchBuffers(int count, BatchSource source) =>
+        (Layer.Ensure(ref _xBatch, count, source.InputShape), Layer.Ensure(ref _yBatch, count, source.TargetShape));
 
     private (Tensor X, Tensor Y) CopyBatch(Tensor x, Tensor? y, int start, int count)
     {

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Tailor.Models;
+using Tailor.Models.Training;
 
 namespace Tailor.Serialization;
 
 /// <summary>A checkpoint read back: the compiled model with its optimizer state, and where and how to go on.</summary>
 public sealed record TrainingCheckpoint(
-    string Path, Sequential Model, int InitialEpoch, FitProgress? Progress, TrainingRngState Rng, History History,
-    IReadOnlyDictionary<string, string> Metadata);
+    string Path, Sequential Model, TrainingState State, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>
 /// A training checkpoint is a model file (<see cref="ModelFile"/>, optimizer state included) whose
@@ -24,17 +24,19 @@ public static class CheckpointFile
     public static string FileName(int epoch, int step) => $"{Prefix}{epoch:D4}-s{step:D5}{Extension}";
 
     /// <summary>Writes a checkpoint into <paramref name="directory"/> and returns its path.</summary>
-    public static string Write(string directory, Sequential model, History history, FitProgress progress,
+    public static string Write(string directory, Sequential model, TrainingState progress,
         IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
-        var rng = model.CaptureTrainingRngState();
+        ArgumentNullException.ThrowIfNull(progress);
+        var rng = progress.Rng;
+        var history = progress.History;
         var state = new Dictionary<string, object?>
         {
             ["initial_epoch"] = progress.Epoch,
             ["step"] = progress.Step,
             ["order"] = progress.Order,
             ["loss_sum"] = progress.LossSum,
-            ["correct"] = progress.Correct,
+            ["metrics"] = progress.Metrics,
             ["rng"] = new Dictionary<string, object?> { ["shuffle"] = rng.Shuffle, ["layers"] = rng.Layers },
             ["history"] = new Dictionary<string, object?>
             {
@@ -120,20 +122,18 @@ public static class CheckpointFile
             var order = root.GetProperty("order").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             if (step < 0 || step > order.Length) throw new FormatException($"step is {step}, expected 0 to {order.Length}, the samples of the stored order");
             double lossSum = root.GetProperty("loss_sum").GetDouble();
-            long correct = root.GetProperty("correct").GetInt64();
             if (!double.IsFinite(lossSum) || lossSum < 0) throw new FormatException($"loss_sum is {lossSum}, expected a finite number, 0 or more");
-            if (correct < 0 || correct > (long)order.Length * model.OutputLength)
-                throw new FormatException($"correct is {correct}, expected 0 to {(long)order.Length * model.OutputLength} (the stored order's samples times the model's outputs)");
+            var metrics = ReadMetricSums(root.GetProperty("metrics"), model, step);
             var rng = root.GetProperty("rng");
             var shuffle = Words(rng.GetProperty("shuffle"));
             var layers = rng.GetProperty("layers").EnumerateObject().ToDictionary(p => p.Name, p => Words(p.Value));
             var history = ReadHistory(root.GetProperty("history"));
             if (history.Epochs.Count != epoch)
                 throw new FormatException($"the history has {history.Epochs.Count} epochs, the checkpoint resumes at epoch {epoch + 1}");
-            var progress = step > 0 ? new FitProgress(epoch, step, order, lossSum, correct) : null;
-            if (progress != null && WhyNotAPermutation(order) is string why)
+            if (step > 0 && WhyNotAPermutation(order) is string why)
                 throw new FormatException($"the sample order is not a permutation of the sample indices: {why}");
-            return new TrainingCheckpoint(path, model, epoch, progress, new TrainingRngState(shuffle, layers), history, content.Metadata);
+            var state = new TrainingState(epoch, step, step > 0 ? order : [], step > 0 ? lossSum : 0, metrics, new TrainingRngState(shuffle, layers), history);
+            return new TrainingCheckpoint(path, model, state, content.Metadata);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
@@ -157,6 +157,25 @@ public static class CheckpointFile
             seen[index] = true;
         }
         return null;
+    }
+
+    /// <summary>
+    /// The metric sums of the epoch in progress: mid-epoch, one finite, non-negative entry of the right length
+    /// per compiled metric (what the resumed epoch adds to).
+    /// </summary>
+    private static Dictionary<string, double[]> ReadMetricSums(JsonElement element, Sequential model, int step)
+    {
+        var sums = element.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray());
+        foreach (var (name, values) in sums)
+            foreach (double v in values)
+                if (!double.IsFinite(v) || v < 0) throw new FormatException($"metric '{name}' holds {v}, expected finite sums, 0 or more");
+        if (step == 0) return sums;
+        foreach (var metric in model.Metrics)
+        {
+            if (!sums.TryGetValue(metric.Name, out var values)) throw new FormatException($"metrics has no sums of '{metric.Name}', a metric the model is compiled with");
+            if (values.Length != metric.State.Length) throw new FormatException($"metric '{metric.Name}' holds {values.Length} sums, expected {metric.State.Length}");
+        }
+        return sums;
     }
 
     private static ulong[] Words(JsonElement array)

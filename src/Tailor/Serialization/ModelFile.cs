@@ -66,7 +66,7 @@ public static class ModelFile
         {
             metadata[CompileKey] = JsonSerializer.Serialize(new Dictionary<string, object?>
             {
-                ["optimizer"] = model.Optimizer.GetConfig(), ["loss"] = model.Loss.Name, ["metrics"] = model.Metrics,
+                ["optimizer"] = model.Optimizer.GetConfig(), ["loss"] = model.Loss.Name, ["metrics"] = model.Metrics.Select(m => m.Name).ToArray(),
             });
             if (includeOptimizer) metadata[IterationsKey] = model.Optimizer.Iterations.ToString(CultureInfo.InvariantCulture);
             if (includeOptimizer && model.Optimizer.Slots.Count == model.Parameters.Count)

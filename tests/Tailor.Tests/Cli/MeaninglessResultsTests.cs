@@ -2,6 +2,7 @@ using Tailor.Data;
 using Tailor.Kernels;
 using Tailor.Layers.Core;
 using Tailor.Models;
+using Tailor.Models.Training;
 using Tailor.Serialization;
 using Tailor.Studies;
 using Tailor.Tests.Data;
@@ -129,7 +130,8 @@ public sealed class MeaninglessResultsTests : IDisposable
         var (x, y) = (new Tailor.Tensors.Tensor(160, 784), new Tailor.Tensors.Tensor(160, 10));
         model.Fit(x, y, epochs: 1, batchSize: 160, verbose: 0);
         string folder = _temp.Subfolder("checkpoints");
-        string path = CheckpointFile.Write(folder, model, new History(), new FitProgress(0, 1, new int[160], 0, 0),
+        string path = CheckpointFile.Write(folder, model,
+            new TrainingState(0, 1, new int[160], 0, new Dictionary<string, double[]> { ["accuracy"] = [0, 160] }, model.CaptureTrainingRngState(), new History()),
             new Dictionary<string, string> { [Checkpointing.OptionsKey] = options.ToJson(sample) });
         var before = PathSnapshot.Take(folder);
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CsCheck;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Models.Training;
 using Tailor.Serialization;
 using Tailor.Studies;
 using Tailor.Tests.Data;
@@ -139,7 +140,7 @@ internal static class FuzzSeeds
         var (x, y) = Tailor.Tests.Serialization.ModelFileTests.SyntheticImages(12, seed: 3);
         var history = model.Fit(x, y, epochs: 3, batchSize: 4, verbose: 0, callbacks: [new StopAfterBatch(epoch: 1, batch: 1)]);
         using var folder = new TempDirectory();
-        string path = CheckpointFile.Write(folder.Path, model, history, model.Interruption!, new Dictionary<string, string> { ["training_options"] = OptionsJson });
+        string path = CheckpointFile.Write(folder.Path, model, model.Interruption!, new Dictionary<string, string> { ["training_options"] = OptionsJson });
         return [File.ReadAllBytes(path)];
     }
 

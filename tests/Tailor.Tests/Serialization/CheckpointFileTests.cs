@@ -1,4 +1,5 @@
 using Tailor.Models;
+using Tailor.Models.Training;
 using Tailor.Optimizers;
 using Tailor.Serialization;
 using Tailor.Tests.Data;
@@ -32,13 +33,13 @@ public sealed class CheckpointFileTests
             callbacks: [new InterruptAt(epoch, batch)]);
         Assert.NotNull(interrupted.Interruption);
         using var folder = new TempDirectory();
-        string path = CheckpointFile.Write(folder.Path, interrupted, history, interrupted.Interruption!);
+        string path = CheckpointFile.Write(folder.Path, interrupted, interrupted.Interruption!);
 
         var checkpoint = CheckpointFile.ReadLatest(folder.Path);
         Assert.Equal(path, checkpoint.Path);
         var resumed = checkpoint.Model;
         var actual = resumed.Fit(x, y, epochs: 4, batchSize: 8, validationData: (vx, vy), verbose: 0,
-            initialEpoch: checkpoint.InitialEpoch, rngState: checkpoint.Rng, history: checkpoint.History, progress: checkpoint.Progress);
+            resume: checkpoint.State);
 
         Assert.Equal(expected.Epochs, actual.Epochs);
         foreach (var key in expected.Values.Keys) Assert.Equal(expected[key], actual[key]);
@@ -57,13 +58,13 @@ public sealed class CheckpointFileTests
         var model = Model();
         var history = model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
         using var folder = new TempDirectory();
-        CheckpointFile.Write(folder.Path, model, history, new FitProgress(2, 0, [], 0, 0));
+        CheckpointFile.Write(folder.Path, model, new TrainingState(2, 0, [], 0, new Dictionary<string, double[]>(), model.CaptureTrainingRngState(), history));
         File.WriteAllBytes(folder.File(CheckpointFile.FileName(3, 0)), [1, 2, 3]);
         var warnings = new List<string>();
 
         var checkpoint = CheckpointFile.ReadLatest(folder.Path, warnings.Add);
 
-        Assert.Equal(2, checkpoint.InitialEpoch);
+        Assert.Equal(2, checkpoint.State.Epoch);
         Assert.Contains("Skipping damaged checkpoint", Assert.Single(warnings));
     }
 

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Tailor.Tensors;
 using Tailor.Threading;
 
-namespace Tailor.Models;
+namespace Tailor.Models.Training;
 
 /// <summary>
 /// Copies the rows of a shuffled batch out of the training set over both cores. Each row is a plain

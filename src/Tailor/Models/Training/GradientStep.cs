@@ -1,0 +1,27 @@
+using Tailor.Metrics;
+using Tailor.Tensors;
+
+namespace Tailor.Models.Training;
+
+/// <summary>
+/// How a batch's gradient is computed and combined: the part of a <see cref="Trainer"/>'s train step that
+/// data-parallel training replaces (cutting the batch into fixed shards, each computed by a thread or a
+/// process, their gradients added in shard order) without forking the loop around it.
+/// </summary>
+public abstract class GradientStep
+{
+    /// <summary>
+    /// Fills every parameter's gradient with that of the batch's mean loss (regularization penalties included),
+    /// adds the batch to <paramref name="metrics"/> and returns that loss. The model is built and compiled, and
+    /// <paramref name="x"/> and <paramref name="y"/> hold one batch in the shapes it takes.
+    /// </summary>
+    public abstract float Compute(Sequential model, Tensor x, Tensor y, IReadOnlyList<Metric> metrics);
+}
+
+/// <summary>The whole batch in one forward and one backward pass, on the model's own threads: the default.</summary>
+public sealed class WholeBatchGradient : GradientStep
+{
+    /// <inheritdoc/>
+    public override float Compute(Sequential model, Tensor x, Tensor y, IReadOnlyList<Metric> metrics) =>
+        model.ComputeGradients(x, y, metrics);
+}

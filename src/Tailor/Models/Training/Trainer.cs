@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Tailor.Augmentation;
+using Tailor.Common;
+using Tailor.Metrics;
+using Tailor.Tensors;
+
+namespace Tailor.Models.Training;
+
+/// <summary>
+/// Owns the training loop of a model, as Keras 3's Trainer and PyTorch Lightning's loop do: batches from a
+/// <see cref="BatchSource"/> in a seeded order, the train step (<see cref="TrainStep"/>: the
+/// <see cref="GradientStep"/> computes the gradient, callbacks see it, the optimizer applies it), the
+/// metrics, the callbacks, validation, and one resumable <see cref="TrainingState"/>.
+/// <see cref="Sequential.Fit"/> runs one; a program that needs another step derives from it, and
+/// data-parallel training replaces only <see cref="GradientStep"/>.
+/// </summary>
+/// <remarks>
+/// Holds the model's lock for the whole of <see cref="Fit"/>, as Sequential.Fit always has: a Predict from
+/// another thread waits. A trainer runs one Fit at a time.
+/// </remarks>
+public class Trainer
+{
+    private readonly List<Callback> _callbacks = [];
+    private Metric[] _metrics = [];
+    private Metric[] _validationMetrics = [];
+    private int[] _identity = [];
+    private Rng? _rng;
+    private History? _history;
+    private int _completedEpochs;
+
+    /// <summary>A trainer for <paramref name="model"/>, which must be compiled before <see cref="Fit"/>.</summary>
+    public Trainer(Sequential model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+    }
+
+    public Sequential Model { get; }
+
+    /// <summary>How each batch's gradient is computed and combined; one forward and backward pass by default.</summary>
+    public GradientStep GradientStep { get; init; } = new WholeBatchGradient();
+
+    /// <summary>The metrics of the run in progress (fresh copies of the model's compiled ones).</summary>
+    public IReadOnlyList<Metric> Metrics => _metrics;
+
+    /// <summary>
+    /// Trains on <paramref name="train"/> as Keras's fit does: a shuffled order per epoch, batches of
+    /// <see cref="FitOptions.BatchSize"/>, validation at each epoch's end, callbacks at each boundary.
+    /// Cancelling <paramref name="cancellationToken"/> or <see cref="Sequential.RequestInterrupt"/> stops after
+    /// the batch in progress: Fit returns the History so far and <see cref="Sequential.Interruption"/> holds
+    /// the state that resumes it exactly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public History Fit(BatchSource train, FitOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        Guard.Positive(options.Epochs, "epochs");
+        Guard.Positive(options.BatchSize, "batch_size");
+        int epochs = options.Epochs, batchSize = options.BatchSize;
+        var resume = options.Resume;
+        int initialEpoch = resume?.Epoch ?? options.InitialEpoch;
+        if (resume != null && options.InitialEpoch != 0 && options.InitialEpoch != resume.Epoch)
+            throw new ArgumentException($"initial_epoch is {options.InitialEpoch}, but the state to resume is at epoch {resume.Epoch}; give one or the other.");
+        if (initialEpoch < 0 || initialEpoch > epochs)
+            throw new ArgumentOutOfRangeException(nameof(options), $"initial_epoch must be in [0, epochs={epochs}], received {initialEpoch}.");
+
+        var model = Model;
+        using var held = model.EnterLock();
+        model.RequireCompiled();
+        model.EnsureBuilt(train.InputShape);
+        model.CheckSource(train, "x", "y");
+        if (options.Validation is { } validation) model.CheckSource(validation, "validation x", "validation y");
+        int samples = train.Count;
+        if (samples == 0) throw new ArgumentException("Fit received no training samples.");
+        var augmentation = options.Augmentation;
+        var imageSize = augmentation == null ? default : AugmentationPipeline.ImageSizeOf(model.InputShape, $"model '{model.Name}'");
+        // In 64 bits: samples + batchSize - 1 overflows an int for a batch size near int.MaxValue.
+        int steps = (int)(((long)samples + batchSize - 1) / batchSize);
+        if (resume is { IsMidEpoch: true } && (resume.Order.Length != samples || resume.Step >= steps))
+            throw new ArgumentException($"The state to resume (epoch {resume.Epoch + 1}, step {resume.Step} of {resume.Order.Length} samples) does not fit this Fit ({steps} steps of {samples} samples).");
+
+        _metrics = [.. model.Metrics.Select(m => m.CloneEmpty())];
+        _validationMetrics = [.. model.Metrics.Select(m => m.CloneEmpty())];
+        _callbacks.Clear();
+        if (options.Verbose > 0) _callbacks.Add(new ProgressLogger());
+        if (options.Progress != null) _callbacks.Add(new ProgressReporter(options.Progress));
+        _callbacks.AddRange(options.Callbacks);
+        // A request left from an earlier Fit (one that threw, or a cancel after it ended) must not stop this one;
+        // one made before this Fit reaches its callbacks, which re-request it (InterruptOnCancellation).
+        model.ClearInterrupt();
+        using var cancellation = cancellationToken.Register(model.RequestInterrupt);
+        var rng = _rng = model.StartTrainingStreams(resume?.Rng, options.Seed);
+        var history = _history = resume?.History ?? new History();
+        _completedEpochs = initialEpoch;
+        model.StopTraining = false;
+        model.Interruption = null;
+
+        var info = new TrainingInfo(epochs, initialEpoch, steps, samples, options.Validation?.Count ?? 0, batchSize);
+        foreach (var c in _callbacks) { c.Model = model; c.Trainer = this; c.OnTrainBegin(info); }
+
+        var order = new int[samples];
+        var clock = new Stopwatch();
+        for (int epoch = initialEpoch; epoch < epochs && !model.StopTraining; epoch++)
+        {
+            clock.Restart();
+            foreach (var c in _callbacks) c.OnEpochBegin(epoch);
+            double lossSum = 0;
+            foreach (var m in _metrics) m.Reset();
+            int firstStep = 0;
+            if (resume is { IsMidEpoch: true } && epoch == initialEpoch)
+            {
+                resume.Order.CopyTo(order, 0);
+                lossSum = resume.LossSum;
+                firstStep = resume.Step;
+                foreach (var m in _metrics)
+                    if (resume.Metrics.TryGetValue(m.Name, out var state)) m.Restore(state);
+                    else throw new ArgumentException($"The state to resume has no sums of metric '{m.Name}'; it was written for a model compiled with other metrics.");
+            }
+            else
+            {
+                for (int i = 0; i < samples; i++) order[i] = i;
+                if (options.Shuffle) rng.Shuffle(order);
+            }
+
+            // Every step before the resumed one was a full batch: only the last may be short.
+            int seen = firstStep * batchSize;
+            for (int step = firstStep; step < steps; step++)
+            {
+                int start = step * batchSize, count = Math.Min(batchSize, samples - start);
+                var (xb, yb) = model.BatchBuffers(count, train);
+                train.Gather(order, start, count, xb, yb);
+                // Only training batches are augmented (a copy: the source itself is never changed); validation is not.
+                augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
+                float loss = TrainStep(xb, yb, epoch, step);
+                seen += count;
+                lossSum += (double)loss * count;
+                if (!float.IsFinite(loss))
+                {
+                    // A callback such as TerminateOnNaN may end training here; otherwise it is an error.
+                    foreach (var c in _callbacks) c.OnBatchEnd(epoch, step, loss);
+                    if (model.StopTraining) break;
+                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
+                }
+                foreach (var c in _callbacks) c.OnBatchEnd(epoch, step, loss);
+                if (model.StopTraining) break;
+                if (model.InterruptRequested && step + 1 < steps)
+                {
+                    model.Interruption = CaptureState(epoch, step + 1, (int[])order.Clone(), lossSum);
+                    break;
+                }
+            }
+            if (model.Interruption != null) break;
+
+            var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
+            foreach (var m in _metrics) logs[m.Name] = m.Result();
+            if (options.Validation is { } data)
+            {
+                logs["val_loss"] = Validate(data, Math.Max(batchSize, 256));
+                foreach (var m in _validationMetrics) logs["val_" + m.Name] = m.Result();
+            }
+            clock.Stop();
+            history.Add(epoch + 1, logs, clock.Elapsed.TotalSeconds);
+            _completedEpochs = epoch + 1;
+            foreach (var c in _callbacks) c.OnEpochEnd(epoch, logs);
+            if (model.InterruptRequested && epoch + 1 < epochs)
+            {
+                model.Interruption = CaptureState();
+                break;
+            }
+        }
+        model.ClearInterrupt();
+        foreach (var c in _callbacks) c.OnTrainEnd(history);
+        return history;
+    }
+
+    /// <summary>
+    /// One train step on a batch already in the model's shapes: the <see cref="GradientStep"/> fills the
+    /// gradients and the metrics, callbacks see the gradients, the optimizer applies them. Returns the loss;
+    /// when it is not finite nothing is applied (the loop then stops or throws). Override to train otherwise,
+    /// as Keras's train_step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected virtual float TrainStep(Tensor x, Tensor y, int epoch, int step)
+    {
+        float loss = GradientStep.Compute(Model, x, y, _metrics);
+        if (!float.IsFinite(loss)) return loss;
+        foreach (var c in _callbacks) c.OnBatchGradients(epoch, step);
+        Model.Optimizer!.Apply(Model.Parameters);
+        return loss;
+    }
+
+    /// <summary>The mean loss (penalties included) over <paramref name="data"/> in inference mode; fills the validation metrics.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private double Validate(BatchSource data, int batchSize)
+    {
+        int samples = data.Count;
+        if (_identity.Length != samples)
+        {
+            _identity = new int[samples];
+            for (int i = 0; i < samples; i++) _identity[i] = i;
+        }
+        foreach (var m in _validationMetrics) m.Reset();
+        double lossSum = 0;
+        for (int start = 0; start < samples; start += batchSize)
+        {
+            int count = Math.Min(batchSize, samples - start);
+            var (xb, yb) = Model.BatchBuffers(count, data);
+            data.Gather(_identity, start, count, xb, yb);
+            lossSum += Model.InferenceLoss(xb, yb, _validationMetrics) * count;
+        }
+        return lossSum / samples + Model.Penalty();
+    }
+
+    /// <summary>
+    /// The state that resumes this run at the start of the next epoch: for a callback at an epoch's end (a
+    /// checkpoint), or after Fit returned.
+    /// </summary>
+    public TrainingState CaptureState() => CaptureState(_completedEpochs, 0, [], 0);
+
+    private TrainingState CaptureState(int epoch, int step, int[] order, double lossSum)
+    {
+        if (_rng == null || _history == null) throw new InvalidOperationException("This trainer has not started a Fit, so it has no state.");
+        var metrics = step == 0 ? new Dictionary<string, double[]>()
+            : _metrics.ToDictionary(m => m.Name, m => (double[])m.State.Clone());
+        return new TrainingState(epoch, step, order, lossSum, metrics, Model.CaptureTrainingRngState(), _history);
+    }
+}
