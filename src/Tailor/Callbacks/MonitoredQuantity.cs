@@ -44,6 +44,8 @@ public sealed class MonitoredQuantity
         string metric = name.StartsWith("val_", StringComparison.Ordinal) ? name[4..] : name;
         if (metric == "loss" || metric.EndsWith("_loss", StringComparison.Ordinal) || metric.EndsWith("error", StringComparison.Ordinal)) return MonitorMode.Min;
         if (metric is "accuracy" or "acc" || metric.EndsWith("accuracy", StringComparison.Ordinal)) return MonitorMode.Max;
+        // Precision, recall, F1 and AUC, whatever their average: more is better.
+        if (metric.Split('_')[^1] is "precision" or "recall" or "f1" or "auc") return MonitorMode.Max;
         throw new ArgumentException($"{owner} cannot tell whether '{name}' should go up or down; pass mode: MonitorMode.Min or MonitorMode.Max.");
     }
 

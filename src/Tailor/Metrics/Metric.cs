@@ -28,7 +28,7 @@ public abstract class Metric
     public void Reset() => Array.Clear(State);
 
     /// <summary>Replaces the state by <paramref name="state"/> (a checkpoint's); its length must match.</summary>
-    public void Restore(IReadOnlyList<double> state)
+    public virtual void Restore(IReadOnlyList<double> state)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Count != State.Length)
@@ -36,10 +36,30 @@ public abstract class Metric
         for (int i = 0; i < state.Count; i++) State[i] = state[i];
     }
 
-    /// <summary>Keras's metric names: "accuracy" (or "acc").</summary>
-    public static Metric Parse(string name) => name switch
+    /// <summary>
+    /// A metric by name: "accuracy" (or "acc"); "precision", "recall", "f1" (macro averages), prefixed
+    /// "weighted_" or "micro_" for the other averages; "top_k_categorical_accuracy" (k = 5, as Keras) or
+    /// "top_N_accuracy".
+    /// </summary>
+    public static Metric Parse(string name)
     {
-        "accuracy" or "acc" => new Accuracy(),
-        _ => throw new ArgumentException($"Unknown metric '{name}'. Valid metrics: accuracy."),
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        var average = MetricAverage.Macro;
+        string metric = name;
+        foreach (var (prefix, kind) in new[] { ("weighted_", MetricAverage.Weighted), ("micro_", MetricAverage.Micro) })
+            if (name.StartsWith(prefix, StringComparison.Ordinal)) (metric, average) = (name[prefix.Length..], kind);
+        Metric? parsed = metric switch
+        {
+            "accuracy" or "acc" when average == MetricAverage.Macro => new Accuracy(),
+            "precision" => new Precision(average),
+            "recall" => new Recall(average),
+            "f1" or "f1_score" => new F1Score(average),
+            "top_k_categorical_accuracy" or "sparse_top_k_categorical_accuracy" when average == MetricAverage.Macro => new TopKAccuracy(),
+            _ when average == MetricAverage.Macro && metric.StartsWith("top_", StringComparison.Ordinal) && metric.EndsWith("_accuracy", StringComparison.Ordinal)
+                && int.TryParse(metric.AsSpan(4, metric.Length - 13), System.Globalization.NumberStyles.None, null, out int k) && k is > 0 and <= Common.Guard.MaxSize => new TopKAccuracy(k),
+            _ => null,
+        };
+        return parsed ?? throw new ArgumentException(
+            $"Unknown metric '{name}'. Valid metrics: accuracy, precision, recall, f1 (each also weighted_ or micro_), top_k_categorical_accuracy, top_N_accuracy.");
+    }
 }

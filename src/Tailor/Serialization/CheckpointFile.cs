@@ -173,7 +173,8 @@ public static class CheckpointFile
         foreach (var metric in model.Metrics)
         {
             if (!sums.TryGetValue(metric.Name, out var values)) throw new FormatException($"metrics has no sums of '{metric.Name}', a metric the model is compiled with");
-            if (values.Length != metric.State.Length) throw new FormatException($"metric '{metric.Name}' holds {values.Length} sums, expected {metric.State.Length}");
+            try { metric.CloneEmpty().Restore(values); }
+            catch (ArgumentException e) { throw new FormatException($"metric '{metric.Name}': {e.Message}"); }
         }
         return sums;
     }

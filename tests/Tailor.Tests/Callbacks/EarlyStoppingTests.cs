@@ -73,7 +73,8 @@ public class EarlyStoppingTests
         var e = Assert.Throws<ArgumentException>(() => Run(new EarlyStopping("val_los", mode: MonitorMode.Min), "val_loss", 1.0));
         Assert.Contains("'val_los'", e.Message);
         Assert.Contains("val_loss", e.Message.Split("Available:")[1]);
-        Assert.Throws<ArgumentException>(() => new EarlyStopping("val_auc"));
+        Assert.Contains("cannot tell whether 'val_gizmo'", Assert.Throws<ArgumentException>(() => new EarlyStopping("val_gizmo")).Message);
+        Assert.Equal(MonitorMode.Max, new EarlyStopping("val_auc").Mode);
         Assert.Throws<ArgumentOutOfRangeException>(() => new EarlyStopping(patience: -1));
     }
 
