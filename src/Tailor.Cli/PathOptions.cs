@@ -24,7 +24,7 @@ internal static class PathOptions
         return option;
     }
 
-    private static readonly string[] FileOutputs = ["--onnx", "--probabilities", "--json"];
+    private static readonly string[] FileOutputs = ["--onnx", "--probabilities", "--json", "--heatmap", "--confused"];
     private static readonly string[] FolderOutputs = ["--out", "--inputs-out", "--checkpoint-dir"];
 
     public static void Check(ParseResult parsed)

@@ -18,7 +18,10 @@ internal static class ModelCommands
         var modelFile = ModelFileOption();
         var full = new Option<bool>("--full") { Description = "Evaluate on all 10,000 test images instead of the model's test sample." };
         var probabilities = new Option<string?>("--probabilities") { Description = "Also write each test image's class probabilities to this CSV (round-trip precision)." };
-        var command = new Command("evaluate", "Test loss and accuracy of a saved model on the test images it was trained beside.") { modelFile, full, probabilities };
+        var heatmap = new Option<string?>("--heatmap") { Description = "Also write the confusion matrix as a heatmap to this PNG." };
+        var confused = new Option<string?>("--confused") { Description = "Also write test images of the most confused pairs of classes to this PNG." };
+        var command = new Command("evaluate", "Test loss and accuracy of a saved model on the test images it was trained beside, its classification report and confusion matrix.")
+            { modelFile, full, probabilities, heatmap, confused };
         command.SetAction(parsed =>
         {
             var (model, sample, description) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, parsed.GetValue(full));
@@ -31,6 +34,29 @@ internal static class ModelCommands
                 throw new ModelFormatException(path, $"the test loss is {result.Loss}: the model's outputs are not finite numbers for some test images, so its loss and accuracy mean nothing.");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{description}: test loss {result.Loss:F4}, test accuracy {result.Accuracy:F4} on {test.Count:N0} images."));
+            var analysis = ClassificationAnalysis.Of(model, x, test, InferenceBatch(model));
+            Console.WriteLine();
+            Console.Write(analysis.Report());
+            Console.WriteLine();
+            Console.WriteLine("Confusion matrix (rows: true class, columns: predicted class):");
+            Console.Write(analysis.MatrixTable());
+            Console.WriteLine();
+            Console.WriteLine("Most confused:");
+            foreach (string line in analysis.MostConfused()) Console.WriteLine("  " + line);
+            if (parsed.GetValue(heatmap) is string heatmapPath)
+            {
+                Visualization.PngFile.Save(analysis.Heatmap($"{description}: confusion matrix"), heatmapPath);
+                Console.WriteLine($"Wrote the confusion matrix heatmap to {Path.GetFullPath(heatmapPath)}");
+            }
+            if (parsed.GetValue(confused) is string confusedPath)
+            {
+                if (analysis.ConfusedExamples() is { } examples)
+                {
+                    Visualization.PngFile.Save(examples, confusedPath);
+                    Console.WriteLine($"Wrote examples of the most confused pairs to {Path.GetFullPath(confusedPath)}");
+                }
+                else Console.WriteLine($"The model confused no test image, so {confusedPath} was not written.");
+            }
             if (parsed.GetValue(probabilities) is string csv)
             {
                 Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(model.Predict(x, batchSize: InferenceBatch(model)), sample));

@@ -64,6 +64,13 @@ internal static class TutorialNarrative
         $"steps. RMSprop (learning rate 0.001, as Keras) updates each weight against its gradient, divided by a running " +
         $"average of that gradient's recent size, so that every weight moves at a sensible pace.";
 
+    public static string Confusion(string model) =>
+        $"Accuracy alone hides which mistakes a model makes. The {model}, the most accurate here on the test images, is " +
+        "taken apart below as scikit-learn's classification_report does: per class, precision (how many of the images it " +
+        "called that class were that class), recall (how many of that class it found), their harmonic mean F1, and the " +
+        "support (images of the class). The confusion matrix shows where the rest went. In Fashion-MNIST the usual suspects " +
+        "are the upper-body garments (shirts, T-shirts, pullovers and coats); the matrix shows whether this model agrees.";
+
     public static string ChoosingEpochs(int bestEpoch, double bestLoss, int kept, int explored) =>
         (bestEpoch < explored
             ? $"The validation loss was lowest after epoch {bestEpoch} ({bestLoss:F4}); after that point more epochs mostly fit the training images better. "

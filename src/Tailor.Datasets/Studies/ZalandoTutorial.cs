@@ -50,12 +50,16 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
         _report.AddSection("What this report is").Paragraph(TutorialNarrative.Introduction);
         Step("the data section");
         DataSection(dataset, location, sample);
-        ModelSection(sample, NotebookModel.Dense, options.Dense, TutorialNarrative.Dense);
+        var dense = ModelSection(sample, NotebookModel.Dense, options.Dense, TutorialNarrative.Dense);
         var cnn = ModelSection(sample, NotebookModel.Cnn, options.Cnn, TutorialNarrative.Cnn);
         var dropout = ModelSection(sample, NotebookModel.CnnDropout, options.CnnDropout, TutorialNarrative.CnnDropout);
-        ModelSection(sample, NotebookModel.Conv1D, options.Conv1D, TutorialNarrative.Conv1D);
+        var conv1d = ModelSection(sample, NotebookModel.Conv1D, options.Conv1D, TutorialNarrative.Conv1D);
         Step("the prediction section");
         PredictionSection(sample, dropout);
+        Step("the confusion section");
+        // The best model by test accuracy: reported, not chosen for anything, so the test images decide nothing.
+        TrainingRun[] runs = [dense, cnn, dropout, conv1d];
+        ConfusionSection(sample, runs[Enumerable.Range(0, runs.Length).MaxBy(i => _results[i].TestAccuracy)]);
         Step("the feature maps");
         FeatureMapSection(sample, cnn);
         Step("the summary");
@@ -151,6 +155,21 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
             "The probability the model gives each class; the highest is its prediction.");
         section.Table(["True class", "Predicted class", "Probability"],
             [[FashionMnist.ClassNames[truth], FashionMnist.ClassNames[predicted], F(probabilities.Span[predicted], 4)]]);
+    }
+
+    private void ConfusionSection(FashionSample sample, TrainingRun run)
+    {
+        var kind = run.Options.Model;
+        log.WriteLine($"== Which classes the {kind.Title().ToLowerInvariant()} confuses");
+        var analysis = ClassificationAnalysis.Of(run.Model, TrainingRun.Inputs(sample.Test, kind), sample.Test);
+        var section = _report.AddSection("Which classes get confused");
+        section.Paragraph(TutorialNarrative.Confusion(kind.Title()));
+        section.Preformatted(analysis.Report());
+        section.Image(Save(analysis.Heatmap($"{kind.Title()}: confusion matrix"), "confusion.png"),
+            $"Rows: the true class of the {sample.Test.Count:N0} test images; columns: the class the model gave. Shading: the share of the row.");
+        section.Paragraph("Most confused: " + string.Join("; ", analysis.MostConfused(3)) + ".");
+        if (analysis.ConfusedExamples() is { } examples)
+            section.Image(Save(examples, "confused.png"), "Test images of the three most confused pairs: true class > predicted class.");
     }
 
     private void FeatureMapSection(FashionSample sample, TrainingRun run)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Tailor.Data;
 using Tailor.Models;
+using Tailor.Studies;
 using Tailor.Tests.Data;
 using Tailor.Serialization;
 
@@ -121,16 +122,41 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.NotNull(Sequential.Load(model));
     }
 
-    [Fact]
-    public void Evaluate_refuses_to_write_probabilities_over_its_model()
+    [Theory]
+    [InlineData("--probabilities")]
+    [InlineData("--heatmap")]
+    [InlineData("--confused")]
+    public void Evaluate_refuses_to_write_an_output_over_its_model(string option)
     {
         string data = DataFolder();
         string model = ModelFile();
         var before = PathSnapshot.Take(_temp.Path);
 
-        BoundedCli.AssertRefused(Run("evaluate", "--model", model, "--data", data, "--probabilities", model), "--probabilities", "--model");
+        BoundedCli.AssertRefused(Run("evaluate", "--model", model, "--data", data, option, model), option, "--model");
 
         before.AssertUnchanged();
+    }
+
+    [Fact]
+    public void Evaluate_prints_the_classification_report_and_writes_the_heatmap_and_the_confused_images()
+    {
+        string data = DataFolder();
+        // A model file that records a small sample, so that its test images can be drawn from the small data.
+        string model = _temp.File("small.safetensors");
+        var options = new TrainingOptions { Model = NotebookModel.Dense, Epochs = 1, Seed = 1 };
+        var sample = FashionSampleOptions.Notebook with { TrainCount = 400, ValidationCount = 100, TestCount = 300 };
+        Tailor.Serialization.ModelFile.Save(NotebookModels.Create(NotebookModel.Dense, seed: 1), model, includeOptimizer: false,
+            new Dictionary<string, string> { [Checkpointing.OptionsKey] = options.ToJson(sample) });
+
+        var result = Run("evaluate", "--model", model, "--data", data, "--heatmap", _temp.File("heat.png"), "--confused", _temp.File("confused.png"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("precision    recall  f1-score   support", result.Stdout);
+        Assert.Matches(@"\n\s+macro avg\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+300\n", result.Stdout);
+        Assert.Contains("Confusion matrix (rows: true class, columns: predicted class):", result.Stdout);
+        Assert.Contains("Most confused:", result.Stdout);
+        Assert.True(Tailor.Visualization.PngFile.IsPng(File.ReadAllBytes(_temp.File("heat.png"))));
+        Assert.True(Tailor.Visualization.PngFile.IsPng(File.ReadAllBytes(_temp.File("confused.png"))));
     }
 
     [Fact]

@@ -5,10 +5,11 @@ Scores are rounded to float32 before scikit-learn sees them, so Tailor starts fr
 """
 import json
 import numpy as np
-from sklearn.metrics import (accuracy_score, confusion_matrix, precision_recall_fscore_support,
-                             roc_auc_score, top_k_accuracy_score)
+from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix,
+                             precision_recall_fscore_support, roc_auc_score, top_k_accuracy_score)
 
 rng = np.random.default_rng(20261203)
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 def softmax(z):
@@ -29,6 +30,11 @@ def case(name, labels, scores, classes, auc=True):
     for average in ("macro", "weighted", "micro"):
         p, r, f, _ = precision_recall_fscore_support(labels, predicted, average=average, zero_division=0)
         out[average] = {"precision": p, "recall": r, "f1": f}
+    names = [f"class {c}" if classes > 1 else ["negative", "positive"][c] for c in present]
+    if classes == 10 and len(present) == 10:
+        names = FASHION
+    out["report_names"] = names
+    out["report"] = {str(d): classification_report(labels, predicted, target_names=names, digits=d, zero_division=0) for d in (2, 4)}
     if classes > 1:
         out["top_k"] = {str(k): top_k_accuracy_score(labels, scores, k=k, labels=list(range(classes))) for k in (1, 2, 3, 5)}
     if auc:

@@ -113,4 +113,20 @@ public sealed class MetricFixtureTests
         Assert.Equal(auc.GetProperty("macro").GetDouble(), RocAuc.OneVsRest(c.Scores, c.Labels, c.Classes), Tolerance);
         Assert.Equal(auc.GetProperty("weighted").GetDouble(), RocAuc.OneVsRest(c.Scores, c.Labels, c.Classes, MetricAverage.Weighted), Tolerance);
     }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_classification_report_is_scikit_learns_text(string name)
+    {
+        var c = Read(name);
+        var matrix = new ConfusionMatrix(ConfusionMatrix.ClassesOf(c.Outputs));
+        matrix.Add(c.Loss, c.Scores, c.Targets, c.Samples, c.Outputs);
+        var reportNames = c.Expected.GetProperty("report_names").EnumerateArray().Select(n => n.GetString()!).ToArray();
+        // The fixture names the classes that occur; the report takes a name per class of the matrix.
+        var present = Enumerable.Range(0, matrix.Classes).Where(k => matrix.Support(k) > 0 || matrix.Predicted(k) > 0).ToList();
+        var names = Enumerable.Range(0, matrix.Classes).Select(k => present.IndexOf(k) is int i and >= 0 ? reportNames[i] : $"unused {k}").ToArray();
+
+        foreach (var entry in c.Expected.GetProperty("report").EnumerateObject())
+            Assert.Equal(entry.Value.GetString(), ClassificationReport.Format(matrix, names, int.Parse(entry.Name)));
+    }
 }
