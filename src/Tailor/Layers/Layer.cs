@@ -30,8 +30,14 @@ public abstract class Layer
 
     public bool IsBuilt { get; private set; }
 
-    /// <summary>Keras's class name, shown in summaries and model files.</summary>
-    public virtual string TypeName => GetType().Name;
+    /// <summary>Keras's class name, shown in summaries and model files: the type's name, or its <see cref="TypeNameAttribute"/>.</summary>
+    public string TypeName => _typeName ??= TypeNameOf(GetType());
+
+    private string? _typeName;
+
+    /// <summary>The <see cref="TypeName"/> of a layer type, known without an instance (the registry finds types by it).</summary>
+    internal static string TypeNameOf(Type layerType) =>
+        layerType.GetCustomAttributes(typeof(TypeNameAttribute), inherit: false) is [TypeNameAttribute attribute] ? attribute.Name : layerType.Name;
 
     /// <summary>The prefix Keras uses for automatic names: Conv2D gives "conv2d", MaxPooling2D "max_pooling2d".</summary>
     public virtual string NamePrefix => ToSnakeCase(TypeName);
@@ -201,8 +207,9 @@ public abstract class Layer
         return sb.Append(')').ToString();
     }
 
+    /// <summary>Keras's names from .NET's: "MaxPooling2D" gives "max_pooling2d", "useBias" "use_bias".</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string ToSnakeCase(string name)
+    internal static string ToSnakeCase(string name)
     {
         var sb = new StringBuilder();
         for (int i = 0; i < name.Length; i++)

@@ -11,6 +11,7 @@ namespace Tailor.Layers.Convolutional;
 /// </summary>
 public sealed class Conv2D : Convolution
 {
+    [ConfigConstructor]
     public Conv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null,
         Padding padding = Padding.Valid, Activation activation = Activation.Linear, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,

@@ -4,13 +4,13 @@ using Tailor.Tensors;
 namespace Tailor.Layers.Core;
 
 /// <summary>Keras's Activation layer: applies an activation function on its own (named ActivationLayer to keep <see cref="Kernels.Activation"/> for the enum).</summary>
+[TypeName("Activation")]
 public sealed class ActivationLayer : ActivatedLayer
 {
     private Tensor? _inputGradient;
 
-    public ActivationLayer(Activation activation, string? name = null) : base(activation) => Name = name;
-
-    public override string TypeName => "Activation";
+    /// <summary>An Activation layer; a saved config without an activation means the linear one.</summary>
+    public ActivationLayer([ConfigDefault(Activation.Linear)] Activation activation, string? name = null) : base(activation) => Name = name;
 
     public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 

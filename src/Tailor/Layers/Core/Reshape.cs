@@ -15,6 +15,7 @@ public sealed class Reshape : Layer
 
     public Reshape(params int[] targetShape) : this(targetShape, null) { }
 
+    [ConfigConstructor]
     public Reshape(int[] targetShape, string? name)
     {
         ArgumentNullException.ThrowIfNull(targetShape);

@@ -35,7 +35,7 @@ public sealed class BatchNormalization : Layer
     // Per chunk and channel: partial sums of a reduction, and a row of scratch.
     private float[] _partial = [], _partial2 = [], _scratch = [];
 
-    public BatchNormalization(int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
+    public BatchNormalization([ConfigInteger] int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, string? name = null)

@@ -5,7 +5,8 @@ namespace Tailor.Layers.Pooling;
 /// <summary>Mean over windows, as Keras's AveragePooling2D (padded cells are not counted).</summary>
 public sealed class AveragePooling2D : BasePooling2D
 {
-    public AveragePooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
+    [ConfigConstructor]
+    public AveragePooling2D([ConfigDefault(2)] (int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base(poolSize, strides, padding, name) { }
 
     public AveragePooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)

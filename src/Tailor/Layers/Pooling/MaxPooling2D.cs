@@ -7,7 +7,8 @@ public sealed class MaxPooling2D : BasePooling2D
 {
     private int[] _argmax = [];
 
-    public MaxPooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
+    [ConfigConstructor]
+    public MaxPooling2D([ConfigDefault(2)] (int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base(poolSize, strides, padding, name) { }
 
     public MaxPooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
