@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Tensors;
 
 namespace Tailor.Layers;
@@ -138,6 +139,14 @@ public abstract class Layer
 
     /// <summary>The hyperparameters, with Keras's names, enough to rebuild the layer.</summary>
     public virtual Dictionary<string, object?> GetConfig() => new() { ["name"] = Name };
+
+    /// <summary>
+    /// Appends what the built layer computes at inference to <paramref name="graph"/> as ONNX-named operators:
+    /// it takes its input with <see cref="InferenceGraph.Input(TensorLayout)"/> in the layout it needs, adds its
+    /// nodes and weights, and sets its output. A layer that cannot be exported keeps this default, which says so.
+    /// </summary>
+    public virtual void DescribeInference(InferenceGraph graph) =>
+        throw new NotSupportedException($"{Describe()} cannot be exported to ONNX: {TypeName} does not describe its inference computation (Layer.DescribeInference).");
 
     /// <summary>The random stream of layers that draw at training time (Dropout).</summary>
     internal virtual void SetTrainingRng(Rng rng) { }

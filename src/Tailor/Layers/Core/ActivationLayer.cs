@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 using Tailor.Tensors;
 
@@ -25,6 +26,9 @@ public sealed class ActivationLayer : ActivatedLayer
 
     private static void TensorPrimitivesRelu(Tensor input, Tensor output) =>
         System.Numerics.Tensors.TensorPrimitives.Max(input.Span, 0f, output.Span);
+
+    public override void DescribeInference(InferenceGraph graph) =>
+        graph.SetOutput(DescribeActivation(graph, graph.Input(), graph.Layout), graph.Layout);
 
     public override Tensor? Backward(Tensor outputGradient)
     {

@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -11,6 +12,9 @@ public sealed class AveragePooling2D : BasePooling2D
 
     public AveragePooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base((poolSize, poolSize), strides is int s ? (s, s) : null, padding, name) { }
+
+    /// <summary>AveragePool, whose default count_include_pad = 0 leaves padded cells out of the mean, as Keras does.</summary>
+    public override void DescribeInference(InferenceGraph graph) => DescribePooling(graph, "AveragePool");
 
     protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.AverageForward(Geometry, input, output);

@@ -1,3 +1,5 @@
+using Tailor.Graphs;
+
 namespace Tailor.Layers.Pooling;
 
 /// <summary>
@@ -20,6 +22,15 @@ public abstract class GlobalPooling : SampleParallelLayer
         if (inputShape.Length != SpatialAxes + 1)
             throw new ArgumentException($"{Describe()} expects input of shape {(SpatialAxes == 1 ? "(None, steps, channels)" : "(None, height, width, channels)")}, received shape {FormatBatchShape(inputShape)}.");
         return [inputShape[^1]];
+    }
+
+    /// <summary>Appends ONNX's reduction <paramref name="opType"/> over the positions of either layout; the (N, C) result has no layout to keep.</summary>
+    private protected void DescribeReduction(InferenceGraph graph, string opType)
+    {
+        string input = graph.Input();
+        int first = graph.Layout == TensorLayout.ChannelsFirst ? 2 : 1;
+        long[] axes = [.. Enumerable.Range(first, SpatialAxes).Select(a => (long)a)];
+        graph.SetOutput(graph.Node(opType, "reduce", [input], ("axes", axes), ("keepdims", 0L)), TensorLayout.ChannelsLast);
     }
 
     public override Dictionary<string, object?> GetConfig()
