@@ -36,6 +36,7 @@ public abstract class GlobalPooling : SampleParallelLayer
     public override Dictionary<string, object?> GetConfig()
     {
         var config = base.GetConfig();
+        // No constructor parameter takes these: the registry refuses a config that asks for other values.
         config["data_format"] = "channels_last";
         config["keepdims"] = false;
         return config;
