@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Tensors;
 
 namespace Tailor.Layers;
@@ -30,8 +31,14 @@ public abstract class Layer
 
     public bool IsBuilt { get; private set; }
 
-    /// <summary>Keras's class name, shown in summaries and model files.</summary>
-    public virtual string TypeName => GetType().Name;
+    /// <summary>Keras's class name, shown in summaries and model files: the type's name, or its <see cref="TypeNameAttribute"/>.</summary>
+    public string TypeName => _typeName ??= TypeNameOf(GetType());
+
+    private string? _typeName;
+
+    /// <summary>The <see cref="TypeName"/> of a layer type, known without an instance (the registry finds types by it).</summary>
+    internal static string TypeNameOf(Type layerType) =>
+        layerType.GetCustomAttributes(typeof(TypeNameAttribute), inherit: false) is [TypeNameAttribute attribute] ? attribute.Name : layerType.Name;
 
     /// <summary>The prefix Keras uses for automatic names: Conv2D gives "conv2d", MaxPooling2D "max_pooling2d".</summary>
     public virtual string NamePrefix => ToSnakeCase(TypeName);
@@ -133,6 +140,14 @@ public abstract class Layer
     /// <summary>The hyperparameters, with Keras's names, enough to rebuild the layer.</summary>
     public virtual Dictionary<string, object?> GetConfig() => new() { ["name"] = Name };
 
+    /// <summary>
+    /// Appends what the built layer computes at inference to <paramref name="graph"/> as ONNX-named operators:
+    /// it takes its input with <see cref="InferenceGraph.Input(TensorLayout)"/> in the layout it needs, adds its
+    /// nodes and weights, and sets its output. A layer that cannot be exported keeps this default, which says so.
+    /// </summary>
+    public virtual void DescribeInference(InferenceGraph graph) =>
+        throw new NotSupportedException($"{Describe()} cannot be exported to ONNX: {TypeName} does not describe its inference computation (Layer.DescribeInference).");
+
     /// <summary>The random stream of layers that draw at training time (Dropout).</summary>
     internal virtual void SetTrainingRng(Rng rng) { }
 
@@ -201,8 +216,9 @@ public abstract class Layer
         return sb.Append(')').ToString();
     }
 
+    /// <summary>Keras's names from .NET's: "MaxPooling2D" gives "max_pooling2d", "useBias" "use_bias".</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string ToSnakeCase(string name)
+    internal static string ToSnakeCase(string name)
     {
         var sb = new StringBuilder();
         for (int i = 0; i < name.Length; i++)

@@ -160,7 +160,17 @@ public sealed class LayerConfig
         catch (ArgumentException e) { throw Error($"'{key}': {e.Message}"); }
     }
 
-    private ModelFormatException Missing(string key) => Error($"the config has no '{key}'.");
+    internal ModelFormatException Missing(string key) => Error($"the config has no '{key}'.");
+
+    /// <summary>
+    /// Refuses another value than <paramref name="expected"/> for a key the layer is fixed to (global pooling's
+    /// keepdims is false); the key may be missing.
+    /// </summary>
+    internal void ExpectFixed(string key, JsonElement expected)
+    {
+        if (TryGet(key, out var found) && !JsonElement.DeepEquals(found, expected))
+            throw Error($"'{key}' must be {expected.GetRawText()} (Tailor's {ClassName} supports no other value), found {Describe(found)}.");
+    }
 
     private ModelFormatException Wrong(string key, string expected, JsonElement found) =>
         Error($"expected '{key}' to be {expected}, found {Describe(found)}.");

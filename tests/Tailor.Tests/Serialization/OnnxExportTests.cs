@@ -98,6 +98,17 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.Equal(OnnxExport.Opset, Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.File("cnn.onnx"))).OpsetImport[0].Version);
     }
 
+    [Fact]
+    public void A_layer_that_does_not_describe_its_inference_is_refused_naming_it()
+    {
+        var model = new Sequential([new Dense(3), new LayerRegistryTests.ScaleBy(2)], seed: 1);
+        model.Build(4);
+
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.Build(model));
+
+        Assert.Equal("ScaleBy 'scale_by' cannot be exported to ONNX: ScaleBy does not describe its inference computation (Layer.DescribeInference).", e.Message);
+    }
+
     /// <summary>Runs the model in Tailor and, exported, in ONNX Runtime; returns the largest difference of the outputs.</summary>
     internal static float MaxDifference(Sequential model, Tailor.Tensors.Tensor x, out float[] onnx)
     {

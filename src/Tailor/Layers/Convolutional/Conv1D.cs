@@ -1,4 +1,5 @@
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Initializers;
 using Tailor.Kernels;
 using Tailor.Regularizers;
@@ -50,6 +51,17 @@ public sealed class Conv1D : Convolution
                 $"{Describe()} with kernel {KernelSize}, dilation {DilationRate} and padding '{Padding.ToString().ToLowerInvariant()}' does not fit input of shape {FormatBatchShape(inputShape)}.");
         Geometry = g;
         return [g.OutWidth, Filters];
+    }
+
+    /// <summary>Keras's (k, cin, cout) kernel is a (1, k, cin, cout) 2D one: the same reordering gives ONNX's (cout, cin, k).</summary>
+    public override void DescribeInference(InferenceGraph graph)
+    {
+        int cin = InputShape[1];
+        DescribeConvolution(graph, ChannelsFirstKernel(Kernel.Value.Span, 1, KernelSize, cin, Filters), [Filters, cin, KernelSize],
+            ("kernel_shape", new long[] { KernelSize }),
+            ("strides", new long[] { Strides }),
+            ("dilations", new long[] { DilationRate }),
+            ("pads", WindowPads.Of(InputShape[..1], [KernelSize], [Strides], Padding, DilationRate)));
     }
 
     public override Dictionary<string, object?> GetConfig() => ConvolutionConfig(new()

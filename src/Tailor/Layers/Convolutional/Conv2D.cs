@@ -1,4 +1,5 @@
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Initializers;
 using Tailor.Kernels;
 using Tailor.Regularizers;
@@ -11,6 +12,7 @@ namespace Tailor.Layers.Convolutional;
 /// </summary>
 public sealed class Conv2D : Convolution
 {
+    [ConfigConstructor]
     public Conv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null,
         Padding padding = Padding.Valid, Activation activation = Activation.Linear, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
@@ -53,6 +55,16 @@ public sealed class Conv2D : Convolution
                 $"{Describe()} with kernel {KernelSize.Height}x{KernelSize.Width} and padding '{Padding.ToString().ToLowerInvariant()}' does not fit input of shape {FormatBatchShape(inputShape)}.");
         Geometry = g;
         return [g.OutHeight, g.OutWidth, Filters];
+    }
+
+    public override void DescribeInference(InferenceGraph graph)
+    {
+        var (kh, kw) = KernelSize;
+        int cin = InputShape[2];
+        DescribeConvolution(graph, ChannelsFirstKernel(Kernel.Value.Span, kh, kw, cin, Filters), [Filters, cin, kh, kw],
+            ("kernel_shape", new long[] { kh, kw }),
+            ("strides", new long[] { Strides.Height, Strides.Width }),
+            ("pads", WindowPads.Of(InputShape[..2], [kh, kw], [Strides.Height, Strides.Width], Padding)));
     }
 
     public override Dictionary<string, object?> GetConfig() => ConvolutionConfig(new()

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Initializers;
 using Tailor.Kernels;
 using Tailor.Regularizers;
@@ -145,6 +146,31 @@ public abstract class Convolution : Core.ActivatedLayer
         config["kernel_regularizer"] = KernelRegularizer?.GetConfig();
         config["bias_regularizer"] = BiasRegularizer?.GetConfig();
         return config;
+    }
+
+    /// <summary>
+    /// Appends ONNX's Conv on the channels-first input, with <paramref name="kernel"/> in ONNX's (filters,
+    /// in_channels, window...) layout, the bias and the activation; the output stays channels-first.
+    /// </summary>
+    private protected void DescribeConvolution(InferenceGraph graph, float[] kernel, long[] kernelDims, params (string Name, object Value)[] attributes)
+    {
+        string input = graph.Input(TensorLayout.ChannelsFirst);
+        List<string> inputs = [input, graph.Constant("kernel", kernel, kernelDims)];
+        if (Bias is { } bias) inputs.Add(graph.Constant("bias", bias.Value.Span, [bias.Value.Length]));
+        string conv = graph.Node("Conv", "conv", inputs, attributes);
+        graph.SetOutput(DescribeActivation(graph, conv, TensorLayout.ChannelsFirst), TensorLayout.ChannelsFirst);
+    }
+
+    /// <summary>Keras's (kh, kw, cin, cout) kernel as ONNX's (cout, cin, kh, kw).</summary>
+    private protected static float[] ChannelsFirstKernel(ReadOnlySpan<float> kernel, int kh, int kw, int cin, int cout)
+    {
+        var result = new float[kernel.Length];
+        for (int y = 0; y < kh; y++)
+            for (int x = 0; x < kw; x++)
+                for (int i = 0; i < cin; i++)
+                    for (int o = 0; o < cout; o++)
+                        result[((o * cin + i) * kh + y) * kw + x] = kernel[((y * kw + x) * cin + i) * cout + o];
+        return result;
     }
 
     /// <summary>im2col, one sample per task, and its adjoint, a group of samples per task.</summary>

@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 using Tailor.Tensors;
 
@@ -67,5 +68,29 @@ public abstract class ActivatedLayer : Layer
         var config = base.GetConfig();
         config["activation"] = Activation.KerasName();
         return config;
+    }
+
+    /// <summary>Appends the activation of <paramref name="input"/>, a tensor in <paramref name="layout"/> (softmax runs over its channels); returns the result.</summary>
+    private protected string DescribeActivation(InferenceGraph graph, string input, TensorLayout layout)
+    {
+        string name = Activation.KerasName();
+        switch (Activation)
+        {
+            case Activation.Linear: return input;
+            case Activation.Relu: return graph.Node("Relu", name, [input]);
+            case Activation.Sigmoid: return graph.Node("Sigmoid", name, [input]);
+            case Activation.Tanh: return graph.Node("Tanh", name, [input]);
+            case Activation.Softmax: return graph.Node("Softmax", name, [input], ("axis", layout == TensorLayout.ChannelsFirst ? 1L : -1L));
+            case Activation.Elu: return graph.Node("Elu", name, [input], ("alpha", Activations.EluAlpha));
+            case Activation.LeakyRelu: return graph.Node("LeakyRelu", name, [input], ("alpha", Activations.LeakySlope));
+            case Activation.Gelu:
+                // Exact GELU, 0.5 x (1 + erf(x / sqrt 2)): opset 13 has Erf but no Gelu.
+                string scaled = graph.Node("Mul", name + "/scaled", [input, graph.Scalar(name + "/inv_sqrt2", 0.70710678f)]);
+                string erf = graph.Node("Erf", name + "/erf", [scaled]);
+                string plusOne = graph.Node("Add", name + "/plus_one", [erf, graph.Scalar(name + "/one", 1f)]);
+                string half = graph.Node("Mul", name + "/half_x", [input, graph.Scalar(name + "/half", 0.5f)]);
+                return graph.Node("Mul", name + "/out", [half, plusOne]);
+            default: throw new NotSupportedException($"Activation {Activation} of {Describe()} cannot be exported to ONNX.");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Initializers;
 using Tailor.Kernels;
 using Tailor.Regularizers;
@@ -73,6 +74,18 @@ public sealed class Dense : ActivatedLayer
         var dx = Ensure(ref _inputGradient, batch, InputShape);
         Gemm.Multiply(false, true, batch, inputs, Units, dz.Span, Units, Kernel.Value.Span, Units, dx.Span, inputs);
         return dx;
+    }
+
+    /// <summary>Gemm (MatMul without a bias) on channels-last features, which keeps Keras's kernel as it is.</summary>
+    public override void DescribeInference(InferenceGraph graph)
+    {
+        string input = graph.Input(TensorLayout.ChannelsLast);
+        var w = Kernel.Value;
+        string kernel = graph.Constant("kernel", w.Span, [w.Dim(0), w.Dim(1)]);
+        string product = Bias is { } b
+            ? graph.Node("Gemm", "gemm", [input, kernel, graph.Constant("bias", b.Value.Span, [b.Value.Length])])
+            : graph.Node("MatMul", "matmul", [input, kernel]);
+        graph.SetOutput(DescribeActivation(graph, product, TensorLayout.ChannelsLast), TensorLayout.ChannelsLast);
     }
 
     public override Dictionary<string, object?> GetConfig()

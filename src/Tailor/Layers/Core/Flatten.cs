@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Tensors;
 
 namespace Tailor.Layers.Core;
@@ -24,4 +25,8 @@ public sealed class Flatten : Layer
 
     public override Tensor? Backward(Tensor outputGradient) =>
         ComputeInputGradient ? View(ref _inputGradient, outputGradient, InputShape) : null;
+
+    /// <summary>ONNX's Flatten of channels-last values: Keras's (height, width, channel) order of the features.</summary>
+    public override void DescribeInference(InferenceGraph graph) =>
+        graph.SetOutput(graph.Node("Flatten", "flatten", [graph.Input(TensorLayout.ChannelsLast)], ("axis", 1L)), TensorLayout.ChannelsLast);
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Tailor.Graphs;
 using Tailor.Tensors;
 
 namespace Tailor.Layers.Core;
@@ -15,6 +16,7 @@ public sealed class Reshape : Layer
 
     public Reshape(params int[] targetShape) : this(targetShape, null) { }
 
+    [ConfigConstructor]
     public Reshape(int[] targetShape, string? name)
     {
         ArgumentNullException.ThrowIfNull(targetShape);
@@ -51,6 +53,14 @@ public sealed class Reshape : Layer
 
     public override Tensor? Backward(Tensor outputGradient) =>
         ComputeInputGradient ? View(ref _inputGradient, outputGradient, InputShape) : null;
+
+    /// <summary>ONNX's Reshape of channels-last values to (N, output shape...), the batch left to -1.</summary>
+    public override void DescribeInference(InferenceGraph graph)
+    {
+        string input = graph.Input(TensorLayout.ChannelsLast);
+        long[] shape = [-1, .. OutputShape.ToArray().Select(d => (long)d)];
+        graph.SetOutput(graph.Node("Reshape", "reshape", [input, graph.Int64Constant("shape", shape)]), TensorLayout.ChannelsLast);
+    }
 
     public override Dictionary<string, object?> GetConfig()
     {

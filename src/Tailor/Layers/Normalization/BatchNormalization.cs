@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Initializers;
 using Tailor.Regularizers;
 using Tailor.Tensors;
@@ -35,7 +36,7 @@ public sealed class BatchNormalization : Layer
     // Per chunk and channel: partial sums of a reduction, and a row of scratch.
     private float[] _partial = [], _partial2 = [], _scratch = [];
 
-    public BatchNormalization(int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
+    public BatchNormalization([ConfigInteger] int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, string? name = null)
@@ -297,6 +298,21 @@ public sealed class BatchNormalization : Layer
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// Inference as the layer computes it: x * scale + shift, with the same fused per-channel scale and shift,
+    /// in either layout; in a channels-first tensor the constants get trailing axes of 1 so that they broadcast
+    /// over the positions.
+    /// </summary>
+    public override void DescribeInference(InferenceGraph graph)
+    {
+        string input = graph.Input();
+        var (scale, shift) = InferenceScaleAndShift();
+        int spatialAxes = graph.Layout == TensorLayout.ChannelsFirst ? InputShape.Length - 1 : 0;
+        long[] dims = [scale.Length, .. Enumerable.Repeat(1L, spatialAxes)];
+        string scaled = graph.Node("Mul", "scale", [input, graph.Constant("scale_factor", scale, dims)]);
+        graph.SetOutput(graph.Node("Add", "shift", [scaled, graph.Constant("shift_term", shift, dims)]), graph.Layout);
     }
 
     public override Dictionary<string, object?> GetConfig()

@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -7,6 +8,9 @@ public sealed class AveragePooling1D : BasePooling1D
 {
     public AveragePooling1D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base(poolSize, strides, padding, name) { }
+
+    /// <summary>AveragePool, whose default count_include_pad = 0 leaves padded cells out of the mean, as Keras does.</summary>
+    public override void DescribeInference(InferenceGraph graph) => DescribePooling(graph, "AveragePool");
 
     protected override void ForwardSample(int sequence, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.AverageForward(Geometry, input, output);

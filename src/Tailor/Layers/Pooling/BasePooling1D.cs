@@ -1,4 +1,5 @@
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -31,6 +32,16 @@ public abstract class BasePooling1D : WindowPooling
             throw new ArgumentException($"{Describe()} with pool {PoolSize} does not fit input of shape {FormatBatchShape(inputShape)}.");
         Geometry = g;
         return [g.OutWidth, inputShape[1]];
+    }
+
+    /// <summary>Appends ONNX's pooling operator <paramref name="opType"/> on the channels-first input; the output stays channels-first.</summary>
+    private protected void DescribePooling(InferenceGraph graph, string opType)
+    {
+        string input = graph.Input(TensorLayout.ChannelsFirst);
+        graph.SetOutput(graph.Node(opType, "pool", [input],
+            ("kernel_shape", new long[] { PoolSize }),
+            ("strides", new long[] { Strides }),
+            ("pads", WindowPads.Of(InputShape[..1], [PoolSize], [Strides], Padding))), TensorLayout.ChannelsFirst);
     }
 
     public override Dictionary<string, object?> GetConfig()

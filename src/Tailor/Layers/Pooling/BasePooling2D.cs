@@ -1,4 +1,5 @@
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -31,6 +32,16 @@ public abstract class BasePooling2D : WindowPooling
             throw new ArgumentException($"{Describe()} with pool {PoolSize.Height}x{PoolSize.Width} does not fit input of shape {FormatBatchShape(inputShape)}.");
         Geometry = g;
         return [g.OutHeight, g.OutWidth, inputShape[2]];
+    }
+
+    /// <summary>Appends ONNX's pooling operator <paramref name="opType"/> on the channels-first input; the output stays channels-first.</summary>
+    private protected void DescribePooling(InferenceGraph graph, string opType)
+    {
+        string input = graph.Input(TensorLayout.ChannelsFirst);
+        graph.SetOutput(graph.Node(opType, "pool", [input],
+            ("kernel_shape", new long[] { PoolSize.Height, PoolSize.Width }),
+            ("strides", new long[] { Strides.Height, Strides.Width }),
+            ("pads", WindowPads.Of(InputShape[..2], [PoolSize.Height, PoolSize.Width], [Strides.Height, Strides.Width], Padding))), TensorLayout.ChannelsFirst);
     }
 
     public override Dictionary<string, object?> GetConfig()

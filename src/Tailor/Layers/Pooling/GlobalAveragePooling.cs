@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -6,6 +7,8 @@ namespace Tailor.Layers.Pooling;
 public abstract class GlobalAveragePooling : GlobalPooling
 {
     private protected GlobalAveragePooling(int spatialAxes, string? name) : base(spatialAxes, name) { }
+
+    public override void DescribeInference(InferenceGraph graph) => DescribeReduction(graph, "ReduceMean");
 
     protected override void ForwardSample(int sample, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.GlobalAverageForward(input, Channels, output);

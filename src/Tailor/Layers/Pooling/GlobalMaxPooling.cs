@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -13,6 +14,8 @@ public abstract class GlobalMaxPooling : GlobalPooling
     {
         if (_argmax.Length < batch * Channels) _argmax = new int[batch * Channels];
     }
+
+    public override void DescribeInference(InferenceGraph graph) => DescribeReduction(graph, "ReduceMax");
 
     protected override void ForwardSample(int sample, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.GlobalMaxForward(input, Channels, output, _argmax.AsSpan(sample * Channels, Channels));

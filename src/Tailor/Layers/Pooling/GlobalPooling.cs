@@ -1,3 +1,5 @@
+using Tailor.Graphs;
+
 namespace Tailor.Layers.Pooling;
 
 /// <summary>
@@ -22,9 +24,19 @@ public abstract class GlobalPooling : SampleParallelLayer
         return [inputShape[^1]];
     }
 
+    /// <summary>Appends ONNX's reduction <paramref name="opType"/> over the positions of either layout; the (N, C) result has no layout to keep.</summary>
+    private protected void DescribeReduction(InferenceGraph graph, string opType)
+    {
+        string input = graph.Input();
+        int first = graph.Layout == TensorLayout.ChannelsFirst ? 2 : 1;
+        long[] axes = [.. Enumerable.Range(first, SpatialAxes).Select(a => (long)a)];
+        graph.SetOutput(graph.Node(opType, "reduce", [input], ("axes", axes), ("keepdims", 0L)), TensorLayout.ChannelsLast);
+    }
+
     public override Dictionary<string, object?> GetConfig()
     {
         var config = base.GetConfig();
+        // No constructor parameter takes these: the registry refuses a config that asks for other values.
         config["data_format"] = "channels_last";
         config["keepdims"] = false;
         return config;

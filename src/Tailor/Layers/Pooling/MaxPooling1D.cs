@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -15,6 +16,8 @@ public sealed class MaxPooling1D : BasePooling1D
         int needed = batch * Geometry.OutputPositions * Geometry.Channels;
         if (_argmax.Length < needed) _argmax = new int[needed];
     }
+
+    public override void DescribeInference(InferenceGraph graph) => DescribePooling(graph, "MaxPool");
 
     protected override void ForwardSample(int sequence, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(sequence * output.Length, output.Length));

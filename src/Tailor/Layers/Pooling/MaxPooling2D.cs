@@ -1,3 +1,4 @@
+using Tailor.Graphs;
 using Tailor.Kernels;
 
 namespace Tailor.Layers.Pooling;
@@ -7,7 +8,8 @@ public sealed class MaxPooling2D : BasePooling2D
 {
     private int[] _argmax = [];
 
-    public MaxPooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
+    [ConfigConstructor]
+    public MaxPooling2D([ConfigDefault(2)] (int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base(poolSize, strides, padding, name) { }
 
     public MaxPooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
@@ -18,6 +20,8 @@ public sealed class MaxPooling2D : BasePooling2D
         int needed = batch * Geometry.OutputPositions * Geometry.Channels;
         if (_argmax.Length < needed) _argmax = new int[needed];
     }
+
+    public override void DescribeInference(InferenceGraph graph) => DescribePooling(graph, "MaxPool");
 
     protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(image * output.Length, output.Length));

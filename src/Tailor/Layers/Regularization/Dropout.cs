@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using Tailor.Common;
+using Tailor.Graphs;
 using Tailor.Tensors;
 
 namespace Tailor.Layers.Regularization;
@@ -92,6 +93,10 @@ public sealed class Dropout : Layer
         else outputGradient.Span.CopyTo(dx.Span);
         return dx;
     }
+
+    /// <summary>Identity: inference keeps every value.</summary>
+    public override void DescribeInference(InferenceGraph graph) =>
+        graph.SetOutput(graph.Node("Identity", "identity", [graph.Input()]), graph.Layout);
 
     public override Dictionary<string, object?> GetConfig()
     {
