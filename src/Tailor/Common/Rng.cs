@@ -18,6 +18,7 @@ public sealed class Rng
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong SplitMix(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;

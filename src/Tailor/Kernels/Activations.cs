@@ -31,6 +31,7 @@ internal static class Activations
     public static string KerasName(this Activation activation) => Names.First(p => p.Value == activation).Key;
 
     /// <summary>Whether backward needs z (otherwise y is enough and z need not be kept).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool BackwardNeedsInput(Activation a) => a is Activation.Gelu or Activation.LeakyRelu or Activation.Elu;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -23,6 +23,7 @@ internal static unsafe class Gemm
     /// Effectively computes c[i, j] = (accumulate ? c[i, j] : 0) + sum_p op(a)[i, p] * op(b)[p, j],
     /// where op(a) is a (m x k) or its transpose, op(b) is b (k x n) or its transpose.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate = false) =>
         Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, default, relu: false);
@@ -58,6 +59,7 @@ internal static unsafe class Gemm
             job.Execute(KernelIsa.Active, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, bias.IsEmpty ? null : pbias, relu);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckOperand(string name, int length, int rows, int cols, int ld)
     {
         if (ld < cols) throw new ArgumentException($"Gemm operand `{name}` has leading dimension {ld}, less than its {cols} columns.");
@@ -66,6 +68,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>How k is cut into chunks summed in a fixed order: only when rows are too few to share.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int KChunks(int m, int k, int mc)
     {
         int mBlocks = (m + mc - 1) / mc;
@@ -74,6 +77,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Whether a product of m rows over k terms sums each output in one pass of k blocks, without k chunks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool SumsInOneChunk(int m, int k) => KChunkPlan(KernelIsa.Active, m, k).Chunks == 1;
 
     /// <summary>The k chunks of a product of m rows over k terms: how many, and how many Kc blocks each holds (the last may hold fewer).</summary>
@@ -86,6 +90,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>The row block that k chunks follow: a multiple of the tile height near <see cref="McTarget"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CanonicalMc(Isa isa)
     {
         int mr = GemmMicroKernels.TileFor(isa).Mr;
@@ -176,6 +181,7 @@ internal static unsafe class Gemm
             else for (int t = 0; t < tasks; t++) Run(t);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
             switch (_phase)
@@ -312,6 +318,7 @@ internal static unsafe class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void ApplyEpilogue(int i0, int i1)
         {
             Epilogue.Apply(_c + (long)i0 * _ldc, _ldc, i1 - i0, _n, _bias, _relu);

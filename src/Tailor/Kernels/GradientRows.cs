@@ -19,6 +19,7 @@ internal static unsafe class GradientRows
     /// Effectively computes dz[r, j] = (relu ? (y[r, j] > 0 ? dy[r, j] : 0) : dy[r, j]) and, when
     /// columnSums is not empty, columnSums[j] = sum over r of dz[r, j].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaskAndSum(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, Span<float> columnSums, int n, bool relu)
     {
         int rows = dy.Length / n;
@@ -42,6 +43,7 @@ internal static unsafe class GradientRows
         public bool Relu, Sum;
         public float[] Partials = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int chunk)
         {
             int r0 = chunk * RowsPerChunk, r1 = Math.Min(Rows, r0 + RowsPerChunk), n = N;

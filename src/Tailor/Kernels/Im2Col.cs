@@ -47,6 +47,7 @@ internal static unsafe class Im2Col
     }
 
     /// <summary>The adjoint of <see cref="Expand"/>: adds each patch row back into the image gradient (overwritten).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold(in ConvGeometry g, ReadOnlySpan<float> cols, Span<float> image)
     {
         // The loop below reads and writes through pointers: check the extents once here.

@@ -22,6 +22,7 @@ internal sealed unsafe class SingleChannelConvolution
     private float[] _blockBias = [];
 
     /// <summary>Valid 3x3 windows with stride 1 on one channel, filters in groups of 32, AVX-512.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Supports(in ConvGeometry g, int filters) =>
         KernelIsa.Active == Isa.Avx512 && g.Channels == 1 && g.KernelHeight == 3 && g.KernelWidth == 3
         && g.StrideHeight == 1 && g.StrideWidth == 1 && g.DilationHeight == 1 && g.DilationWidth == 1
@@ -45,6 +46,7 @@ internal sealed unsafe class SingleChannelConvolution
     /// biasGradient[f] = sum over positions of dz (when not empty) and kernelGradient[t, f] = sum over
     /// positions of x_t(p) dz[p, f], both overwritten.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(in ConvGeometry g, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient,
         int filters, bool relu, Span<float> kernelGradient, Span<float> biasGradient)
     {
@@ -64,6 +66,7 @@ internal sealed unsafe class SingleChannelConvolution
         if (!biasGradient.IsEmpty) PartialSums.AddInOrder(_blockBias, blocks, biasGradient[..filters]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Check(in ConvGeometry g, int filters, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int outputLength, int biasLength)
     {
         if (!Supports(g, filters)) throw new ArgumentException($"SingleChannelConvolution does not support {g} with {filters} filters on {KernelIsa.Active}.");
@@ -86,6 +89,7 @@ internal sealed unsafe class SingleChannelConvolution
             Execute(batch, (long)batch * g.OutputPositions * filters * Taps);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Backward(in ConvGeometry g, int batch, int filters, float* x, float* y, float* dy, float* chunkKernel, float* blockBias,
             int chunks, int blocksPerChunk, int blocks)
         {
@@ -106,6 +110,7 @@ internal sealed unsafe class SingleChannelConvolution
             finally { _x = _kernel = _bias = _y = _dy = _chunkKernel = _blockBias = _z = null; }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
             if (_forward) ForwardImage(task);

@@ -37,6 +37,7 @@ internal sealed unsafe class ZeroSkippingGemm
     public double Density { get; private set; }
 
     /// <summary>Whether this machine has the kernels, and the sizes suit them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Supports(int rows, int n, int k) =>
         KernelIsa.Active == Isa.Avx512 && n % Narrow == 0 && rows > 0 && k > 0 && Gemm.SumsInOneChunk(rows, k) && Gemm.SumsInOneChunk(k, rows);
 
@@ -44,6 +45,7 @@ internal sealed unsafe class ZeroSkippingGemm
     /// c = x w (x: rows x k, w: k x n, c: rows x n), then c += bias and ReLU as <see cref="Gemm.Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, ReadOnlySpan{float}, bool)"/>
     /// does, when x is sparse enough and w finite. Remembers where x's non-zeros are for <see cref="TryTransposedLeft"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryForward(ReadOnlySpan<float> x, int rows, int k, ReadOnlySpan<float> w, int n, Span<float> c, ReadOnlySpan<float> bias, bool relu)
     {
         _rowsReady = _columnsReady = false;
@@ -67,6 +69,7 @@ internal sealed unsafe class ZeroSkippingGemm
     /// dw = x^T dz (dw: k x n, overwritten) for the x of the last successful <see cref="TryForward"/>,
     /// when dz is finite; the same bits as <see cref="Gemm"/> with a transposed left operand.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryTransposedLeft(ReadOnlySpan<float> x, int rows, int k, ReadOnlySpan<float> dz, int n, Span<float> dw)
     {
         if (!_rowsReady || rows != _rows || k != _columns || !Supports(rows, n, k)) return false;
@@ -164,6 +167,7 @@ internal sealed unsafe class ZeroSkippingGemm
         private long[] _nonZeros = [];
         private bool[] _finite = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Prepare(Kind kind, int rows, int n, int k, float* x, float* b, float* c, float* bias, bool relu)
         {
             (_kind, _rows, _n, _k, _relu) = (kind, rows, n, k, relu);
@@ -189,6 +193,7 @@ internal sealed unsafe class ZeroSkippingGemm
             return finite && owner.Density <= MaxDensity;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Multiply()
         {
             try { Execute(owner.Density * _rows * _n * _k >= 1 << 18); }
@@ -202,6 +207,7 @@ internal sealed unsafe class ZeroSkippingGemm
             else for (int t = 0; t < _tasks; t++) Run(t);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
             if (_surveying)
@@ -217,6 +223,7 @@ internal sealed unsafe class ZeroSkippingGemm
         }
 
         /// <summary>Rows of c in pairs, each over the union of its two rows' non-zeros, then bias and ReLU.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Forward(int task)
         {
             var (first, last) = OutputRows(task, RowPairsPerTask, _rows, owner._rowBits, owner._rowWords, rowStep: _k, stride: 1);
@@ -224,6 +231,7 @@ internal sealed unsafe class ZeroSkippingGemm
         }
 
         /// <summary>Rows of dw (columns of x) in pairs, each over the union of its two columns' non-zeros.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TransposedLeft(int task) =>
             OutputRows(task, ColumnPairsPerTask, _k, owner._columnBits, owner._columnWords, rowStep: 1, stride: _k);
 

@@ -160,6 +160,7 @@ public abstract class Layer
     /// <summary>"Conv2D 'conv2d_1'", for messages.</summary>
     public string Describe() => $"{TypeName} '{Name ?? NamePrefix}'";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected void CheckBuilt()
     {
         if (!IsBuilt) throw new InvalidOperationException($"{Describe()} has not been built. Build the model (or call Fit/Predict) first.");
@@ -178,6 +179,7 @@ public abstract class Layer
     }
 
     /// <summary>Makes sure <paramref name="buffer"/> holds a batch of the given per-sample shape, growing it only when needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected internal static Tensor Ensure(ref Tensor? buffer, int batch, ReadOnlySpan<int> itemShape)
     {
         int item = Tensor.SizeOf(itemShape);
@@ -193,6 +195,7 @@ public abstract class Layer
     }
 
     /// <summary>A tensor over the same buffer as <paramref name="source"/> with another per-sample shape, cached so that no batch allocates.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected static Tensor View(ref Tensor? view, Tensor source, ReadOnlySpan<int> itemShape)
     {
         int batch = source.Dim(0);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Tensors;
 using Tailor.Threading;
 
@@ -21,6 +22,7 @@ public abstract class SampleParallelLayer : Layer
         _job = new SampleJob(this);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)
     {
         CheckInput(input);
@@ -33,6 +35,7 @@ public abstract class SampleParallelLayer : Layer
         return _output!;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (!ComputeInputGradient) return null;
@@ -55,6 +58,7 @@ public abstract class SampleParallelLayer : Layer
     {
         public bool Backward;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int sample)
         {
             int inLength = Tensor.SizeOf(layer.InputShape), outLength = Tensor.SizeOf(layer.OutputShape);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Kernels;
 
 namespace Tailor.Losses;
@@ -12,6 +13,7 @@ public abstract class Loss
     public abstract string Name { get; }
 
     /// <summary>Values per sample the targets hold, for <paramref name="outputs"/> predicted values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public virtual int TargetLength(int outputs) => outputs;
 
     /// <summary>Returns the mean loss; when <paramref name="gradient"/> is not empty writes dL/d(prediction) into it.</summary>

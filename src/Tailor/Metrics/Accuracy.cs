@@ -19,6 +19,7 @@ public sealed class Accuracy : Metric
     public override double[] State => _state;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Update(Loss loss, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs)
     {
         _state[0] += CountCorrect(loss, predictions, targets, batch, outputs);
@@ -53,6 +54,7 @@ public sealed class Accuracy : Metric
     }
 
     /// <summary>Values counted per sample: one, or one per output for binary accuracy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountPerSample(Loss loss, int outputs) => loss is BinaryCrossentropy || outputs == 1 ? outputs : 1;
 
     /// <summary>Index of the first maximum, as numpy's argmax.</summary>

@@ -301,12 +301,14 @@ public sealed class Sequential
     /// One batch forward and backward: fills every parameter's gradient and returns the loss (penalties included).
     /// Thread-safe: concurrent calls on one model run one after another.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float ComputeGradients(Tensor x, Tensor y) => ComputeGradients(x, y, _noMetrics);
 
     /// <summary>
     /// <see cref="ComputeGradients(Tensor, Tensor)"/>, adding the batch to <paramref name="metrics"/> from the
     /// same forward pass (what a train step needs). Thread-safe as it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float ComputeGradients(Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
@@ -488,12 +490,14 @@ public sealed class Sequential
     /// <summary>Keras's summary table: layer (type), output shape, parameter count, totals.</summary>
     public string Summary() => ModelSummary.Format(this);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void RequireCompiled()
     {
         if (Optimizer == null || Loss == null)
             throw new InvalidOperationException($"Model '{Name}' must be compiled before training or evaluation. Call `model.Compile(optimizer, loss, metrics)`.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EnsureBuilt(Tensor x)
     {
         if (!IsBuilt)
@@ -504,14 +508,17 @@ public sealed class Sequential
     }
 
     /// <summary>Builds the model for samples of <paramref name="inputShape"/> unless it is built.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void EnsureBuilt(int[] inputShape)
     {
         if (!IsBuilt) Build(inputShape);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckInputs(Tensor x, string what) => CheckInputs(x.Shape, what);
 
     /// <summary>Refuses inputs of <paramref name="shape"/> (the batch's, samples first) that the first layer does not take.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckInputs(ReadOnlySpan<int> shape, string what)
     {
         bool ok = shape.Length == _inputShape!.Length + 1 && shape[1..].SequenceEqual(_inputShape);
@@ -520,6 +527,7 @@ public sealed class Sequential
                 $"{_layers[0].Describe()} expects {what} of shape {Layer.FormatBatchShape(_inputShape)}, received {Tensor.Format(shape)}.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckData(Tensor x, Tensor y, string xName, string yName)
     {
         CheckInputs(x, xName);
@@ -535,6 +543,7 @@ public sealed class Sequential
         CheckTargets([source.Count, .. source.TargetShape], yName);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckTargets(ReadOnlySpan<int> yShape, string yName)
     {
         int outputs = OutputLength, expected = Loss!.TargetLength(outputs);

@@ -125,6 +125,7 @@ public abstract class Optimizer
         private Optimizer? _optimizer;
         private IReadOnlyList<Parameter>? _parameters;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(Optimizer optimizer, IReadOnlyList<Parameter> parameters)
         {
             Plan(parameters);
@@ -152,6 +153,7 @@ public abstract class Optimizer
             (_planned, _plannedSignature) = (parameters, signature);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
             var (index, offset, length) = _chunks[task];

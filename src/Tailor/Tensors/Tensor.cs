@@ -13,6 +13,7 @@ public sealed class Tensor
     private readonly float[] _data;
     private readonly int[] _shape;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Tensor(params int[] shape) : this(new float[CheckedLength(shape)], shape) { }
 
     public Tensor(float[] data, params int[] shape)
@@ -34,6 +35,7 @@ public sealed class Tensor
     /// <summary>Number of values the shape covers.</summary>
     public int Length { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Dim(int axis) => _shape[axis < 0 ? _shape.Length + axis : axis];
 
     /// <summary>The values the shape covers.</summary>
@@ -102,6 +104,7 @@ public sealed class Tensor
     }
 
     /// <summary>Sets the leading dimension in place; the buffer must be large enough.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void SetBatch(int batch)
     {
         int item = ItemLength;

@@ -186,6 +186,9 @@ internal static class WorkerPool
         _workers = grown;
     }
 
+    /// <summary>Spins between yields while a worker waits for the next kernel.</summary>
+    private const int YieldEvery = 16;
+
     private sealed class Worker
     {
         private readonly SemaphoreSlim _wake = new(0);
@@ -213,10 +216,13 @@ internal static class WorkerPool
                 {
                     long until = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2000;
                     bool woke = false;
-                    while (Stopwatch.GetTimestamp() < until)
+                    for (int spins = 1; Stopwatch.GetTimestamp() < until; spins++)
                     {
                         if (_wake.Wait(0)) { woke = true; break; }
                         Thread.SpinWait(20);
+                        // Now and then hands the core to another ready thread (the runtime's tiering compiler, the GC):
+                        // without it, a program with .NET's default settings trained on unoptimised code for many epochs.
+                        if (spins % YieldEvery == 0) Thread.Yield();
                     }
                     if (!woke) _wake.Wait();
                 }

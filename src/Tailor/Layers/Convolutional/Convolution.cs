@@ -68,6 +68,7 @@ public abstract class Convolution : Core.ActivatedLayer
     protected override void CreateParameters(Rng rng) =>
         AddKernelAndBias(KernelShape, UseBias, KernelInitializer, BiasInitializer, KernelRegularizer, BiasRegularizer, rng);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)
     {
         CheckInput(input);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Graphs;
 using Tailor.Kernels;
 using Tailor.Tensors;
@@ -32,6 +33,7 @@ public abstract class ActivatedLayer : Layer
     protected bool ProductAppliesRelu => Activation == Activation.Relu;
 
     /// <summary>The buffer the product writes into: the output itself unless z must be kept apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected Tensor PreActivationBuffer(int batch)
     {
         var output = Ensure(ref _output, batch, OutputShape);
@@ -39,6 +41,7 @@ public abstract class ActivatedLayer : Layer
     }
 
     /// <summary>Applies an activation the product could not apply; returns the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected Tensor Activate(Tensor z)
     {
         var y = _output!;
@@ -47,6 +50,7 @@ public abstract class ActivatedLayer : Layer
     }
 
     /// <summary>dL/dz from dL/dy in a buffer this layer owns, and the bias gradient (column sums of dz) when asked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected Tensor PreActivationGradient(Tensor outputGradient, Span<float> biasGradient)
     {
         int batch = outputGradient.Dim(0), n = OutputShape[^1];

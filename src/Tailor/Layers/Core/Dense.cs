@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Common;
 using Tailor.Graphs;
 using Tailor.Initializers;
@@ -51,6 +52,7 @@ public sealed class Dense : ActivatedLayer
     protected override void CreateParameters(Rng rng) =>
         AddKernelAndBias([InputShape[0], Units], UseBias, KernelInitializer, BiasInitializer, KernelRegularizer, BiasRegularizer, rng);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)
     {
         CheckInput(input);
@@ -64,6 +66,7 @@ public sealed class Dense : ActivatedLayer
         return Activate(z);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor? Backward(Tensor outputGradient)
     {
         var dz = PreActivationGradient(outputGradient, UseBias ? Bias!.Gradient.Span : default);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Graphs;
 using Tailor.Tensors;
 
@@ -17,12 +18,14 @@ public sealed class Flatten : Layer
         return [Tensor.SizeOf(inputShape)];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)
     {
         CheckInput(input);
         return View(ref _output, input, OutputShape);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor? Backward(Tensor outputGradient) =>
         ComputeInputGradient ? View(ref _inputGradient, outputGradient, InputShape) : null;
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Graphs;
 using Tailor.Kernels;
 
@@ -15,6 +16,7 @@ public sealed class MaxPooling2D : BasePooling2D
     public MaxPooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
         : base((poolSize, poolSize), strides is int s ? (s, s) : null, padding, name) { }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void PrepareForward(int batch)
     {
         int needed = batch * Geometry.OutputPositions * Geometry.Channels;
@@ -23,9 +25,11 @@ public sealed class MaxPooling2D : BasePooling2D
 
     public override void DescribeInference(InferenceGraph graph) => DescribePooling(graph, "MaxPool");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output) =>
         PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(image * output.Length, output.Length));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void BackwardSample(int image, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
         PoolingKernels.MaxBackward(Geometry, outputGradient, _argmax.AsSpan(image * outputGradient.Length, outputGradient.Length), inputGradient);
 }

@@ -85,6 +85,7 @@ public sealed class Dropout : Layer
         return y;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (!ComputeInputGradient) return null;

@@ -17,6 +17,7 @@ internal sealed class BatchGather : ParallelJob
     private int _start, _count;
 
     /// <summary>Row i of xb and yb becomes row order[start + i] of x and y, for i &lt; count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(Tensor x, Tensor y, int[] order, int start, int count, Tensor xb, Tensor yb)
     {
         (_x, _y, _order, _start, _count, _xb, _yb) = (x, y, order, start, count, xb, yb);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Metrics;
 using Tailor.Tensors;
 
@@ -22,6 +23,7 @@ public abstract class GradientStep
 public sealed class WholeBatchGradient : GradientStep
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override float Compute(Sequential model, Tensor x, Tensor y, IReadOnlyList<Metric> metrics) =>
         model.ComputeGradients(x, y, metrics);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tailor.Tensors;
 
 namespace Tailor.Models.Training;
@@ -36,5 +37,6 @@ public sealed class TensorBatchSource : BatchSource
     public override int[] TargetShape => _targetShape;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Gather(int[] order, int start, int count, Tensor x, Tensor y) => _gather.Run(X, Y, order, start, count, x, y);
 }
