@@ -138,7 +138,7 @@ internal static class FuzzSeeds
         ], seed: 2);
         model.Compile("rmsprop", "categorical_crossentropy", "accuracy");
         var (x, y) = Tailor.Tests.Serialization.ModelFileTests.SyntheticImages(12, seed: 3);
-        var history = model.Fit(x, y, epochs: 3, batchSize: 4, verbose: 0, callbacks: [new StopAfterBatch(epoch: 1, batch: 1)]);
+        var history = model.Fit(x, y, epochs: 3, batchSize: 4, verbose: 0, callbacks: [new Tailor.Tests.Callbacks.InterruptAt(epoch: 1, batch: 1)]);
         using var folder = new TempDirectory();
         string path = CheckpointFile.Write(folder.Path, model, model.Interruption!, new Dictionary<string, string> { ["training_options"] = OptionsJson });
         return [File.ReadAllBytes(path)];
@@ -164,13 +164,5 @@ internal static class FuzzSeeds
         using var folder = new TempDirectory();
         save(folder.File("m.safetensors"));
         return File.ReadAllBytes(folder.File("m.safetensors"));
-    }
-
-    private sealed class StopAfterBatch(int epoch, int batch) : Callback
-    {
-        public override void OnBatchEnd(int e, int b, double loss)
-        {
-            if (e == epoch && b == batch) Model!.RequestInterrupt();
-        }
     }
 }

@@ -6,6 +6,7 @@ using Tailor.Optimizers;
 using Tailor.Serialization;
 using Tailor.Tests.Data;
 using Tailor.Tests.Serialization;
+using Tailor.Tests.Callbacks;
 
 namespace Tailor.Tests.Metrics;
 
@@ -65,13 +66,5 @@ public sealed class MetricsInFitTests
 
         Assert.Equal(expected["f1"], actual["f1"]);
         Assert.Equal(expected["accuracy"], actual["accuracy"]);
-    }
-
-    private sealed class InterruptAt(int epoch, int batch) : Callback
-    {
-        public override void OnBatchEnd(int e, int b, double loss)
-        {
-            if (e == epoch && b == batch) Model!.RequestInterrupt();
-        }
     }
 }

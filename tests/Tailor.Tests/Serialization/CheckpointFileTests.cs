@@ -3,6 +3,7 @@ using Tailor.Models.Training;
 using Tailor.Optimizers;
 using Tailor.Serialization;
 using Tailor.Tests.Data;
+using Tailor.Tests.Callbacks;
 
 namespace Tailor.Tests.Serialization;
 
@@ -80,13 +81,5 @@ public sealed class CheckpointFileTests
 
         using var empty = new TempDirectory();
         Assert.Contains("No checkpoint", Assert.Throws<FileNotFoundException>(() => CheckpointFile.ReadLatest(empty.Path)).Message);
-    }
-
-    private sealed class InterruptAt(int epoch, int batch) : Callback
-    {
-        public override void OnBatchEnd(int e, int b, double loss)
-        {
-            if (e == epoch && b == batch) Model!.RequestInterrupt();
-        }
     }
 }

@@ -6,6 +6,7 @@ using Tailor.Serialization;
 using Tailor.Tensors;
 using Tailor.Tests.Data;
 using Tailor.Tests.Serialization;
+using Tailor.Tests.Callbacks;
 
 namespace Tailor.Tests.Models.Training;
 
@@ -260,14 +261,6 @@ public sealed class TrainerTests
         public override void OnEpochEnd(int e, IReadOnlyDictionary<string, double> logs)
         {
             if (e == epoch) CheckpointFile.Write(folder, Model!, Trainer!.CaptureState());
-        }
-    }
-
-    private sealed class InterruptAt(int epoch, int batch) : Callback
-    {
-        public override void OnBatchEnd(int e, int b, double loss)
-        {
-            if (e == epoch && b == batch) Model!.RequestInterrupt();
         }
     }
 }
