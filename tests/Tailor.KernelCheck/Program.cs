@@ -16,6 +16,7 @@ foreach (bool accumulate in new[] { false, true })
 foreach (var activation in Enum.GetValues<Activation>()) failures.AddRange(ElementwiseSweep.Activations(activation));
 failures.AddRange(ElementwiseSweep.ReluBackward());
 failures.AddRange(ElementwiseSweep.Bias());
+failures.AddRange(ExactSpansSweep.Run());
 
 // A path wider than the detected one is refused.
 if (KernelIsa.Detected < Isa.Avx512)

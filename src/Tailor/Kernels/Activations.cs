@@ -45,14 +45,23 @@ internal static class Activations
             case Activation.Sigmoid: TensorPrimitives.Sigmoid(z, y); break;
             case Activation.Tanh: TensorPrimitives.Tanh(z, y); break;
             case Activation.Softmax:
+                // exp(z - max) / sum: TensorPrimitives.SoftMax exponentiates z itself and overflows to NaN above 88.
+                // One Exp call for all rows where rows have 4 values or more: its vector paths give every element
+                // the same bits whatever the span, while spans under 4 values take its scalar path.
                 for (int r = 0; r < z.Length; r += rowLength)
                 {
-                    // exp(z - max) / sum: TensorPrimitives.SoftMax exponentiates z itself and overflows to NaN above 88.
                     var zr = z.Slice(r, rowLength);
                     var yr = y.Slice(r, rowLength);
-                    TensorPrimitives.Subtract(zr, TensorPrimitives.Max(zr), yr);
-                    TensorPrimitives.Exp(yr, yr);
-                    TensorPrimitives.Divide(yr, TensorPrimitives.Sum(yr), yr);
+                    float max = ExactSpans.Max(zr);
+                    for (int j = 0; j < rowLength; j++) yr[j] = zr[j] - max;
+                    if (rowLength < 4) TensorPrimitives.Exp(yr, yr);
+                }
+                if (rowLength >= 4) TensorPrimitives.Exp(y[..z.Length], y[..z.Length]);
+                for (int r = 0; r < z.Length; r += rowLength)
+                {
+                    var yr = y.Slice(r, rowLength);
+                    float sum = TensorPrimitives.Sum(yr);
+                    for (int j = 0; j < rowLength; j++) yr[j] /= sum;
                 }
                 break;
             case Activation.Elu:

@@ -350,12 +350,12 @@ internal static unsafe class Gemm
             {
                 var dst = new Span<float>(_c + (long)i * _ldc, n);
                 var first = new ReadOnlySpan<float>(_pp + (long)i * n, n);
-                if (_accumulate) System.Numerics.Tensors.TensorPrimitives.Add(dst, first, dst);
+                if (_accumulate) ExactSpans.AddTo(dst, first);
                 else first.CopyTo(dst);
                 for (int chunk = 1; chunk < _kChunks; chunk++)
                 {
                     var part = new ReadOnlySpan<float>(_pp + (long)chunk * _m * n + (long)i * n, n);
-                    System.Numerics.Tensors.TensorPrimitives.Add(dst, part, dst);
+                    ExactSpans.AddTo(dst, part);
                 }
             }
             ApplyEpilogue(i0, i1);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Numerics.Tensors;
 
 namespace Tailor.Kernels;
 
@@ -12,6 +11,6 @@ internal static class PartialSums
     {
         int length = destination.Length;
         parts[..length].CopyTo(destination);
-        for (int p = 1; p < count; p++) TensorPrimitives.Add(destination, parts.Slice(p * length, length), destination);
+        for (int p = 1; p < count; p++) ExactSpans.AddTo(destination, parts.Slice(p * length, length));
     }
 }

@@ -75,7 +75,7 @@ internal sealed unsafe class ZeroSkippingGemm
         if (!_rowsReady || rows != _rows || k != _columns || !Supports(rows, n, k)) return false;
         if (x.Length < (long)rows * k || dz.Length < (long)rows * n || dw.Length < (long)k * n)
             throw new ArgumentException($"ZeroSkippingGemm.TryTransposedLeft needs x {rows} x {k}, dz {rows} x {n} and dw {k} x {n}; received {x.Length}, {dz.Length} and {dw.Length} values.");
-        if (!TensorPrimitives.IsFiniteAll(dz.Slice(0, rows * n))) return false;
+        if (!ExactSpans.AllFinite(dz.Slice(0, rows * n))) return false;
         if (!_columnsReady) MarkColumns();
         fixed (float* px = x, pdz = dz, pdw = dw)
         {
@@ -215,7 +215,7 @@ internal sealed unsafe class ZeroSkippingGemm
                 int first = task * RowPairsPerTask * 2, last = Math.Min(_rows, first + RowPairsPerTask * 2);
                 _nonZeros[task] = owner.MarkRows(_x, first, last);
                 long wLength = (long)_k * _n, from = wLength * task / _tasks, to = wLength * (task + 1) / _tasks;
-                _finite[task] = TensorPrimitives.IsFiniteAll(new ReadOnlySpan<float>(_b + from, (int)(to - from)));
+                _finite[task] = ExactSpans.AllFinite(new ReadOnlySpan<float>(_b + from, (int)(to - from)));
                 return;
             }
             if (_kind == Kind.Forward) Forward(task);

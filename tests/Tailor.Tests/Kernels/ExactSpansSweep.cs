@@ -1,0 +1,46 @@
+using System.Numerics.Tensors;
+using Tailor.Common;
+using Tailor.Kernels;
+using Tailor.Tests.Reference;
+
+namespace Tailor.Tests.Kernels;
+
+/// <summary>
+/// ExactSpans against TensorPrimitives, bit for bit, on every length from 0 to 40 and odd larger ones, with
+/// NaN and infinities placed at every position class (vector body and scalar tail). Shared with Tailor.KernelCheck,
+/// which runs it under each instruction set.
+/// </summary>
+internal static class ExactSpansSweep
+{
+    public static List<string> Run()
+    {
+        var failures = new List<string>();
+        var rng = new Rng(2026);
+        foreach (int n in ElementwiseSweep.Lengths)
+        {
+            var a = RandomData.Uniform(rng, n, -50, 50);
+            var b = RandomData.Uniform(rng, n, -50, 50);
+            var expected = new float[n];
+            if (n > 0) TensorPrimitives.Add(a, b, expected);
+            var actual = (float[])a.Clone();
+            ExactSpans.AddTo(actual, b);
+            for (int i = 0; i < n; i++)
+                if (BitConverter.SingleToInt32Bits(actual[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+                { failures.Add($"AddTo n={n}: element {i} is {actual[i]:R}, TensorPrimitives gives {expected[i]:R}"); break; }
+
+            if (ExactSpans.AllFinite(a) != (n == 0 || TensorPrimitives.IsFiniteAll(a))) failures.Add($"AllFinite n={n} on finite values");
+            if (n > 0 && ExactSpans.Max(a) != TensorPrimitives.Max(a)) failures.Add($"Max n={n}: {ExactSpans.Max(a):R}, TensorPrimitives gives {TensorPrimitives.Max(a):R}");
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+                foreach (int at in new[] { 0, n / 2, n - 1 }.Where(i => i >= 0 && i < n).Distinct())
+                {
+                    var c = (float[])a.Clone();
+                    c[at] = bad;
+                    if (ExactSpans.AllFinite(c)) failures.Add($"AllFinite n={n}: missed {bad} at {at}");
+                    float max = ExactSpans.Max(c), reference = TensorPrimitives.Max(c);
+                    if (!(float.IsNaN(max) && float.IsNaN(reference)) && max != reference)
+                        failures.Add($"Max n={n} with {bad} at {at}: {max:R}, TensorPrimitives gives {reference:R}");
+                }
+        }
+        return failures;
+    }
+}
