@@ -28,6 +28,37 @@ public abstract class Loss
 
     public override string ToString() => Name;
 
+    /// <summary>
+    /// The settings that differ from the loss's defaults, with Keras's names ("from_logits", "label_smoothing");
+    /// empty for a loss as <see cref="Parse"/> makes it, so that such a model's file is what it always was.
+    /// </summary>
+    public virtual Dictionary<string, object> GetOptions() => [];
+
+    /// <summary>The loss <see cref="Parse"/> names, with the settings <see cref="GetOptions"/> wrote.</summary>
+    public static Loss Create(string name, bool fromLogits, float labelSmoothing) => name?.Trim().ToLowerInvariant() switch
+    {
+        "categorical_crossentropy" => new CategoricalCrossentropy(fromLogits, labelSmoothing),
+        "sparse_categorical_crossentropy" when labelSmoothing == 0 => new SparseCategoricalCrossentropy(fromLogits),
+        "binary_crossentropy" => new BinaryCrossentropy(fromLogits, labelSmoothing),
+        "mean_squared_error" or "mse" when !fromLogits && labelSmoothing == 0 => new MeanSquaredError(),
+        _ when fromLogits || labelSmoothing != 0 => throw new ArgumentException($"Loss '{name}' takes no from_logits or label_smoothing."),
+        _ => Parse(name!),
+    };
+
+    /// <summary>Keras's label_smoothing: a number in [0, 1].</summary>
+    protected static float CheckSmoothing(float labelSmoothing) =>
+        labelSmoothing is >= 0 and <= 1 ? labelSmoothing
+            : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"label_smoothing must be in [0, 1], received {labelSmoothing}.");
+
+    /// <summary>The options of a cross-entropy, as <see cref="GetOptions"/> writes them.</summary>
+    protected static Dictionary<string, object> Options(bool fromLogits, float labelSmoothing)
+    {
+        var options = new Dictionary<string, object>();
+        if (fromLogits) options["from_logits"] = true;
+        if (labelSmoothing != 0) options["label_smoothing"] = labelSmoothing;
+        return options;
+    }
+
     public static readonly IReadOnlyList<string> Names = ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error"];
 
     public static Loss Parse(string name) => name?.Trim().ToLowerInvariant() switch

@@ -64,10 +64,13 @@ public static class ModelFile
         };
         if (model.Optimizer != null && model.Loss != null)
         {
-            metadata[CompileKey] = JsonSerializer.Serialize(new Dictionary<string, object?>
+            var compile = new Dictionary<string, object?>
             {
                 ["optimizer"] = model.Optimizer.GetConfig(), ["loss"] = model.Loss.Name, ["metrics"] = model.Metrics.Select(m => m.Name).ToArray(),
-            });
+            };
+            // Only when a setting differs from the default, so that other models' files stay as they were.
+            if (model.Loss.GetOptions() is { Count: > 0 } options) compile["loss_options"] = options;
+            metadata[CompileKey] = JsonSerializer.Serialize(compile);
             if (includeOptimizer) metadata[IterationsKey] = model.Optimizer.Iterations.ToString(CultureInfo.InvariantCulture);
             if (includeOptimizer && model.Optimizer.Slots.Count == model.Parameters.Count)
             {
@@ -230,7 +233,16 @@ public static class ModelFile
         var reader = new LayerConfig("compile", root, path);
         var optimizer = OptimizerConfig.Create(optimizerConfig, path);
         Loss loss;
-        try { loss = Loss.Parse(reader.String("loss", null) ?? throw reader.Error("the compile config has no 'loss'.")); }
+        try
+        {
+            string name = reader.String("loss", null) ?? throw reader.Error("the compile config has no 'loss'.");
+            if (root.TryGetProperty("loss_options", out var lossOptions))
+            {
+                var options = new LayerConfig("loss_options", lossOptions, path);
+                loss = Loss.Create(name, options.Bool("from_logits", false), options.Float("label_smoothing", 0));
+            }
+            else loss = Loss.Parse(name);
+        }
         catch (ArgumentException e) { throw reader.Error(e.Message); }
         var metrics = new List<string>();
         if (root.TryGetProperty("metrics", out var m) && m.ValueKind == JsonValueKind.Array)
