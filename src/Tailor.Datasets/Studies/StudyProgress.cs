@@ -54,7 +54,9 @@ public sealed class StudyProgress
     /// <paramref name="settings"/>. Throws an <see cref="ArgumentException"/> naming each differing setting
     /// when the folder holds units made with other settings.
     /// </summary>
+    /// <param name="directory">The folder that keeps the finished units.</param>
     /// <param name="units">What a unit is called in messages, plural: "trials", "folds".</param>
+    /// <param name="settings">The study's settings, by name: a folder kept for other settings is refused.</param>
     public static StudyProgress Open(string directory, string units, IReadOnlyList<KeyValuePair<string, string>> settings)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
