@@ -29,6 +29,47 @@ public abstract class Loss
     public override string ToString() => Name;
 
     /// <summary>
+    /// Keras's weighted loss: each sample's loss times its weight, summed and divided by the batch size
+    /// ("sum_over_batch_size"); the gradient likewise. Empty <paramref name="sampleWeights"/> is the plain loss.
+    /// </summary>
+    public float Compute(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch, int outputs, Span<float> gradient)
+    {
+        if (sampleWeights.IsEmpty) return Compute(predictions, targets, batch, outputs, gradient);
+        CheckWeights(sampleWeights, batch);
+        int targetLength = TargetLength(outputs);
+        double total = 0;
+        for (int r = 0; r < batch; r++)
+        {
+            var rowGradient = gradient.IsEmpty ? default : gradient.Slice(r * outputs, outputs);
+            float loss = Compute(predictions.Slice(r * outputs, outputs), targets.Slice(r * targetLength, targetLength), 1, outputs, rowGradient);
+            total += (double)sampleWeights[r] * loss;
+            float scale = sampleWeights[r] / batch;
+            for (int j = 0; j < rowGradient.Length; j++) rowGradient[j] *= scale;
+        }
+        return (float)(total / batch);
+    }
+
+    /// <summary><see cref="PreActivationGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float})"/> of the weighted loss.</summary>
+    public void PreActivationGradient(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch, int outputs, Span<float> gradient)
+    {
+        if (sampleWeights.IsEmpty) { PreActivationGradient(predictions, targets, batch, outputs, gradient); return; }
+        CheckWeights(sampleWeights, batch);
+        int targetLength = TargetLength(outputs);
+        for (int r = 0; r < batch; r++)
+        {
+            var rowGradient = gradient.Slice(r * outputs, outputs);
+            PreActivationGradient(predictions.Slice(r * outputs, outputs), targets.Slice(r * targetLength, targetLength), 1, outputs, rowGradient);
+            float scale = sampleWeights[r] / batch;
+            for (int j = 0; j < outputs; j++) rowGradient[j] *= scale;
+        }
+    }
+
+    private static void CheckWeights(ReadOnlySpan<float> sampleWeights, int batch)
+    {
+        if (sampleWeights.Length != batch) throw new ArgumentException($"{sampleWeights.Length} sample weights for a batch of {batch}.");
+    }
+
+    /// <summary>
     /// The settings that differ from the loss's defaults, with Keras's names ("from_logits", "label_smoothing");
     /// empty for a loss as <see cref="Parse"/> makes it, so that such a model's file is what it always was.
     /// </summary>

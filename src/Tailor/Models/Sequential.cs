@@ -265,7 +265,8 @@ public sealed class Sequential
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
         TrainingState? resume = null, AugmentationPipeline? augmentation = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<TrainingProgress>? progress = null, float[]? sampleWeight = null, IReadOnlyDictionary<int, float>? classWeight = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -285,6 +286,8 @@ public sealed class Sequential
             validationData = (x.Slice(splitAt, x.Dim(0) - splitAt), y.Slice(splitAt, y.Dim(0) - splitAt));
             x = x.Slice(0, splitAt);
             y = y.Slice(0, splitAt);
+            // Keras splits the sample weights with the samples; the validation loss is unweighted.
+            if (sampleWeight != null && sampleWeight.Length == x.Dim(0) + validationData.Value.X.Dim(0)) sampleWeight = sampleWeight[..splitAt];
         }
         if (validationData is var (vx, vy)) CheckData(vx, vy, "validation x", "validation y");
         if (x.Dim(0) == 0) throw new ArgumentException("Fit received no training samples.");
@@ -292,6 +295,7 @@ public sealed class Sequential
         {
             Epochs = epochs, BatchSize = batchSize, Shuffle = shuffle, Callbacks = callbacks ?? [], Seed = seed, Verbose = verbose,
             InitialEpoch = initialEpoch, Resume = resume, Augmentation = augmentation, Progress = progress,
+            SampleWeights = sampleWeight, ClassWeights = classWeight,
             Validation = validationData is var (valX, valY) ? new TensorBatchSource(valX, valY) : null,
         };
         return new Trainer(this).Fit(new TensorBatchSource(x, y), options, cancellationToken);
@@ -309,14 +313,24 @@ public sealed class Sequential
     /// same forward pass (what a train step needs). Thread-safe as it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public float ComputeGradients(Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
+    public float ComputeGradients(Tensor x, Tensor y, IReadOnlyList<Metric> metrics) => ComputeGradients(x, y, default, metrics);
+
+    /// <summary>
+    /// <see cref="ComputeGradients(Tensor, Tensor, IReadOnlyList{Metric})"/> of the loss weighted per sample by
+    /// <paramref name="sampleWeights"/> (one per row of <paramref name="x"/>; empty for none), as Keras's
+    /// sample_weight; the metrics stay unweighted, as Keras's compile metrics. Thread-safe as it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float ComputeGradients(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         using var held = _gate.EnterScope();
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
-        return ComputeGradientsOnBatch(x, y, metrics);
+        if (!sampleWeights.IsEmpty && sampleWeights.Length != x.Dim(0))
+            throw new ArgumentException($"sample_weight holds {sampleWeights.Length} values for a batch of {x.Dim(0)} samples.");
+        return ComputeGradientsOnBatch(x, y, sampleWeights, metrics);
     }
 
     /// <summary>One optimizer step on one batch; returns the loss before the step. Thread-safe: concurrent calls on one model run one after another.</summary>
@@ -329,7 +343,7 @@ public sealed class Sequential
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float ComputeGradientsOnBatch(Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
+    private float ComputeGradientsOnBatch(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
     {
         int batch = x.Dim(0), outputs = OutputLength;
         var prediction = ForwardAll(x, training: true);
@@ -337,10 +351,10 @@ public sealed class Sequential
         float loss;
         if (_layers[^1] is ActivatedLayer { GradientIsPreActivation: true })
         {
-            loss = Loss!.Compute(prediction.Span, y.Span, batch, outputs, default);
-            Loss.PreActivationGradient(prediction.Span, y.Span, batch, outputs, gradient.Span);
+            loss = Loss!.Compute(prediction.Span, y.Span, sampleWeights, batch, outputs, default);
+            Loss.PreActivationGradient(prediction.Span, y.Span, sampleWeights, batch, outputs, gradient.Span);
         }
-        else loss = Loss!.Compute(prediction.Span, y.Span, batch, outputs, gradient.Span);
+        else loss = Loss!.Compute(prediction.Span, y.Span, sampleWeights, batch, outputs, gradient.Span);
         for (int i = 0; i < metrics.Count; i++) metrics[i].Update(Loss, prediction.Span, y.Span, batch, outputs);
 
         Tensor? upstream = gradient;

@@ -33,6 +33,12 @@ public sealed record FitOptions
     /// <summary>Transforms each training batch (a copy), one key per batch from the training stream.</summary>
     public AugmentationPipeline? Augmentation { get; init; }
 
+    /// <summary>Keras's sample_weight: one weight per training sample, multiplying its loss (not the metrics).</summary>
+    public float[]? SampleWeights { get; init; }
+
+    /// <summary>Keras's class_weight: a weight per class index, multiplying the loss of each sample of that class (and any sample weight).</summary>
+    public IReadOnlyDictionary<int, float>? ClassWeights { get; init; }
+
     /// <summary>Hears of every batch and epoch; besides, not instead of, the console line of <see cref="Verbose"/>.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
 }

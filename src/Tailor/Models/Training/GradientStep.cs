@@ -13,10 +13,11 @@ public abstract class GradientStep
 {
     /// <summary>
     /// Fills every parameter's gradient with that of the batch's mean loss (regularization penalties included),
-    /// adds the batch to <paramref name="metrics"/> and returns that loss. The model is built and compiled, and
+    /// each sample's loss weighted by <paramref name="sampleWeights"/> when it is not empty, adds the batch to
+    /// <paramref name="metrics"/> and returns that loss. The model is built and compiled, and
     /// <paramref name="x"/> and <paramref name="y"/> hold one batch in the shapes it takes.
     /// </summary>
-    public abstract float Compute(Sequential model, Tensor x, Tensor y, IReadOnlyList<Metric> metrics);
+    public abstract float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics);
 }
 
 /// <summary>The whole batch in one forward and one backward pass, on the model's own threads: the default.</summary>
@@ -24,6 +25,6 @@ public sealed class WholeBatchGradient : GradientStep
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override float Compute(Sequential model, Tensor x, Tensor y, IReadOnlyList<Metric> metrics) =>
-        model.ComputeGradients(x, y, metrics);
+    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
+        model.ComputeGradients(x, y, sampleWeights, metrics);
 }

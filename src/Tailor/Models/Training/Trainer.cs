@@ -25,6 +25,8 @@ public class Trainer
     private Metric[] _metrics = [];
     private Metric[] _validationMetrics = [];
     private int[] _identity = [];
+    private float[] _batchWeights = [];
+    private int _weightedRows;
     private Rng? _rng;
     private History? _history;
     private int _completedEpochs;
@@ -40,6 +42,9 @@ public class Trainer
 
     /// <summary>How each batch's gradient is computed and combined; one forward and backward pass by default.</summary>
     public GradientStep GradientStep { get; init; } = new WholeBatchGradient();
+
+    /// <summary>The loss weights of the batch in the step in progress (sample and class weights); empty when the run has none.</summary>
+    protected ReadOnlySpan<float> BatchWeights => _batchWeights.AsSpan(0, _weightedRows);
 
     /// <summary>The metrics of the run in progress (fresh copies of the model's compiled ones).</summary>
     public IReadOnlyList<Metric> Metrics => _metrics;
@@ -81,6 +86,12 @@ public class Trainer
         if (resume is { IsMidEpoch: true } && (resume.Order.Length != samples || resume.Step >= steps))
             throw new ArgumentException($"The state to resume (epoch {resume.Epoch + 1}, step {resume.Step} of {resume.Order.Length} samples) does not fit this Fit ({steps} steps of {samples} samples).");
 
+        var sampleWeights = options.SampleWeights;
+        var classWeights = options.ClassWeights;
+        CheckWeights(sampleWeights, classWeights, samples, model.OutputLength);
+        bool weighted = sampleWeights != null || classWeights != null;
+        if (weighted && _batchWeights.Length < batchSize) _batchWeights = new float[Math.Min(batchSize, samples)];
+        _weightedRows = 0;
         _metrics = [.. model.Metrics.Select(m => m.CloneEmpty())];
         _validationMetrics = [.. model.Metrics.Select(m => m.CloneEmpty())];
         _callbacks.Clear();
@@ -133,6 +144,7 @@ public class Trainer
                 train.Gather(order, start, count, xb, yb);
                 // Only training batches are augmented (a copy: the source itself is never changed); validation is not.
                 augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
+                if (weighted) GatherWeights(sampleWeights, classWeights, order, start, count, yb);
                 float loss = TrainStep(xb, yb, epoch, step);
                 seen += count;
                 lossSum += (double)loss * count;
@@ -184,11 +196,55 @@ public class Trainer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected virtual float TrainStep(Tensor x, Tensor y, int epoch, int step)
     {
-        float loss = GradientStep.Compute(Model, x, y, _metrics);
+        float loss = GradientStep.Compute(Model, x, y, BatchWeights, _metrics);
         if (!float.IsFinite(loss)) return loss;
         foreach (var c in _callbacks) c.OnBatchGradients(epoch, step);
         Model.Optimizer!.Apply(Model.Parameters);
         return loss;
+    }
+
+    /// <summary>Refuses weights that do not fit the data: one finite, non-negative weight per sample; class indices of the outputs.</summary>
+    private static void CheckWeights(float[]? sampleWeights, IReadOnlyDictionary<int, float>? classWeights, int samples, int outputs)
+    {
+        if (sampleWeights != null)
+        {
+            if (sampleWeights.Length != samples)
+                throw new ArgumentException($"sample_weight holds {sampleWeights.Length} weights for {samples} training samples.");
+            for (int i = 0; i < sampleWeights.Length; i++)
+                if (!(sampleWeights[i] >= 0 && float.IsFinite(sampleWeights[i])))
+                    throw new ArgumentException($"sample_weight must be finite and 0 or more; sample {i} has {sampleWeights[i]}.");
+        }
+        if (classWeights != null)
+            foreach (var (label, weight) in classWeights)
+            {
+                if (label < 0 || label >= Math.Max(outputs, 2))
+                    throw new ArgumentException($"class_weight names class {label}; the model's {outputs} outputs have classes 0 to {Math.Max(outputs, 2) - 1}.");
+                if (!(weight >= 0 && float.IsFinite(weight)))
+                    throw new ArgumentException($"class_weight must be finite and 0 or more; class {label} has {weight}.");
+            }
+    }
+
+    /// <summary>
+    /// The batch's loss weights: each sample's weight times its class's, the class read from its target as the
+    /// loss reads it (the index, the one-hot's largest entry, or for one output 1 above 0.5).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void GatherWeights(float[]? sampleWeights, IReadOnlyDictionary<int, float>? classWeights, int[] order, int start, int count, Tensor yb)
+    {
+        int targetLength = yb.ItemLength;
+        var targets = yb.Span;
+        for (int i = 0; i < count; i++)
+        {
+            float weight = sampleWeights?[order[start + i]] ?? 1;
+            if (classWeights != null)
+            {
+                var t = targets.Slice(i * targetLength, targetLength);
+                int label = targetLength == 1 ? (Model.OutputLength == 1 ? (t[0] > 0.5f ? 1 : 0) : (int)t[0]) : Tailor.Metrics.Accuracy.ArgMax(t);
+                if (classWeights.TryGetValue(label, out float classWeight)) weight *= classWeight;
+            }
+            _batchWeights[i] = weight;
+        }
+        _weightedRows = count;
     }
 
     /// <summary>The mean loss (penalties included) over <paramref name="data"/> in inference mode; fills the validation metrics.</summary>

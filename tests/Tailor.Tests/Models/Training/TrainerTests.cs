@@ -61,7 +61,7 @@ public sealed class TrainerTests
     {
         public int Batches { get; private set; }
 
-        public override float Compute(Sequential model, Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
+        public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
         {
             Batches++;
             int n = x.Dim(0), first = (n + 1) / 2;
@@ -110,7 +110,7 @@ public sealed class TrainerTests
         protected override float TrainStep(Tensor x, Tensor y, int epoch, int step)
         {
             Steps++;
-            return GradientStep.Compute(Model, x, y, Metrics);
+            return GradientStep.Compute(Model, x, y, BatchWeights, Metrics);
         }
     }
 
