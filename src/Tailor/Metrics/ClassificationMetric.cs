@@ -9,6 +9,7 @@ namespace Tailor.Metrics;
 public abstract class ClassificationMetric(MetricAverage average) : Metric
 {
     private double[] _counts = [];
+    private ConfusionMatrix? _matrix;
 
     /// <summary>How the per-class values are averaged.</summary>
     public MetricAverage Average { get; } = average;
@@ -17,7 +18,7 @@ public abstract class ClassificationMetric(MetricAverage average) : Metric
     public override double[] State => _counts;
 
     /// <summary>The matrix of the updates since the last reset; null before the first.</summary>
-    public ConfusionMatrix? Matrix => _counts.Length == 0 ? null : new ConfusionMatrix(_counts);
+    public ConfusionMatrix? Matrix => _counts.Length == 0 ? null : _matrix ??= new ConfusionMatrix(_counts);
 
     /// <summary>The metric's name for <paramref name="average"/>: "f1" for macro, "weighted_f1", "micro_f1".</summary>
     protected static string NameFor(string metric, MetricAverage average) =>
@@ -28,7 +29,8 @@ public abstract class ClassificationMetric(MetricAverage average) : Metric
     {
         int classes = ConfusionMatrix.ClassesOf(outputs);
         if (_counts.Length == 0) _counts = new double[classes * classes];
-        new ConfusionMatrix(_counts).Add(loss, predictions, targets, batch, outputs);
+        // One matrix over the counts, made once: an update per batch allocates nothing.
+        Matrix!.Add(loss, predictions, targets, batch, outputs);
     }
 
     /// <inheritdoc/>
@@ -36,7 +38,11 @@ public abstract class ClassificationMetric(MetricAverage average) : Metric
     {
         ArgumentNullException.ThrowIfNull(state);
         // Unsized until the first update: a checkpoint's square state sizes it.
-        if (_counts.Length == 0 && state.Count > 0) _counts = new double[new ConfusionMatrix(state.ToArray()).Counts.Length];
+        if (_counts.Length == 0 && state.Count > 0)
+        {
+            _matrix = new ConfusionMatrix(new double[state.Count]);  // refuses a state that is not square
+            _counts = _matrix.Counts;
+        }
         base.Restore(state);
     }
 

@@ -41,24 +41,26 @@ public sealed class ConfusionMatrix
     /// <summary>The number of classes a model with <paramref name="outputs"/> outputs tells apart: two for one output.</summary>
     public static int ClassesOf(int outputs) => outputs == 1 ? 2 : outputs;
 
+    /// <summary>
+    /// The class a target names: its index (one value per sample, with several outputs), its largest entry
+    /// (one-hot), or for one output 1 when above 0.5.
+    /// </summary>
+    internal static int ClassOf(ReadOnlySpan<float> target, int outputs) =>
+        target.Length == 1 ? (outputs == 1 ? (target[0] > 0.5f ? 1 : 0) : (int)target[0]) : Metrics.Accuracy.ArgMax(target);
+
     /// <summary>Adds a batch of <paramref name="batch"/> rows of <paramref name="outputs"/> values, targets in <paramref name="loss"/>'s layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(Loss loss, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets, int batch, int outputs)
     {
         if (ClassesOf(outputs) != Classes)
             throw new ArgumentException($"The confusion matrix has {Classes} classes; a model with {outputs} outputs tells {ClassesOf(outputs)} apart.");
-        bool sparse = loss is SparseCategoricalCrossentropy;
+        int targetLength = loss.TargetLength(outputs);
         for (int r = 0; r < batch; r++)
         {
             var p = predictions.Slice(r * outputs, outputs);
-            int predicted, expected;
-            if (outputs == 1) (predicted, expected) = (p[0] > 0.5f ? 1 : 0, targets[r] > 0.5f ? 1 : 0);
-            else
-            {
-                predicted = Metrics.Accuracy.ArgMax(p);
-                expected = sparse ? (int)targets[r] : Metrics.Accuracy.ArgMax(targets.Slice(r * outputs, outputs));
-                if ((uint)expected >= (uint)Classes) throw new ArgumentException($"A target names class {expected}; the model has {Classes} classes.");
-            }
+            int predicted = outputs == 1 ? (p[0] > 0.5f ? 1 : 0) : Metrics.Accuracy.ArgMax(p);
+            int expected = ClassOf(targets.Slice(r * targetLength, targetLength), outputs);
+            if ((uint)expected >= (uint)Classes) throw new ArgumentException($"A target names class {expected}; the model has {Classes} classes.");
             Counts[expected * Classes + predicted]++;
         }
     }

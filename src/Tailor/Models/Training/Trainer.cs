@@ -27,7 +27,6 @@ public class Trainer
     private int[] _identity = [];
     private float[] _batchWeights = [];
     private int _weightedRows;
-    private Rng? _rng;
     private History? _history;
     private int _completedEpochs;
 
@@ -90,7 +89,8 @@ public class Trainer
         var classWeights = options.ClassWeights;
         CheckWeights(sampleWeights, classWeights, samples, model.OutputLength);
         bool weighted = sampleWeights != null || classWeights != null;
-        if (weighted && _batchWeights.Length < batchSize) _batchWeights = new float[Math.Min(batchSize, samples)];
+        int batchRows = Math.Min(batchSize, samples);
+        if (weighted && _batchWeights.Length < batchRows) _batchWeights = new float[batchRows];
         _weightedRows = 0;
         _metrics = [.. model.Metrics.Select(m => m.CloneEmpty())];
         _validationMetrics = [.. model.Metrics.Select(m => m.CloneEmpty())];
@@ -102,7 +102,7 @@ public class Trainer
         // one made before this Fit reaches its callbacks, which re-request it (InterruptOnCancellation).
         model.ClearInterrupt();
         using var cancellation = cancellationToken.Register(model.RequestInterrupt);
-        var rng = _rng = model.StartTrainingStreams(resume?.Rng, options.Seed);
+        var rng = model.StartTrainingStreams(resume?.Rng, options.Seed);
         var history = _history = resume?.History ?? new History();
         _completedEpochs = initialEpoch;
         model.StopTraining = false;
@@ -238,8 +238,7 @@ public class Trainer
             float weight = sampleWeights?[order[start + i]] ?? 1;
             if (classWeights != null)
             {
-                var t = targets.Slice(i * targetLength, targetLength);
-                int label = targetLength == 1 ? (Model.OutputLength == 1 ? (t[0] > 0.5f ? 1 : 0) : (int)t[0]) : Tailor.Metrics.Accuracy.ArgMax(t);
+                int label = ConfusionMatrix.ClassOf(targets.Slice(i * targetLength, targetLength), Model.OutputLength);
                 if (classWeights.TryGetValue(label, out float classWeight)) weight *= classWeight;
             }
             _batchWeights[i] = weight;
@@ -277,7 +276,7 @@ public class Trainer
 
     private TrainingState CaptureState(int epoch, int step, int[] order, double lossSum)
     {
-        if (_rng == null || _history == null) throw new InvalidOperationException("This trainer has not started a Fit, so it has no state.");
+        if (_history == null) throw new InvalidOperationException("This trainer has not started a Fit, so it has no state.");
         var metrics = step == 0 ? new Dictionary<string, double[]>()
             : _metrics.ToDictionary(m => m.Name, m => (double[])m.State.Clone());
         return new TrainingState(epoch, step, order, lossSum, metrics, Model.CaptureTrainingRngState(), _history);
