@@ -108,7 +108,7 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
         log.WriteLine($"== {kind.Title()}: {epochs.Explore} epochs, keeping the weights after {epochs.Keep}");
         var snapshot = new WeightSnapshot(epochs.Keep);
         var options = new TrainingOptions { Model = kind, Epochs = epochs.Explore, Seed = SeedFor(kind) };
-        string title = char.ToLowerInvariant(kind.Title()[0]) + kind.Title()[1..];
+        string title = InSentence(kind);
         Step($"training the {title}");
         TrainingRun run;
         try { run = TrainingRun.Train(sample, options, [snapshot, new InterruptOnCancellation(_cancellation)], verbose); }
@@ -148,7 +148,7 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
         int predicted = Metrics.Accuracy.ArgMax(probabilities.Span);
         int truth = sample.Test.Labels[index];
         var section = _report.AddSection("Making a prediction");
-        section.Paragraph(TutorialNarrative.Prediction(run.Options.Model.Title()));
+        section.Paragraph(TutorialNarrative.Prediction(InSentence(run.Options.Model)));
         section.Image(Save(ImageRendering.Image(image, $"true: {FashionMnist.ClassNames[truth]}"), "prediction-image.png"), $"Test image {index}.");
         section.Image(Save(ClassProbabilityChart.Render(FashionMnist.ClassNames, probabilities.Span,
             $"Predicted: {FashionMnist.ClassNames[predicted]} ({probabilities.Span[predicted]:P1})", truth), "prediction.png"),
@@ -160,10 +160,10 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
     private void ConfusionSection(FashionSample sample, TrainingRun run)
     {
         var kind = run.Options.Model;
-        log.WriteLine($"== Which classes the {kind.Title().ToLowerInvariant()} confuses");
+        log.WriteLine($"== Which classes the {InSentence(kind)} confuses");
         var analysis = ClassificationAnalysis.Of(run.Model, TrainingRun.Inputs(sample.Test, kind), sample.Test);
         var section = _report.AddSection("Which classes get confused");
-        section.Paragraph(TutorialNarrative.Confusion(kind.Title()));
+        section.Paragraph(TutorialNarrative.Confusion(InSentence(kind)));
         section.Preformatted(analysis.Report());
         section.Image(Save(analysis.Heatmap($"{kind.Title()}: confusion matrix"), "confusion.png"),
             $"Rows: the true class of the {sample.Test.Count:N0} test images; columns: the class the model gave. Shading: the share of the row.");
@@ -196,6 +196,9 @@ public sealed class ZalandoTutorial(TutorialOptions options, TextWriter log, int
     }
 
     private byte[] Save(byte[] png, string name) => PngFile.Save(png, Path.Combine(options.OutputDirectory, name));
+
+    /// <summary>The model's title inside a sentence: "the convolutional network", not "the Convolutional network".</summary>
+    private static string InSentence(NotebookModel kind) => char.ToLowerInvariant(kind.Title()[0]) + kind.Title()[1..];
 
     private static int BestEpoch(IReadOnlyList<double> valLoss)
     {
