@@ -17,9 +17,11 @@ public sealed class StudySignalTests : IDisposable
     {
         string data = SignalledCli.WriteData(_temp), output = _temp.File("out");
 
-        // Signalled as its first run starts ("== ..."), so the --quick study, a second or two, cannot finish first.
+        // Signalled as its first run starts ("== "). 30 epochs of the --quick sample keep each run a second or
+        // more: at 2 epochs a gradients network trained in some 50 ms, and under load the whole study could
+        // finish before the signal landed.
         var run = SignalledCli.InterruptOn(_temp.Path, line => line.StartsWith("== ", StringComparison.Ordinal),
-            "study", study, "--quick", "--data", data, "--out", output);
+            "study", study, "--quick", "--epochs", "30", "--data", data, "--out", output);
 
         string line = SignalledCli.AssertStoppedCleanly(run);
         Assert.Matches($@"^tailor: error: Interrupted (before|while training) {cutShort} Run the same command again to redo the study\.$", line);
