@@ -9,8 +9,8 @@ internal static class ExportCommand
 {
     public static Command Create()
     {
-        var format = new Option<string>("--format") { Description = "png (lossless) or jpeg.", DefaultValueFactory = _ => "png" };
-        var quality = new Option<int>("--quality") { Description = "JPEG quality.", DefaultValueFactory = _ => 95 }.Within(new Common.ValueRange(1, 100));
+        var format = new Option<string>("--format") { Description = "png (lossless), jpeg or webp.", DefaultValueFactory = _ => "png" };
+        var quality = new Option<int>("--quality") { Description = "JPEG or WebP quality.", DefaultValueFactory = _ => 95 }.Within(new Common.ValueRange(1, 100));
         var output = new Option<string>("--out") { Description = "Folder to write train/, validation/, test/ and export.json into.", Required = true };
         var sampleSeed = CommonOptions.SampleSeed();
         var command = new Command("export",
@@ -42,6 +42,7 @@ internal static class ExportCommand
     {
         "png" => ImageFileFormat.Png,
         "jpeg" or "jpg" => ImageFileFormat.Jpeg,
-        _ => throw new UsageException($"--format: unknown format '{name}'. Valid formats: png, jpeg."),
+        "webp" => ImageFileFormat.Webp,
+        _ => throw new UsageException($"--format: unknown format '{name}'. Valid formats: png, jpeg, webp."),
     };
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Tailor.Common;
 using Tailor.Data;
+using Tailor.Data.Images;
 using Tailor.Models;
 using Tailor.Serialization;
 using Tailor.Studies;
@@ -20,12 +22,13 @@ internal static class ModelCommands
         var probabilities = new Option<string?>("--probabilities") { Description = "Also write each test image's class probabilities to this CSV (round-trip precision)." };
         var heatmap = new Option<string?>("--heatmap") { Description = "Also write the confusion matrix as a heatmap to this PNG." };
         var confused = new Option<string?>("--confused") { Description = "Also write test images of the most confused pairs of classes to this PNG." };
+        var images = ImagesOption("Evaluate a model trained on an image folder on DIR/test instead of the test images of the folder it was trained on.");
         var command = new Command("evaluate", "Test loss and accuracy of a saved model on the test images it was trained beside, its classification report and confusion matrix.")
-            { modelFile, full, probabilities, heatmap, confused };
+            { modelFile, full, probabilities, heatmap, confused, images };
         command.SetAction(parsed =>
         {
-            var (model, sample, description) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, parsed.GetValue(full));
-            var test = sample.Test;
+            var (model, data, description) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, parsed.GetValue(full), images);
+            var test = data.Test;
             if (model.Loss == null) model.Compile(new Optimizers.RmsProp(), new Losses.CategoricalCrossentropy(), "accuracy");
             var x = TrainingRun.Inputs(test, model);
             string path = parsed.GetValue(modelFile)!;
@@ -34,7 +37,7 @@ internal static class ModelCommands
                 throw new ModelFormatException(path, $"the test loss is {result.Loss}: the model's outputs are not finite numbers for some test images, so its loss and accuracy mean nothing.");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{description}: test loss {result.Loss:F4}, test accuracy {result.Accuracy:F4} on {test.Count:N0} images."));
-            var analysis = ClassificationAnalysis.Of(model, x, test, InferenceBatch(model));
+            var analysis = ClassificationAnalysis.Of(model, x, test, InferenceBatch(model), data.ClassNames);
             Console.WriteLine();
             Console.Write(analysis.Report());
             Console.WriteLine();
@@ -59,7 +62,7 @@ internal static class ModelCommands
             }
             if (parsed.GetValue(probabilities) is string csv)
             {
-                Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(model.Predict(x, batchSize: InferenceBatch(model)), sample));
+                Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(model.Predict(x, batchSize: InferenceBatch(model)), data));
                 Console.WriteLine($"Wrote the probabilities of {test.Count:N0} test images to {Path.GetFullPath(csv)}");
             }
             return ExitCodes.Ok;
@@ -86,19 +89,25 @@ internal static class ModelCommands
             {
                 long limit = parsed.GetValue(maxPixels);
                 string path = parsed.GetValue(modelFile)!;
-                return PhotoCommand.Predict(Classifier(Sequential.Load(path), path), path, paths, parsed.GetValue(inputsOut), limit);
+                var content = SafeTensors.Read(path);
+                var loaded = ModelFile.Load(content, path);
+                if (ImageInputOf(content, path) is { } input)
+                    return PhotoCommand.Predict(Classifier(loaded, path, input.ClassNames), input, path, paths, parsed.GetValue(inputsOut), limit);
+                return PhotoCommand.Predict(Classifier(loaded, path), path, paths, parsed.GetValue(inputsOut), limit);
             }
-            var (model, sample, _) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, full: false);
-            var test = sample.Test;
+            var (model, data, _) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, full: false, images: null);
+            var test = data.Test;
             int i = parsed.GetValue(index);
             if (i < 0 || i >= test.Count) throw new UsageException($"--index must be in [0, {test.Count - 1}] for the {test.Count:N0} test images, received {i}.");
             var image = new LabeledTensors(test.Images.Slice(i, 1), [test.Labels[i]], test.OneHot.Slice(i, 1));
             var probabilities = model.Predict(TrainingRun.Inputs(image, model), batchSize: 1).Span.ToArray();
             if (!probabilities.All(float.IsFinite))
                 throw new ModelFormatException(parsed.GetValue(modelFile)!, $"the model's outputs for test image {i} are not finite numbers, so they rank nothing.");
-            Console.WriteLine($"Test image {i}: {FashionMnist.ClassNames[image.Labels[0]]}");
+            var names = data.ClassNames;
+            int width = Math.Max(12, names.Max(n => n.Length));
+            Console.WriteLine($"Test image {i}: {names[image.Labels[0]]}" + (data.Files is { } files ? $" ({ErrorText.Name(files[i])})" : ""));
             foreach (int c in Enumerable.Range(0, probabilities.Length).OrderByDescending(c => probabilities[c]).Take(3))
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {FashionMnist.ClassNames[c],-12} {probabilities[c],8:P2}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[c].PadRight(width)} {probabilities[c],8:P2}"));
             return ExitCodes.Ok;
         });
         return command;
@@ -120,18 +129,20 @@ internal static class ModelCommands
         return command;
     }
 
-    /// <summary>The model and the test images of the sample it was trained with (its file records how they were drawn).</summary>
     /// <summary>One row per test image: its position in the sample and in the test file, its label, then the probabilities.</summary>
-    private static string ProbabilitiesCsv(Tensors.Tensor probabilities, FashionSample sample)
+    private static string ProbabilitiesCsv(Tensors.Tensor probabilities, TestImages data)
     {
-        var sb = new System.Text.StringBuilder("sample_index,file_index,label");
+        var sb = new System.Text.StringBuilder(data.Files == null ? "sample_index,file_index,label" : "sample_index,file,label");
         int classes = probabilities.Dim(1);
         for (int c = 0; c < classes; c++) sb.Append(",p").Append(c);
         sb.Append('\n');
         var p = probabilities.Span;
-        for (int i = 0; i < sample.Test.Count; i++)
+        for (int i = 0; i < data.Test.Count; i++)
         {
-            sb.Append(i).Append(',').Append(sample.TestIndices[i]).Append(',').Append(sample.Test.Labels[i]);
+            sb.Append(i).Append(',');
+            if (data.Files is { } files) sb.Append(CsvField(files[i]));
+            else sb.Append(data.Sample!.TestIndices[i]);
+            sb.Append(',').Append(data.Test.Labels[i]);
             for (int c = 0; c < classes; c++) sb.Append(',').Append(p[i * classes + c].ToString("R", CultureInfo.InvariantCulture));
             sb.Append('\n');
         }
@@ -147,27 +158,74 @@ internal static class ModelCommands
             ? throw new ModelFormatException(path, $"{why}; evaluate and predict need a model ending in a softmax over the {FashionMnist.NumClasses} Fashion-MNIST classes.")
             : model;
 
+    /// <summary><paramref name="model"/>, once its outputs are known to be probabilities over the <paramref name="classNames"/> it was saved with.</summary>
+    internal static Sequential Classifier(Sequential model, string path, IReadOnlyList<string> classNames) =>
+        model.WhyNotClassProbabilities(classNames.Count) is string why
+            ? throw new ModelFormatException(path, $"{why}; its file names {classNames.Count} classes ({string.Join(", ", classNames)}), and evaluate and predict need a softmax over them.")
+            : model;
+
+    /// <summary>A CSV field, quoted when it holds a comma, quote or line break.</summary>
+    private static string CsvField(string text) =>
+        text.AsSpan().IndexOfAny(",\"\r\n") < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
+
+    private static Option<string?> ImagesOption(string description) =>
+        new Option<string?>("--images") { Description = description, HelpName = "DIR" }.AsInput("the image folder given as --images");
+
     /// <summary>Images per inference batch: 256, fewer for a model whose layers hold much per image (at most 2^26 values a batch, 256 MiB).</summary>
     internal static int InferenceBatch(Sequential model) => (int)Math.Clamp(ModelFile.MaxActivationValues / Math.Max(1, model.ActivationValues), 1, 256);
 
-    private static (Sequential Model, FashionSample Sample, string Description) LoadWithTestImages(ParseResult parsed, string path, bool full)
+    /// <summary>
+    /// Test images with their class names: the IDX sample's (<see cref="Sample"/>), or an image folder's test
+    /// split (<see cref="Files"/>, in its order).
+    /// </summary>
+    private sealed record TestImages(LabeledTensors Test, IReadOnlyList<string> ClassNames, FashionSample? Sample, IReadOnlyList<string>? Files);
+
+    /// <summary>The image input a model file was trained with, when it was trained on an image folder.</summary>
+    private static ImageInput? ImageInputOf(SafeTensorsContent content, string path)
+    {
+        if (!content.Metadata.TryGetValue(Checkpointing.OptionsKey, out string? json)) return null;
+        try { return TrainingOptions.FromJson(json).Options.Images; }
+        catch (FormatException e) { throw new ModelFormatException(path, e.Message, e); }
+    }
+
+    /// <summary>
+    /// The model and the test images it was trained beside: those of the IDX sample its file records, or the
+    /// test split of the image folder it was trained on (<paramref name="images"/>: of another folder with the same classes).
+    /// </summary>
+    private static (Sequential Model, TestImages Data, string Description) LoadWithTestImages(ParseResult parsed, string path, bool full, Option<string?>? images)
     {
         var content = SafeTensors.Read(path);
-        var model = Classifier(ModelFile.Load(content, path), path);
+        var loaded = ModelFile.Load(content, path);
         var sampleOptions = FashionSampleOptions.Notebook with { Seed = 1 };
         string description = $"Model '{Path.GetFileName(path)}'";
+        TrainingOptions? options = null;
         if (content.Metadata.TryGetValue(Checkpointing.OptionsKey, out string? json))
         {
-            try
-            {
-                var (options, sample) = TrainingOptions.FromJson(json);
-                sampleOptions = sample;
-                description = $"{options.Model.Title()} ({Path.GetFileName(path)})";
-            }
+            try { (options, sampleOptions) = TrainingOptions.FromJson(json); }
             catch (FormatException e) { throw new ModelFormatException(path, e.Message, e); }
+            description = $"{options.Model.Title()} ({Path.GetFileName(path)})";
         }
+        string? otherFolder = images == null ? null : parsed.GetValue(images);
+        if (options?.Images is { } input)
+        {
+            if (full) throw new UsageException($"--full evaluates on the 10,000 IDX test images; '{path}' was trained on {input.Describe()} images of an image folder.");
+            var model = Classifier(loaded, path, input.ClassNames);
+            string directory = otherFolder ?? input.Directory
+                ?? throw new ModelFormatException(path, "it was trained on an image folder but does not say which; give the folder as --images DIR.");
+            string testFolder = Path.Combine(directory, ImageFolderSplits.TestFolder);
+            if (otherFolder == null && !Directory.Exists(testFolder))
+                throw new DataNotFoundException($"The model '{path}' was trained on images in '{directory}', which has no {ImageFolderSplits.TestFolder}/ folder now; give a folder with the same classes as --images DIR.");
+            var folder = ImageFolder.Open(testFolder, input.Options);
+            ImageFolderInput.EnsureColour(input, folder, "was trained");
+            Console.WriteLine($"Data: {folder.Count:N0} {input.Describe()} test images in {Path.GetFullPath(testFolder)}");
+            return (model, new TestImages(folder.ToLabeledTensors(), input.ClassNames, null, folder.Files), description);
+        }
+        if (otherFolder != null)
+            throw new UsageException($"--images: '{path}' was trained on the IDX images, not on an image folder; evaluate it without --images.");
+        var classifier = Classifier(loaded, path);
         if (full) sampleOptions = FashionSampleOptions.Full;
         var (dataset, _) = CommonOptions.LoadDataset(parsed);
-        return (model, TrainCommand.DrawSample(dataset, sampleOptions, full ? null : path), description);
+        var sample = TrainCommand.DrawSample(dataset, sampleOptions, full ? null : path);
+        return (classifier, new TestImages(sample.Test, FashionMnist.ClassNames, sample, null), description);
     }
 }

@@ -41,6 +41,60 @@ internal static class PhotoCommand
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
+    /// <summary>
+    /// The top 3 classes of each image file under a model trained on an image folder: each file is read as
+    /// training read its folder (<paramref name="input"/>: size, fit, channels), not as a Fashion-MNIST photo.
+    /// </summary>
+    public static int Predict(Sequential model, ImageInput input, string modelPath, IReadOnlyList<string> paths, string? inputsOut, long maxImagePixels)
+    {
+        var files = PhotoPredictor.ExpandPaths(paths);
+        if (files.Count == 0) throw new UsageException($"No image files in {string.Join(", ", paths)}; expected files ending in .jpg, .jpeg, .png, .bmp, .webp or .gif.");
+        var options = input.Options with { MaxImagePixels = maxImagePixels };
+        int size = options.BytesPerImage;
+        var pixels = new byte[files.Count * size];
+        var errors = new string?[files.Count];
+        var gray = new bool[files.Count];
+        Parallel.For(0, files.Count, i =>
+        {
+            try
+            {
+                gray[i] = ImageDecoder.ReadHeader(files[i], maxImagePixels).Grayscale;
+                ImageFolder.Read(files[i], options, pixels.AsSpan(i * size, size));
+            }
+            catch (DataFormatException e) { errors[i] = e.Message.StartsWith(files[i] + ": ", StringComparison.Ordinal) ? e.Message[(files[i].Length + 2)..] : e.Message; }
+        });
+        int[] good = [.. Enumerable.Range(0, files.Count).Where(i => errors[i] == null)];
+        if (input.Color == ColorMode.Rgb && good.Length > 0 && good.All(i => gray[i]))
+            throw new DataFormatException(paths[0], $"{(paths.Count == 1 && !Directory.Exists(paths[0]) ? "is a grayscale image" : $"holds only grayscale images ({good.Length:N0} {(good.Length == 1 ? "file" : "files")})")}, but the model was trained on RGB images; give it colour images.");
+        var batch = new Tensors.Tensor([good.Length, .. model.InputShape]);
+        for (int k = 0; k < good.Length; k++) PixelScaling.ToUnitRange(pixels.AsSpan(good[k] * size, size), batch.Span.Slice(k * size, size));
+        var probabilities = good.Length == 0 ? null : model.Predict(batch, batchSize: ModelCommands.InferenceBatch(model));
+        var inputNames = InputNames(files);
+        int classes = input.ClassNames.Count, failures = 0;
+        for (int i = 0, k = 0; i < files.Count; i++)
+        {
+            if (errors[i] != null)
+            {
+                Console.Error.WriteLine($"tailor: error: {ErrorText.Name(files[i])}: {ErrorText.OneLine(errors[i]!)}");
+                failures++;
+                continue;
+            }
+            var row = probabilities!.Span.Slice(k++ * classes, classes).ToArray();
+            if (!row.All(float.IsFinite))
+                throw new ModelFormatException(modelPath, $"the model's outputs for {ErrorText.Name(files[i])} are not finite numbers, so they rank nothing.");
+            var top = Enumerable.Range(0, classes).OrderByDescending(c => row[c]).ThenBy(c => c).Take(3)
+                .Select(c => new PredictedClass(c, input.ClassNames[c], row[c])).ToArray();
+            Console.WriteLine(new PhotoPrediction(files[i], top, null, null));
+            if (inputsOut == null) continue;
+            var image = pixels.AsSpan(i * size, size);
+            AtomicFile.WriteAllBytes(Path.Combine(inputsOut, inputNames[i]), input.Color == ColorMode.Rgb
+                ? ImageEncoder.EncodeRgb(image, input.Height, input.Width, ImageFileFormat.Png)
+                : ImageEncoder.EncodeGray(image, input.Height, input.Width, ImageFileFormat.Png));
+        }
+        if (inputsOut != null && failures < files.Count) Console.WriteLine($"Wrote the model's inputs to {ErrorText.Name(Path.GetFullPath(inputsOut))}");
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
     private const string InputSuffix = ".input.png";
 
     /// <summary>

@@ -3,7 +3,9 @@ using Tailor.Augmentation;
 using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
+using Tailor.Data.Images;
 using Tailor.Models;
+using Tailor.Models.Training;
 using Tailor.Optimizers.Schedules;
 using Tailor.Serialization;
 using Tailor.Studies;
@@ -64,7 +66,7 @@ internal static class TrainCommand
         var sampleSize = SampleSizeOptions.AddTo(command);
         var images = ImageFolderInput.AddTo(command);
         // What a checkpoint fixes: given beside --resume, they would be silently ignored.
-        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, seed, sampleSeed, .. sampleSize.All];
+        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, seed, sampleSeed, .. sampleSize.All, .. images.Shape];
         command.SetAction(parsed =>
         {
             // A signal from here on stops the command at its next check, keeping what it has finished.
@@ -109,20 +111,30 @@ internal static class TrainCommand
                 };
                 sampleOptions = sampleSize.Read(parsed, parsed.GetValue(sampleSeed));
                 checkpoints = parsed.GetValue(checkpointDir) ?? Path.Combine(outDir, "checkpoints");
+                images.EnsureShapeOnlyWithImages(parsed);
             }
             options.Validate();
             if (images.IsGiven(parsed) && sampleSize.Full(parsed)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
             // Outputs are staged and published together after training: a run that fails leaves --out as it was.
             using var outputs = StagedOutputs.Begin(outDir, TrainingRun.AllOutputFiles);
-            LabeledTensors train, validation, test;
-            if (images.IsGiven(parsed)) (train, validation, test, sampleOptions) = images.Load(parsed, options.Seed, sampleOptions);
+            BatchSource train, validation, test;
+            ImageData? imageData = null;
+            if (images.IsGiven(parsed) || options.Images != null)
+            {
+                var kind = options.Model;
+                imageData = images.Load(parsed, options.Seed, sampleOptions, options.Images, input => kind.InputShape(input.Shape));
+                (train, validation, test, sampleOptions) = (imageData.Train, imageData.Validation, imageData.Test, imageData.Sample);
+                options = options with { Images = imageData.Input };
+                EnsureModelFits(options);
+            }
             else
             {
                 var (dataset, location) = CommonOptions.LoadDataset(parsed);
                 Console.WriteLine($"Data: {location}");
                 var sample = DrawSample(dataset, sampleOptions, checkpoint?.Path);
-                (train, validation, test) = (sample.Train, sample.Validation, sample.Test);
+                (train, validation, test) = (Source(sample.Train, options.Model), Source(sample.Validation, options.Model), Source(sample.Test, options.Model));
             }
+            using var disposeSources = imageData;
             Console.WriteLine($"Training {options.Model.Title()} on {train.Count:N0} images, validating on {validation.Count:N0}, testing on {test.Count:N0}.");
             if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
             if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
@@ -152,6 +164,18 @@ internal static class TrainCommand
         catch (ArgumentException e) when (file != null)
         {
             throw new ModelFormatException(file, $"the sample its training options describe cannot be drawn from this data: {ErrorText.Of(e)}", e);
+        }
+    }
+
+    private static TensorBatchSource Source(LabeledTensors set, NotebookModel model) => new(TrainingRun.Inputs(set, model), set.OneHot);
+
+    /// <summary>Refuses images too small for the model's convolutions and poolings, naming the layer that runs out of pixels.</summary>
+    private static void EnsureModelFits(TrainingOptions options)
+    {
+        try { NotebookModels.Create(options.Model, options.ImageShape, options.Classes); }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--image-size {options.Images!.Height}x{options.Images.Width} is too small for --model {options.Model.CliName()}: {ErrorText.Of(e)}");
         }
     }
 

@@ -69,7 +69,12 @@ public static class FashionMnistImages
         return position.ToString(new string('0', digits), CultureInfo.InvariantCulture) + Extension(format);
     }
 
-    public static string Extension(ImageFileFormat format) => format == ImageFileFormat.Png ? ".png" : ".jpg";
+    public static string Extension(ImageFileFormat format) => format switch
+    {
+        ImageFileFormat.Png => ".png",
+        ImageFileFormat.Webp => ".webp",
+        _ => ".jpg",
+    };
 
     /// <summary>
     /// Written first and removed last by <see cref="Export"/>: a folder holding it without <see cref="ManifestName"/>
@@ -212,7 +217,7 @@ public static class FashionMnistImages
         {
             ["dataset"] = "Fashion-MNIST",
             ["format"] = format.ToString().ToLowerInvariant(),
-            ["jpeg_quality"] = format == ImageFileFormat.Jpeg ? quality : null,
+            ["jpeg_quality"] = format == ImageFileFormat.Png ? null : quality,
             ["seed"] = sample.Options.Seed,
             ["train_count"] = sample.Options.TrainCount as object ?? "all",
             ["test_count"] = sample.Options.TestCount as object ?? "all",

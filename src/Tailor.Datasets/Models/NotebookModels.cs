@@ -50,7 +50,18 @@ public static class NotebookModels
     };
 
     /// <summary>Per-sample input: flat 784 values for the dense model (as the notebook reshapes), 28x28x1 images otherwise.</summary>
-    public static int[] InputShape(this NotebookModel model) => model == NotebookModel.Dense ? [784] : [28, 28, 1];
+    public static int[] InputShape(this NotebookModel model) => model.InputShape(FashionImage);
+
+    /// <summary>Per-sample input for images of <paramref name="imageShape"/> (height, width, channels): flat for the dense model.</summary>
+    public static int[] InputShape(this NotebookModel model, ReadOnlySpan<int> imageShape)
+    {
+        if (imageShape.Length != 3 || imageShape[0] <= 0 || imageShape[1] <= 0 || imageShape[2] <= 0)
+            throw new ArgumentException($"An image shape is (height, width, channels), all positive; received {Tensors.Tensor.Format(imageShape)}.", nameof(imageShape));
+        return model == NotebookModel.Dense ? [imageShape[0] * imageShape[1] * imageShape[2]] : [.. imageShape];
+    }
+
+    /// <summary>Fashion-MNIST's image shape, (28, 28, 1).</summary>
+    public static ReadOnlySpan<int> FashionImage => [28, 28, 1];
 
     /// <summary>The batch sizes of the notebook's runs (and of the PyTorch peer).</summary>
     public static int DefaultBatchSize(this NotebookModel model) => model == NotebookModel.Dense ? 128 : 64;
@@ -59,21 +70,32 @@ public static class NotebookModels
     /// A built, uncompiled model with weights drawn from <paramref name="seed"/>; <paramref name="kernelRegularizer"/>,
     /// when given, penalises the kernel of every convolution and dense layer (biases are left free, as is usual).
     /// </summary>
-    public static Sequential Create(NotebookModel model, ulong seed = 0, Regularizer? kernelRegularizer = null)
+    public static Sequential Create(NotebookModel model, ulong seed = 0, Regularizer? kernelRegularizer = null) =>
+        Create(model, FashionImage, 10, seed, kernelRegularizer);
+
+    /// <summary>
+    /// The model for images of <paramref name="imageShape"/> (height, width, channels) and
+    /// <paramref name="classes"/> outputs, as Keras adapts a model's input and output layers to other data:
+    /// the layers between stay the notebook's. Images too small for the convolutions are refused, naming the layer.
+    /// </summary>
+    public static Sequential Create(NotebookModel model, ReadOnlySpan<int> imageShape, int classes, ulong seed = 0, Regularizer? kernelRegularizer = null)
     {
+        if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), $"A classifier needs at least 2 classes, received {classes}.");
+        int[] input = model.InputShape(imageShape);
+        int height = imageShape[0], rowLength = imageShape[1] * imageShape[2];
         var r = kernelRegularizer;
         var m = new Sequential(seed: seed);
         if (model == NotebookModel.Dense)
         {
             m.Add(new Dense(128, Activation.Relu, kernelRegularizer: r));
             m.Add(new Dense(64, Activation.Relu, kernelRegularizer: r));
-            m.Add(new Dense(10, Activation.Softmax, kernelRegularizer: r));
+            m.Add(new Dense(classes, Activation.Softmax, kernelRegularizer: r));
         }
         else if (model == NotebookModel.Conv1D)
         {
-            // A 28 x 28 image as 28 steps (rows) of 28 features (the pixels of a row). Width-5 kernels give
-            // the last convolution a window over the whole image, which the global average then pools.
-            m.Add(new Reshape(28, 28));
+            // A 28 x 28 image as 28 steps (rows) of 28 features (the pixels of a row, times its channels).
+            // Width-5 kernels give the last convolution a window over the whole image, which the global average then pools.
+            m.Add(new Reshape(height, rowLength));
             m.Add(new Conv1D(64, 5, padding: Padding.Same, activation: Activation.Relu));
             m.Add(new Conv1D(64, 5, padding: Padding.Same, activation: Activation.Relu));
             m.Add(new MaxPooling1D(2));
@@ -82,7 +104,7 @@ public static class NotebookModels
             m.Add(new MaxPooling1D(2));
             m.Add(new GlobalAveragePooling1D());
             m.Add(new Dense(64, Activation.Relu));
-            m.Add(new Dense(10, Activation.Softmax));
+            m.Add(new Dense(classes, Activation.Softmax));
         }
         else
         {
@@ -94,9 +116,9 @@ public static class NotebookModels
             m.Add(new Flatten());
             if (model == NotebookModel.CnnDropout) m.Add(new Dropout(0.5f));
             m.Add(new Dense(64, Activation.Relu, kernelRegularizer: r));
-            m.Add(new Dense(10, Activation.Softmax, kernelRegularizer: r));
+            m.Add(new Dense(classes, Activation.Softmax, kernelRegularizer: r));
         }
-        m.Build(model.InputShape());
+        m.Build(input);
         return m;
     }
 }

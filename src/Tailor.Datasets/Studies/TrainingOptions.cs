@@ -2,6 +2,7 @@ using System.Text.Json;
 using Tailor.Augmentation;
 using Tailor.Common;
 using Tailor.Data;
+using Tailor.Data.Images;
 using Tailor.Models;
 using Tailor.Optimizers;
 using Tailor.Optimizers.Schedules;
@@ -29,6 +30,18 @@ public sealed record TrainingOptions
 
     /// <summary>Null: no augmentation; else training-batch augmentation as "flip,shift:2" (see <see cref="AugmentationPipeline.Parse"/>).</summary>
     public string? Augment { get; init; }
+
+    /// <summary>Null: Fashion-MNIST's 28x28 grayscale images and ten classes; else the image folder's size, colour and classes.</summary>
+    public ImageInput? Images { get; init; }
+
+    /// <summary>One image's shape, (height, width, channels).</summary>
+    public int[] ImageShape => Images?.Shape ?? [.. NotebookModels.FashionImage];
+
+    /// <summary>The number of classes, the model's outputs.</summary>
+    public int Classes => Images?.ClassNames.Count ?? FashionMnist.NumClasses;
+
+    /// <summary>The model's output names, by index.</summary>
+    public IReadOnlyList<string> ClassNames => Images?.ClassNames ?? FashionMnist.ClassNames;
 
     /// <summary>The patience used when --early-stopping is given without one.</summary>
     public const int DefaultPatience = 3;
@@ -77,16 +90,22 @@ public sealed record TrainingOptions
     }
 
     /// <summary>These options and the sample's, as JSON, so that a checkpoint can restart the same run.</summary>
-    public string ToJson(FashionSampleOptions sample) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    public string ToJson(FashionSampleOptions sample)
     {
-        ["model"] = Model.CliName(), ["epochs"] = Epochs, ["batch_size"] = BatchSize, ["optimizer"] = Optimizer,
-        ["learning_rate"] = LearningRate, ["seed"] = Seed,
-        ["early_stopping_patience"] = EarlyStoppingPatience, ["lr_schedule"] = Schedule, ["augment"] = Augment,
-        ["sample"] = new Dictionary<string, object?>
+        var json = new Dictionary<string, object?>
         {
-            ["seed"] = sample.Seed, ["train_count"] = sample.TrainCount, ["test_count"] = sample.TestCount, ["validation_count"] = sample.ValidationCount,
-        },
-    });
+            ["model"] = Model.CliName(), ["epochs"] = Epochs, ["batch_size"] = BatchSize, ["optimizer"] = Optimizer,
+            ["learning_rate"] = LearningRate, ["seed"] = Seed,
+            ["early_stopping_patience"] = EarlyStoppingPatience, ["lr_schedule"] = Schedule, ["augment"] = Augment,
+            ["sample"] = new Dictionary<string, object?>
+            {
+                ["seed"] = sample.Seed, ["train_count"] = sample.TrainCount, ["test_count"] = sample.TestCount, ["validation_count"] = sample.ValidationCount,
+            },
+        };
+        // Written only for image folders: the files of Fashion-MNIST runs stay as they were.
+        if (Images != null) json["images"] = JsonDocument.Parse(Images.ToJson()).RootElement;
+        return JsonSerializer.Serialize(json);
+    }
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; throws a FormatException when it is malformed.</summary>
     public static (TrainingOptions Options, FashionSampleOptions Sample) FromJson(string json)
@@ -107,6 +126,7 @@ public sealed record TrainingOptions
                 EarlyStoppingPatience = root.TryGetProperty("early_stopping_patience", out var patience) ? NullableInt(patience) : null,
                 Schedule = root.TryGetProperty("lr_schedule", out var schedule) ? NullableString(schedule) : null,
                 Augment = root.TryGetProperty("augment", out var augment) ? NullableString(augment) : null,
+                Images = root.TryGetProperty("images", out var images) && images.ValueKind != JsonValueKind.Null ? ImageInput.FromJson(images) : null,
             };
             var sampleOptions = new FashionSampleOptions
             {
@@ -117,7 +137,7 @@ public sealed record TrainingOptions
             };
             return (options, sampleOptions);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or FormatException)
         {
             throw new FormatException($"The training options are malformed: {e.Message}", e);
         }

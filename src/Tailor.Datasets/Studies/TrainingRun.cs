@@ -34,10 +34,20 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         Train(data.Train, data.Validation, data.Test, data.Options, options, callbacks, verbose, checkpointing);
 
     /// <summary>
-    /// Trains on any three sets of 28x28x1 images with one-hot labels (image folders, for instance);
+    /// Trains on any three sets of images with one-hot labels (image folders, for instance), shaped as
+    /// <see cref="TrainingOptions.ImageShape"/> with <see cref="TrainingOptions.Classes"/> classes;
     /// <paramref name="sample"/> is saved with the model as the IDX sample whose test images it stands for.
     /// </summary>
     public static TrainingRun Train(LabeledTensors train, LabeledTensors validation, LabeledTensors testSet, FashionSampleOptions sample,
+        TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, Checkpointing? checkpointing = null) =>
+        Train(Source(train, options.Model), Source(validation, options.Model), Source(testSet, options.Model), sample, options, callbacks, verbose, checkpointing);
+
+    /// <summary>
+    /// Trains on three sources of images shaped as the model takes them (<see cref="ModelInputShape"/>) with
+    /// one-hot targets: image folders read from disk batch by batch, for instance. The same samples in
+    /// memory give the same run, bit for bit.
+    /// </summary>
+    public static TrainingRun Train(BatchSource train, BatchSource validation, BatchSource testSet, FashionSampleOptions sample,
         TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, Checkpointing? checkpointing = null)
     {
         options.Validate();
@@ -54,7 +64,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         }
         else
         {
-            model = NotebookModels.Create(options.Model, options.Seed);
+            model = NotebookModels.Create(options.Model, options.ImageShape, options.Classes, options.Seed);
             model.Compile(options.CreateOptimizer(), new Losses.CategoricalCrossentropy(), "accuracy");
         }
         int stepsPerEpoch = (int)(((long)train.Count + options.EffectiveBatchSize - 1) / options.EffectiveBatchSize);
@@ -68,12 +78,10 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
             allCallbacks.Add(earlyStopping = new EarlyStopping("val_loss", patience: patience, restoreBestWeights: true));
         if (checkpointing is { Every: > 0 }) allCallbacks.Add(new CheckpointCallback(checkpointing, extra));
         var augmentation = options.CreateAugmentation();
-        byte[]? preview = augmentation == null ? null
-            : AugmentationGrid.Render(train.Images.Slice(0, Math.Min(6, train.Count)), augmentation, variants: 7, seed: options.Seed);
+        byte[]? preview = augmentation == null ? null : AugmentationGrid.Render(First(train, 6), augmentation, variants: 7, seed: options.Seed);
 
         var clock = Stopwatch.StartNew();
-        var history = model.Fit(Inputs(train, options.Model), train.OneHot, options.Epochs, options.EffectiveBatchSize,
-            validationData: (Inputs(validation, options.Model), validation.OneHot),
+        var history = model.Fit(train, options.Epochs, options.EffectiveBatchSize, validationData: validation,
             callbacks: allCallbacks, seed: options.Seed + 1, verbose: verbose, resume: resume, augmentation: augmentation);
         clock.Stop();
         if (model.Interruption is { } stop)
@@ -85,7 +93,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
             throw new TrainingInterruptedException(
                 $"Training was interrupted at {where}; checkpoint written to {Path.GetFullPath(path)}. Resume with: tailor train --resume {directory}", path);
         }
-        var test = model.Evaluate(Inputs(testSet, options.Model), testSet.OneHot, batchSize: 256);
+        var test = model.Evaluate(testSet, batchSize: 256);
         return new TrainingRun(options, model, history, test, clock.Elapsed.TotalSeconds)
         {
             EarlyStopping = earlyStopping, AugmentationPreview = preview, Sample = sample,
@@ -124,9 +132,24 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         return set.Images.Reshape(shape);
     }
 
+    /// <summary>The per-sample input of <paramref name="options"/>'s model: its images, flat for the dense model.</summary>
+    public static int[] ModelInputShape(TrainingOptions options) => options.Model.InputShape(options.ImageShape);
+
+    private static TensorBatchSource Source(LabeledTensors set, NotebookModel model) => new(Inputs(set, model), set.OneHot);
+
+    /// <summary>The first <paramref name="count"/> samples of <paramref name="source"/> (fewer when it holds fewer), as a new tensor.</summary>
+    private static Tensor First(BatchSource source, int count)
+    {
+        count = Math.Min(count, source.Count);
+        int[] order = [.. Enumerable.Range(0, count)];
+        var x = new Tensor([count, .. source.InputShape]);
+        source.Gather(order, 0, count, x, new Tensor([count, .. source.TargetShape]));
+        return x;
+    }
+
     /// <summary>The images as the model takes them: flat for the dense model (a view, no copy).</summary>
     public static Tensor Inputs(LabeledTensors set, NotebookModel model) =>
-        model == NotebookModel.Dense ? set.Images.Reshape(set.Count, 784) : set.Images;
+        model == NotebookModel.Dense ? set.Images.Reshape(set.Count, set.Images.ItemLength) : set.Images;
 
     public byte[] LossPlot() => TrainingCurves.Loss(History["loss"], History["val_loss"]);
 
@@ -158,32 +181,42 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         ModelFile.Save(Model, Path.Combine(directory, ModelFileName), includeOptimizer: true, extra);
     }
 
-    public string MetricsJson() => JsonSerializer.Serialize(new Dictionary<string, object?>
+    public string MetricsJson()
     {
-        ["model"] = Options.Model.CliName(),
-        ["epochs"] = History.Epochs.Count,
-        ["epochs_requested"] = Options.Epochs,
-        ["batch_size"] = Options.EffectiveBatchSize,
-        ["optimizer"] = Options.Optimizer,
-        ["lr_schedule"] = Model.Optimizer?.Schedule?.GetConfig(),
-        ["augment"] = Options.Augment == null ? null : Options.CreateAugmentation()!.ToString(),
-        ["seed"] = Options.Seed,
-        ["parameters"] = Model.ParameterCount,
-        ["train_seconds"] = Math.Round(Seconds, 3),
-        ["test_loss"] = Test.Loss,
-        ["test_accuracy"] = Test.Accuracy,
-        ["final_val_loss"] = History["val_loss"][^1],
-        ["final_val_accuracy"] = History["val_accuracy"][^1],
-        ["early_stopping"] = EarlyStopping == null ? null : new Dictionary<string, object?>
+        var metrics = new Dictionary<string, object?>
         {
-            ["monitor"] = EarlyStopping.MonitorName,
-            ["patience"] = EarlyStopping.Patience,
-            ["stopped_epoch"] = EarlyStopping.StoppedEpoch == 0 ? null : EarlyStopping.StoppedEpoch,
-            ["best_epoch"] = EarlyStopping.BestEpoch,
-            ["best_value"] = EarlyStopping.BestValue,
-            ["kept_weights_of_epoch"] = EarlyStopping.RestoredBestWeights ? EarlyStopping.BestEpoch : History.Epochs[^1],
-        },
-    }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+            ["model"] = Options.Model.CliName(),
+            ["epochs"] = History.Epochs.Count,
+            ["epochs_requested"] = Options.Epochs,
+            ["batch_size"] = Options.EffectiveBatchSize,
+            ["optimizer"] = Options.Optimizer,
+            ["lr_schedule"] = Model.Optimizer?.Schedule?.GetConfig(),
+            ["augment"] = Options.Augment == null ? null : Options.CreateAugmentation()!.ToString(),
+            ["seed"] = Options.Seed,
+            ["parameters"] = Model.ParameterCount,
+            ["train_seconds"] = Math.Round(Seconds, 3),
+            ["test_loss"] = Test.Loss,
+            ["test_accuracy"] = Test.Accuracy,
+            ["final_val_loss"] = History["val_loss"][^1],
+            ["final_val_accuracy"] = History["val_accuracy"][^1],
+            ["early_stopping"] = EarlyStopping == null ? null : new Dictionary<string, object?>
+            {
+                ["monitor"] = EarlyStopping.MonitorName,
+                ["patience"] = EarlyStopping.Patience,
+                ["stopped_epoch"] = EarlyStopping.StoppedEpoch == 0 ? null : EarlyStopping.StoppedEpoch,
+                ["best_epoch"] = EarlyStopping.BestEpoch,
+                ["best_value"] = EarlyStopping.BestValue,
+                ["kept_weights_of_epoch"] = EarlyStopping.RestoredBestWeights ? EarlyStopping.BestEpoch : History.Epochs[^1],
+            },
+        };
+        // Only for image folders, so that the metrics of Fashion-MNIST runs stay as they were.
+        if (Options.Images is { } images)
+        {
+            metrics["input"] = images.Describe();
+            metrics["classes"] = images.ClassNames;
+        }
+        return JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"{Options.Model.Title()}: {History.Epochs.Count} epochs in {Seconds:F1} s, test loss {Test.Loss:F4}, test accuracy {Test.Accuracy:F4}");

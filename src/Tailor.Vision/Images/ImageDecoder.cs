@@ -28,14 +28,55 @@ public static class ImageDecoder
     public static bool HasImageExtension(string path) =>
         Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
+    /// <summary>
+    /// Files up to this size are read whole and decoded from memory: Skia's reads through a managed stream cost
+    /// more than the decoding of a small image. Larger ones are streamed, so their header is checked before the rest is read.
+    /// </summary>
+    private const int WholeFileBytes = 1 << 20;
+
     /// <summary>Decodes the file at <paramref name="path"/>, refusing one that declares more than <paramref name="maxPixels"/> pixels.</summary>
     public static RgbaImage Decode(string path, long maxPixels = DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(path);
         CheckBudget(maxPixels);
-        // Skia reads what it needs from the file as it decodes; the file is never read whole.
-        using var stream = new SKManagedStream(Open(path), disposeManagedStream: true);
+        using var stream = OpenSkia(path);
         return Decode(stream, path, maxPixels);
+    }
+
+    /// <summary>
+    /// Decodes the file at <paramref name="path"/> into the model's bytes for <paramref name="options"/> (size, fit,
+    /// channels, background), as <see cref="ImagePreprocessing"/>'s steps would. A file already at the size,
+    /// upright and in the channels asked (a grayscale PNG for a grayscale model, an opaque one for RGB) is
+    /// decoded straight into <paramref name="destination"/>, with the same bytes and without the steps between.
+    /// </summary>
+    internal static void DecodeInto(string path, ImageFolderOptions options, Span<byte> destination)
+    {
+        using var stream = OpenSkia(path);
+        using var codec = SKCodec.Create(stream, out SKCodecResult opened) ?? throw NotAnImage(path, opened);
+        var info = codec.Info;
+        CheckSize(info.Width, info.Height, path, options.MaxImagePixels);
+        bool exact = info.Width == options.Width && info.Height == options.Height && codec.EncodedOrigin == SKEncodedOrigin.TopLeft
+            && (options.ColorMode == ColorMode.Grayscale ? info.ColorType == SKColorType.Gray8 : info.AlphaType == SKAlphaType.Opaque);
+        if (!exact)
+        {
+            var image = ImagePreprocessing.Resize(Decode(codec, path), options.Width, options.Height, options.Fit);
+            ImagePreprocessing.ToChannels(image, options.ColorMode, destination, options.Background);
+            return;
+        }
+        if (options.ColorMode == ColorMode.Grayscale)
+        {
+            GetPixels(codec, new SKImageInfo(info.Width, info.Height, SKColorType.Gray8, SKAlphaType.Opaque), destination, info.Width, path);
+            return;
+        }
+        int pixels = info.Width * info.Height;
+        var rgba = new byte[4 * pixels];
+        GetPixels(codec, new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba, 4 * info.Width, path);
+        for (int i = 0; i < pixels; i++)
+        {
+            destination[3 * i] = rgba[4 * i];
+            destination[3 * i + 1] = rgba[4 * i + 1];
+            destination[3 * i + 2] = rgba[4 * i + 2];
+        }
     }
 
     /// <summary>Decodes <paramref name="bytes"/>; <paramref name="name"/> is the file named in errors.</summary>
@@ -50,21 +91,45 @@ public static class ImageDecoder
     private static RgbaImage Decode(SKStream stream, string name, long maxPixels)
     {
         using var codec = SKCodec.Create(stream, out SKCodecResult opened) ?? throw NotAnImage(name, opened);
-        var size = codec.Info;
-        CheckSize(size.Width, size.Height, name, maxPixels);
+        CheckSize(codec.Info.Width, codec.Info.Height, name, maxPixels);
+        return Decode(codec, name);
+    }
 
-        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+    private static RgbaImage Decode(SKCodec codec, string name)
+    {
+        var size = codec.Info;
         var pixels = new byte[4L * size.Width * size.Height];
+        GetPixels(codec, new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul), pixels, 4 * size.Width, name);
+        return Orientation.Apply(new RgbaImage(size.Width, size.Height, pixels), codec.EncodedOrigin);
+    }
+
+    private static void GetPixels(SKCodec codec, SKImageInfo info, Span<byte> destination, int rowBytes, string name)
+    {
         SKCodecResult result;
         unsafe
         {
-            fixed (byte* p = pixels)
-                result = codec.GetPixels(info, (IntPtr)p, new SKCodecOptions(0));
+            fixed (byte* p = destination)
+                result = codec.GetPixels(info, (IntPtr)p, rowBytes, new SKCodecOptions(0));
         }
         // IncompleteInput means a truncated file whose missing rows Skia filled in: refuse it rather than learn from it.
         if (result != SKCodecResult.Success)
             throw new DataFormatException(name, $"could not be decoded as {codec.EncodedFormat} ({Describe(result)}).");
-        return Orientation.Apply(new RgbaImage(size.Width, size.Height, pixels), codec.EncodedOrigin);
+    }
+
+    /// <summary>The file as Skia reads it: whole from memory when small, else streamed.</summary>
+    private static SKStream OpenSkia(string path)
+    {
+        // Unbuffered: a small file is read in one call into its own array, which is what Skia then decodes.
+        var file = Open(path, bufferSize: 0);
+        if (file.Length > WholeFileBytes) return new SKManagedStream(new BufferedStream(file), disposeManagedStream: true);
+        using (file)
+        {
+            var bytes = new byte[file.Length];
+            try { file.ReadExactly(bytes); }
+            catch (EndOfStreamException e) { throw new DataFormatException(path, "could not be read: the file became shorter while it was read.", e); }
+            catch (IOException e) { throw new DataFormatException(path, $"could not be read: {e.Message}", e); }
+            return new SKMemoryStream(bytes);
+        }
     }
 
     /// <summary>
@@ -73,18 +138,29 @@ public static class ImageDecoder
     /// </summary>
     public static (int Width, int Height) ReadSize(string path, long maxPixels = DefaultMaxPixels)
     {
+        var header = ReadHeader(path, maxPixels);
+        return (header.Width, header.Height);
+    }
+
+    /// <summary>
+    /// <see cref="ReadSize"/>, and whether the file stores one gray channel (a grayscale PNG or JPEG), as its
+    /// header says; an RGB file whose pixels happen to be gray is not counted.
+    /// </summary>
+    public static ImageHeader ReadHeader(string path, long maxPixels = DefaultMaxPixels)
+    {
         ArgumentNullException.ThrowIfNull(path);
         CheckBudget(maxPixels);
         using var stream = new SKManagedStream(Open(path), disposeManagedStream: true);
         using var codec = SKCodec.Create(stream, out SKCodecResult opened) ?? throw NotAnImage(path, opened);
         var size = codec.Info;
         CheckSize(size.Width, size.Height, path, maxPixels);
-        return Orientation.SwapsAxes(codec.EncodedOrigin) ? (size.Height, size.Width) : (size.Width, size.Height);
+        bool gray = size.ColorType == SKColorType.Gray8;
+        return Orientation.SwapsAxes(codec.EncodedOrigin) ? new(size.Height, size.Width, gray) : new(size.Width, size.Height, gray);
     }
 
-    private static FileStream Open(string path)
+    private static FileStream Open(string path, int bufferSize = 4096)
     {
-        try { return InputFile.OpenRead(path, What); }
+        try { return InputFile.OpenRead(path, What, bufferSize); }
         catch (InputFileException e) { throw new DataFormatException(path, e.Problem, e); }
     }
 

@@ -7,4 +7,6 @@ public enum ImageFileFormat
     Png,
     /// <summary>Lossy, at a chosen quality.</summary>
     Jpeg,
+    /// <summary>Lossy WebP, at a chosen quality.</summary>
+    Webp,
 }

@@ -109,14 +109,18 @@ public sealed class ImageFolder
         }
         if (files.Length == 0)
             throw new DataFormatException(directory, $"holds no image that could be decoded ({skipped.Count} skipped).");
+        EnsureEveryClassHasImages(directory, classNames, labels, skipped);
         return new ImageFolder(directory, options, classNames, files, labels, pixels, skipped, [.. links.Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>Decodes <paramref name="path"/> and writes its model pixels (height x width x channels bytes).</summary>
     public static void Read(string path, ImageFolderOptions options, Span<byte> destination)
     {
-        var image = ImagePreprocessing.Resize(ImageDecoder.Decode(path, options.MaxImagePixels), options.Width, options.Height, options.Fit);
-        ImagePreprocessing.ToChannels(image, options.ColorMode, destination, options.Background);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(options);
+        if (destination.Length != options.BytesPerImage)
+            throw new ArgumentException($"A {options.Height} x {options.Width} image with {options.Channels} channel(s) needs {options.BytesPerImage} bytes, the destination holds {destination.Length}.", nameof(destination));
+        ImageDecoder.DecodeInto(path, options, destination);
     }
 
     /// <summary>All images as an (N, height, width, channels) tensor in [0, 1] (decoded now when not cached).</summary>
@@ -258,6 +262,37 @@ public sealed class ImageFolder
                 : directory ? EntryKind.Folder : EntryKind.Other;
             yield return (path, kind);
         }
+    }
+
+    /// <summary>
+    /// Refuses a class folder left without images (none there, or only unreadable ones skipped): its class
+    /// could be neither learnt nor tested, and a model would still give it an output.
+    /// </summary>
+    private static void EnsureEveryClassHasImages(string directory, IReadOnlyList<string> classNames, int[] labels, List<SkippedImage> skipped)
+    {
+        var counts = new int[classNames.Count];
+        foreach (int label in labels) counts[label]++;
+        int empty = Array.IndexOf(counts, 0);
+        if (empty < 0) return;
+        string folder = Path.Combine(directory, classNames[empty]);
+        int unreadable = skipped.Count(s => s.Path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        throw new DataFormatException(folder, unreadable > 0
+            ? $"holds no readable image: all {unreadable} of its image files were skipped as unreadable; every class folder needs images that decode."
+            : $"holds no images; every class folder needs image files ({string.Join(", ", ImageDecoder.Extensions)}), or remove it.");
+    }
+
+    /// <summary>
+    /// Whether every file stores gray only (a grayscale PNG or JPEG, by its header): such a folder gives a
+    /// model trained on colour three equal channels, nothing like what it learnt from.
+    /// </summary>
+    public bool HoldsOnlyGrayscale()
+    {
+        int gray = 0;
+        Parallel.For(0, _files.Length, new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads }, i =>
+        {
+            if (ImageDecoder.ReadHeader(_files[i], Options.MaxImagePixels).Grayscale) Interlocked.Increment(ref gray);
+        });
+        return gray == _files.Length;
     }
 
     private static byte[] Compact(byte[] pixels, int[] keep, int size)

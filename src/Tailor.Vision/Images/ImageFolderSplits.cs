@@ -67,18 +67,36 @@ public sealed record ImageFolderSplits(ImageFolder Train, ImageFolder? Validatio
         var train = Train.ToLabeledTensors();
         var test = Test.ToLabeledTensors();
         if (Validation != null) return (train, Validation.ToLabeledTensors(), test);
-
-        Guard.InRange(validationFraction, 0, 1);
-        int held = (int)Math.Ceiling(train.Count * validationFraction);
-        if (held < 1 || held >= train.Count)
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), $"Holding out {validationFraction:P0} of the {train.Count} training images in '{Train.Directory}' leaves {held} to validate and {train.Count - held} to train; both need at least one. Add a {ValidationFolder}/ folder or change the fraction.");
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        new Rng(seed).Shuffle(order);
-        var chosen = new bool[train.Count];
-        foreach (int i in order.AsSpan(0, held)) chosen[i] = true;
-        int[] validationRows = [.. Enumerable.Range(0, train.Count).Where(i => chosen[i])];
-        int[] trainRows = [.. Enumerable.Range(0, train.Count).Where(i => !chosen[i])];
+        var (trainRows, validationRows) = HoldOut(validationFraction, seed);
         return (Rows(train, trainRows), Rows(train, validationRows), test);
+    }
+
+    /// <summary>
+    /// The three sets as sources read from disk batch by batch (<see cref="ImageFolderSource"/>), split as
+    /// <see cref="ToTensors"/> splits them, so that they give the same samples in the same order;
+    /// <paramref name="inputShape"/> reshapes each image for the model (flat for a dense one).
+    /// </summary>
+    public (ImageFolderSource Train, ImageFolderSource Validation, ImageFolderSource Test) ToSources(double validationFraction = 0.2, ulong seed = 0, int[]? inputShape = null)
+    {
+        var test = new ImageFolderSource(Test, inputShape: inputShape);
+        if (Validation != null) return (new ImageFolderSource(Train, inputShape: inputShape), new ImageFolderSource(Validation, inputShape: inputShape), test);
+        var (trainRows, validationRows) = HoldOut(validationFraction, seed);
+        return (new ImageFolderSource(Train, trainRows, inputShape), new ImageFolderSource(Train, validationRows, inputShape), test);
+    }
+
+    /// <summary>The training folder's rows that train and those that validate, each in folder order.</summary>
+    private (int[] Train, int[] Validation) HoldOut(double validationFraction, ulong seed)
+    {
+        Guard.InRange(validationFraction, 0, 1);
+        int count = Train.Count;
+        int held = (int)Math.Ceiling(count * validationFraction);
+        if (held < 1 || held >= count)
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), $"Holding out {validationFraction:P0} of the {count} training images in '{Train.Directory}' leaves {held} to validate and {count - held} to train; both need at least one. Add a {ValidationFolder}/ folder or change the fraction.");
+        var order = Enumerable.Range(0, count).ToArray();
+        new Rng(seed).Shuffle(order);
+        var chosen = new bool[count];
+        foreach (int i in order.AsSpan(0, held)) chosen[i] = true;
+        return ([.. Enumerable.Range(0, count).Where(i => !chosen[i])], [.. Enumerable.Range(0, count).Where(i => chosen[i])]);
     }
 
     private static LabeledTensors Rows(LabeledTensors set, int[] rows) =>

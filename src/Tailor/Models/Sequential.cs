@@ -302,6 +302,27 @@ public sealed class Sequential
     }
 
     /// <summary>
+    /// Fit on samples from a <see cref="BatchSource"/>, as Keras's fit on a tf.data dataset: an image folder read
+    /// from disk batch by batch, or a user's own source. The same seed draws the same batches in the same
+    /// order from any source, so a streamed folder trains bit for bit as the same images in memory.
+    /// </summary>
+    public History Fit(BatchSource x, int epochs = 1, int batchSize = 32, BatchSource? validationData = null, bool shuffle = true,
+        IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
+        TrainingState? resume = null, AugmentationPipeline? augmentation = null,
+        IProgress<TrainingProgress>? progress = null, float[]? sampleWeight = null, IReadOnlyDictionary<int, float>? classWeight = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var options = new FitOptions
+        {
+            Epochs = epochs, BatchSize = batchSize, Shuffle = shuffle, Callbacks = callbacks ?? [], Seed = seed, Verbose = verbose,
+            InitialEpoch = initialEpoch, Resume = resume, Augmentation = augmentation, Progress = progress,
+            SampleWeights = sampleWeight, ClassWeights = classWeight, Validation = validationData,
+        };
+        return new Trainer(this).Fit(x, options, cancellationToken);
+    }
+
+    /// <summary>
     /// One batch forward and backward: fills every parameter's gradient and returns the loss (penalties included).
     /// Thread-safe: concurrent calls on one model run one after another.
     /// </summary>
@@ -381,31 +402,70 @@ public sealed class Sequential
     /// inference mode. Thread-safe: concurrent calls on one model run one after another. A cancelled
     /// <paramref name="cancellationToken"/> throws <see cref="OperationCanceledException"/> between batches.
     /// </summary>
-    public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32, CancellationToken cancellationToken = default)
+    public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32, CancellationToken cancellationToken = default) =>
+        Evaluate(x, y, null, batchSize, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Evaluate(Tensor, Tensor, int, CancellationToken)"/> with Keras's sample_weight: the loss is
+    /// the weighted sum over the samples divided by their number (accuracy stays unweighted, as compiled metrics).
+    /// </summary>
+    public Evaluation Evaluate(Tensor x, Tensor y, float[]? sampleWeight, int batchSize = 32, CancellationToken cancellationToken = default)
     {
-        Guard.Positive(batchSize, "batch_size");
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
         using var held = _gate.EnterScope();
         RequireCompiled();
         EnsureBuilt(x);
         CheckData(x, y, "x", "y");
-        return EvaluateCore(x, y, batchSize, cancellationToken);
+        return EvaluateCore(new TensorBatchSource(x, y), sampleWeight, batchSize, cancellationToken);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Evaluation EvaluateCore(Tensor x, Tensor y, int batchSize, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Mean loss (penalties included) and accuracy over the samples of <paramref name="data"/> in their order,
+    /// <paramref name="batchSize"/> at a time: a streamed source reads ahead as it goes. Thread-safe as
+    /// <see cref="Evaluate(Tensor, Tensor, int, CancellationToken)"/>.
+    /// </summary>
+    public Evaluation Evaluate(BatchSource data, int batchSize = 32, float[]? sampleWeight = null, CancellationToken cancellationToken = default)
     {
-        int samples = x.Dim(0), outputs = OutputLength;
+        ArgumentNullException.ThrowIfNull(data);
+        using var held = _gate.EnterScope();
+        RequireCompiled();
+        EnsureBuilt(data.InputShape);
+        CheckSource(data, "x", "y");
+        return EvaluateCore(data, sampleWeight, batchSize, cancellationToken);
+    }
+
+    private int[] _evaluationOrder = [];
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Evaluation EvaluateCore(BatchSource data, float[]? sampleWeight, int batchSize, CancellationToken cancellationToken)
+    {
+        Guard.Positive(batchSize, "batch_size");
+        int samples = data.Count, outputs = OutputLength;
+        if (samples == 0) throw new ArgumentException("Evaluate received no samples.");
+        if (sampleWeight != null && sampleWeight.Length != samples)
+            throw new ArgumentException($"sample_weight holds {sampleWeight.Length} weights for {samples} samples.");
+        // Kept from one evaluation to the next: evaluating allocates only its result.
+        if (_evaluationOrder.Length != samples) _evaluationOrder = [.. Enumerable.Range(0, samples)];
+        int[] order = _evaluationOrder;
         double lossSum = 0;
         long correct = 0;
-        for (int start = 0; start < samples; start += batchSize)
+        data.BeginPass(order, 0, batchSize);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(batchSize, samples - start);
-            var (xb, yb) = CopyBatch(x, y, start, count);
-            var prediction = ForwardAll(xb, training: false);
-            lossSum += (double)Loss!.Compute(prediction.Span, yb.Span, count, outputs, default) * count;
-            correct += Accuracy.CountCorrect(Loss, prediction.Span, yb.Span, count, outputs);
+            for (int start = 0; start < samples; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(batchSize, samples - start);
+                var (xb, yb) = BatchBuffers(count, data);
+                data.Gather(order, start, count, xb, yb);
+                var prediction = ForwardAll(xb, training: false);
+                var weights = sampleWeight == null ? default : sampleWeight.AsSpan(start, count);
+                lossSum += (double)Loss!.Compute(prediction.Span, yb.Span, weights, count, outputs, default) * count;
+                correct += Accuracy.CountCorrect(Loss, prediction.Span, yb.Span, count, outputs);
+            }
         }
+        finally { data.EndPass(); }
         return new Evaluation(lossSum / samples + Penalty(), (double)correct / (samples * Accuracy.CountPerSample(Loss!, outputs)));
     }
 

@@ -21,4 +21,14 @@ public abstract class BatchSource
 
     /// <summary>Row i of <paramref name="x"/> and <paramref name="y"/> becomes sample order[start + i], for i &lt; count.</summary>
     public abstract void Gather(int[] order, int start, int count, Tensor x, Tensor y);
+
+    /// <summary>
+    /// Says that a pass begins (an epoch, a validation or evaluation): <see cref="Gather"/> will be asked for
+    /// order[start..] in batches of <paramref name="batchSize"/>, in that order, with this same array, which does
+    /// not change until <see cref="EndPass"/>. A source that reads from disk reads ahead from here; the default does nothing.
+    /// </summary>
+    public virtual void BeginPass(int[] order, int start, int batchSize) { }
+
+    /// <summary>Says that the pass has ended, whole or cut short (an interruption, an error): stop reading ahead.</summary>
+    public virtual void EndPass() { }
 }

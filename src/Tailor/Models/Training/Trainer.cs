@@ -137,32 +137,37 @@ public class Trainer
 
             // Every step before the resumed one was a full batch: only the last may be short.
             int seen = firstStep * batchSize;
-            for (int step = firstStep; step < steps; step++)
+            train.BeginPass(order, firstStep * batchSize, batchSize);
+            try
             {
-                int start = step * batchSize, count = Math.Min(batchSize, samples - start);
-                var (xb, yb) = model.BatchBuffers(count, train);
-                train.Gather(order, start, count, xb, yb);
-                // Only training batches are augmented (a copy: the source itself is never changed); validation is not.
-                augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
-                if (weighted) GatherWeights(sampleWeights, classWeights, order, start, count, yb);
-                float loss = TrainStep(xb, yb, epoch, step);
-                seen += count;
-                lossSum += (double)loss * count;
-                if (!float.IsFinite(loss))
+                for (int step = firstStep; step < steps; step++)
                 {
-                    // A callback such as TerminateOnNaN may end training here; otherwise it is an error.
+                    int start = step * batchSize, count = Math.Min(batchSize, samples - start);
+                    var (xb, yb) = model.BatchBuffers(count, train);
+                    train.Gather(order, start, count, xb, yb);
+                    // Only training batches are augmented (a copy: the source itself is never changed); validation is not.
+                    augmentation?.Apply(xb.Buffer, count, imageSize, rng.NextULong());
+                    if (weighted) GatherWeights(sampleWeights, classWeights, order, start, count, yb);
+                    float loss = TrainStep(xb, yb, epoch, step);
+                    seen += count;
+                    lossSum += (double)loss * count;
+                    if (!float.IsFinite(loss))
+                    {
+                        // A callback such as TerminateOnNaN may end training here; otherwise it is an error.
+                        foreach (var c in _callbacks) c.OnBatchEnd(epoch, step, loss);
+                        if (model.StopTraining) break;
+                        throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
+                    }
                     foreach (var c in _callbacks) c.OnBatchEnd(epoch, step, loss);
                     if (model.StopTraining) break;
-                    throw new TrainingDivergedException($"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}. Lower the learning rate or check the inputs for NaN or infinite values.");
-                }
-                foreach (var c in _callbacks) c.OnBatchEnd(epoch, step, loss);
-                if (model.StopTraining) break;
-                if (model.InterruptRequested && step + 1 < steps)
-                {
-                    model.Interruption = CaptureState(epoch, step + 1, (int[])order.Clone(), lossSum);
-                    break;
+                    if (model.InterruptRequested && step + 1 < steps)
+                    {
+                        model.Interruption = CaptureState(epoch, step + 1, (int[])order.Clone(), lossSum);
+                        break;
+                    }
                 }
             }
+            finally { train.EndPass(); }
             if (model.Interruption != null) break;
 
             var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
@@ -258,13 +263,18 @@ public class Trainer
         }
         foreach (var m in _validationMetrics) m.Reset();
         double lossSum = 0;
-        for (int start = 0; start < samples; start += batchSize)
+        data.BeginPass(_identity, 0, batchSize);
+        try
         {
-            int count = Math.Min(batchSize, samples - start);
-            var (xb, yb) = Model.BatchBuffers(count, data);
-            data.Gather(_identity, start, count, xb, yb);
-            lossSum += Model.InferenceLoss(xb, yb, _validationMetrics) * count;
+            for (int start = 0; start < samples; start += batchSize)
+            {
+                int count = Math.Min(batchSize, samples - start);
+                var (xb, yb) = Model.BatchBuffers(count, data);
+                data.Gather(_identity, start, count, xb, yb);
+                lossSum += Model.InferenceLoss(xb, yb, _validationMetrics) * count;
+            }
         }
+        finally { data.EndPass(); }
         return lossSum / samples + Model.Penalty();
     }
 

@@ -152,11 +152,41 @@ public sealed class ImageFolderTests : IDisposable
     }
 
     [Fact]
+    public void A_class_folder_without_images_or_with_only_skipped_ones_is_refused_naming_it()
+    {
+        Png("a/train/cat/1.png", 10);
+        Directory.CreateDirectory(_temp.File("a/train/dog"));
+        var e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("a/train"), Small));
+        Assert.Equal(_temp.File("a/train/dog"), e.Path);
+        Assert.Contains("holds no images", e.Message);
+
+        TestImages.Write(_temp.File("a/train/dog/1.png"), [1, 2, 3]);
+        TestImages.Write(_temp.File("a/train/dog/2.png"), [4, 5, 6]);
+        e = Assert.Throws<DataFormatException>(() => ImageFolder.Open(_temp.File("a/train"), Small with { OnUnreadable = UnreadableImagePolicy.Skip }));
+        Assert.Equal(_temp.File("a/train/dog"), e.Path);
+        Assert.Contains("all 2 of its image files were skipped as unreadable", e.Message);
+    }
+
+    [Fact]
+    public void A_folder_holds_only_grayscale_when_every_file_stores_one_gray_channel()
+    {
+        Png("g/cat/1.png", 10);
+        Png("g/dog/1.png", 200);
+        Assert.True(ImageFolder.Open(_temp.File("g"), Small).HoldsOnlyGrayscale());
+
+        // An RGB file counts as colour even when its pixels are gray: the header decides.
+        TestImages.Write(_temp.File("g/dog/2.png"), ImageEncoder.EncodeRgb(Enumerable.Repeat((byte)90, 48).ToArray(), 4, 4, ImageFileFormat.Png));
+        Assert.False(ImageFolder.Open(_temp.File("g"), Small).HoldsOnlyGrayscale());
+    }
+
+    [Fact]
     public void An_image_over_the_pixel_budget_stops_the_folder_or_is_skipped_in_cached_and_streamed_folders()
     {
         Png("set/a/1.png", 1);
         string bomb = TestImages.Write(_temp.File("set/a/2.png"), ImageBombs.Png(30_000, 30_000));
         TestImages.Write(_temp.File("set/b/3.png"), TestImages.GrayPng(new byte[25], 5, 5));
+        // Every class keeps an image (a class left empty is refused: see the test above).
+        Png("set/b/4.png", 2);
 
         foreach (var options in new[] { Small, Small with { MemoryBudgetBytes = 0 } })
         {
@@ -164,7 +194,7 @@ public sealed class ImageFolderTests : IDisposable
             Assert.Equal(bomb, e.Path);
 
             var folder = ImageFolder.Open(_temp.File("set"), options with { OnUnreadable = UnreadableImagePolicy.Skip, MaxImagePixels = 24 });
-            Assert.Equal(["1.png"], folder.Files.Select(Path.GetFileName));
+            Assert.Equal(["1.png", "4.png"], folder.Files.Select(Path.GetFileName));
             Assert.Equal([bomb, _temp.File("set/b/3.png")], folder.Skipped.Select(s => s.Path));
             Assert.StartsWith("declares 30000 x 30000 pixels (900,000,000), more than the limit of 24", folder.Skipped[0].Reason);
             Assert.StartsWith("declares 5 x 5 pixels (25), more than the limit of 24", folder.Skipped[1].Reason);
