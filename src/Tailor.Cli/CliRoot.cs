@@ -18,6 +18,7 @@ internal static class CliRoot
         root.Subcommands.Add(ModelCommands.Evaluate());
         root.Subcommands.Add(ModelCommands.Predict());
         root.Subcommands.Add(ModelCommands.Export());
+        root.Subcommands.Add(ModelCommands.Import());
         root.Subcommands.Add(DataCommands.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());

@@ -41,7 +41,7 @@ internal static class CommandRunner
         UsageException u => (u.Message, ExitCodes.Usage),
         ArgumentException a => (a.Message, ExitCodes.Usage),
         DataFormatException or DataNotFoundException or DataDownloadException => (e.Message, ExitCodes.Failure),
-        TrainingDivergedException or ModelFormatException => (e.Message, ExitCodes.Failure),
+        TrainingDivergedException or ModelFormatException or OnnxImportException => (e.Message, ExitCodes.Failure),
         OperationInterruptedException => (e.Message, ExitCodes.Interrupted),
         OperationCanceledException when SignalCancellation.Signal is { } signal => ($"Interrupted by {signal}.", ExitCodes.Interrupted),
         NotSupportedException => (e.Message, ExitCodes.Failure),

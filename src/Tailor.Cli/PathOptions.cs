@@ -43,11 +43,12 @@ internal static class PathOptions
             foreach (var file in FashionMnist.Files)
                 ProtectedInputs.Protect(Path.Combine(dataFolder, file.Name), $"the data file {file.Name}");
 
-        // `data show --out` names a PNG; every other --out a folder.
-        bool outIsFile = parsed.CommandResult.Command.Name == "show";
+        // `data show --out` names a PNG and `import --out` a model file; every other --out a folder. An option
+        // named as an input (import's --onnx) is no output.
+        bool outIsFile = parsed.CommandResult.Command.Name is "show" or "import";
         foreach (var option in options)
         {
-            if (StringValue(parsed, option) is not string path) continue;
+            if (StringValue(parsed, option) is not string path || Inputs.TryGetValue(option, out _)) continue;
             bool isFile = FileOutputs.Contains(option.Name) || (option.Name == "--out" && outIsFile);
             if (!isFile && !FolderOutputs.Contains(option.Name)) continue;
             try

@@ -9,7 +9,7 @@ using Tailor.Studies;
 
 namespace Tailor.Cli.Commands;
 
-/// <summary>`tailor evaluate`, `tailor predict` and `tailor export`: what can be done with a saved model file.</summary>
+/// <summary>`tailor evaluate`, `tailor predict`, `tailor export` and `tailor import`: what can be done with a saved model file, and making one from ONNX.</summary>
 internal static class ModelCommands
 {
     private static Option<string> ModelFileOption() => new Option<string>("--model") { Description = "A model file written by tailor train or Sequential.Save.", Required = true }
@@ -124,6 +124,24 @@ internal static class ModelCommands
             string path = parsed.GetValue(onnx)!;
             OnnxExport.Save(model, path);
             Console.WriteLine($"Wrote {Path.GetFullPath(path)} (opset {OnnxExport.Opset}, input '{OnnxExport.InputName(model)}').");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Import()
+    {
+        var onnx = new Option<string>("--onnx") { Description = "The ONNX model to read: a chain of layers (PyTorch's channels-first images are taken channels-last).", Required = true }
+            .AsInput("the ONNX model given as --onnx");
+        var output = new Option<string>("--out") { Description = "The Tailor model file to write (.safetensors).", Required = true };
+        var command = new Command("import", "Write an ONNX model (opsets 9 to 21) as a Tailor model file: its layers and weights, not compiled.") { onnx, output };
+        command.SetAction(parsed =>
+        {
+            string path = parsed.GetValue(onnx)!, target = parsed.GetValue(output)!;
+            var model = OnnxImport.Load(path);
+            model.Save(target);
+            Console.WriteLine(model.Summary());
+            Console.WriteLine($"Wrote {Path.GetFullPath(target)} (input {Layers.Layer.FormatBatchShape(model.InputShape)}).");
             return ExitCodes.Ok;
         });
         return command;

@@ -15,6 +15,7 @@ public sealed class HelpTests : IDisposable
     [InlineData("evaluate")]
     [InlineData("predict")]
     [InlineData("export")]
+    [InlineData("import")]
     [InlineData("data", "export")]
     [InlineData("data", "show")]
     [InlineData("tune")]
