@@ -7,7 +7,7 @@ namespace Tailor.Data.Images;
 
 /// <summary>
 /// An image folder as a <see cref="BatchSource"/> read from disk batch by batch, as tf.data's and PyTorch's
-/// DataLoader's: during a pass a background thread decodes the batches to come, up to <see cref="Prefetch"/>
+/// DataLoader's: during a pass background threads decode the batches to come, up to <see cref="Prefetch"/>
 /// ahead, while the model trains on the current one. Memory holds those batches, never the folder, so a
 /// folder larger than memory trains. The pixels are <see cref="ImageFolder.Read"/>'s, scaled as the cached
 /// folder's, and the trainer owns the order: a streamed folder trains bit for bit as the same images in memory.
@@ -21,12 +21,13 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
     private readonly int _imageBytes, _classes;
     private readonly object _gate = new();
     private Slot[] _slots = [];
-    private Thread? _thread;
-    private bool _stopping, _busy;
+    private Thread[] _threads = [];
+    private bool _stopping;
+    private int _busy;
 
-    // The pass in progress: its order, first row, batch size and batch count, the batches decoded and taken.
+    // The pass in progress: its order, first row, batch size and batch count, the batches claimed by a decoder and taken.
     private int[]? _order;
-    private int _start, _batchSize, _batches, _decoded, _taken, _pass;
+    private int _start, _batchSize, _batches, _claimed, _taken, _pass;
 
     /// <summary>
     /// The images of <paramref name="folder"/> (or those at <paramref name="rows"/>, in that order) with one-hot
@@ -53,6 +54,12 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
     /// <summary>The most batches decoded ahead of the one being trained on.</summary>
     public int Prefetch { get; }
 
+    /// <summary>
+    /// The decoding threads, one per core: at the lowest priority they run on what training leaves idle, and
+    /// when training waits for a batch they all decode it.
+    /// </summary>
+    private static int Decoders => WorkerPool.Threads;
+
     /// <inheritdoc/>
     public override int Count => _rows.Length;
 
@@ -78,12 +85,13 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
                 _slots = [.. Enumerable.Range(0, Prefetch).Select(_ => new Slot(new byte[batchSize * _imageBytes]))];
             (_order, _start, _batchSize) = (order, start, batchSize);
             _batches = (int)(((long)Math.Max(0, order.Length - start) + batchSize - 1) / batchSize);
-            (_decoded, _taken) = (0, 0);
+            (_claimed, _taken) = (0, 0);
+            foreach (var slot in _slots) slot.Batch = -1;
             _pass++;
-            if (_thread == null)
+            if (_threads.Length == 0)
             {
-                _thread = new Thread(DecodeAhead) { IsBackground = true, Name = "Tailor image decoder" };
-                _thread.Start();
+                _threads = [.. Enumerable.Range(0, Decoders).Select(i => new Thread(DecodeAhead) { IsBackground = true, Name = $"Tailor image decoder {i + 1}" })];
+                foreach (var thread in _threads) thread.Start();
             }
             Monitor.PulseAll(_gate);
         }
@@ -96,7 +104,7 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
         {
             _order = null;
             _pass++;
-            // The order may change once the pass ends: the thread must be done reading it.
+            // The order may change once the pass ends: the decoders must be done reading it.
             WaitIdle();
         }
     }
@@ -114,8 +122,8 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
         {
             if (ReferenceEquals(order, _order) && _taken < _batches && start == _start + _taken * _batchSize && count <= _batchSize)
             {
-                while (_decoded <= _taken) Monitor.Wait(_gate);
                 slot = _slots[_taken % Prefetch];
+                while (slot.Batch != _taken) Monitor.Wait(_gate);
             }
         }
         if (slot == null) Decode(order, start, count, x.Span);
@@ -130,6 +138,7 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
             {
                 lock (_gate)
                 {
+                    slot.Batch = -1;
                     _taken++;
                     Monitor.PulseAll(_gate);
                 }
@@ -142,21 +151,22 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
 
     public void Dispose()
     {
-        Thread? thread;
+        Thread[] threads;
         lock (_gate)
         {
             _stopping = true;
             _order = null;
             _pass++;
             Monitor.PulseAll(_gate);
-            thread = _thread;
+            threads = _threads;
         }
-        thread?.Join();
+        foreach (var thread in threads) thread.Join();
     }
 
-    /// <summary>The background thread: decodes the pass's next batch whenever a slot is free.</summary>
+    /// <summary>A decoding thread: claims the pass's next batch whenever a slot is free, decodes it, marks it ready.</summary>
     private void DecodeAhead()
     {
+        BackgroundPriority.LowerCurrentThread();
         while (true)
         {
             int[] order;
@@ -164,13 +174,13 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
             Slot slot;
             lock (_gate)
             {
-                while (!_stopping && (_order == null || _decoded >= _batches || _decoded - _taken >= Prefetch)) Monitor.Wait(_gate);
+                while (!_stopping && (_order == null || _claimed >= _batches || _claimed - _taken >= Prefetch)) Monitor.Wait(_gate);
                 if (_stopping) return;
-                (order, pass, batch) = (_order!, _pass, _decoded);
+                (order, pass, batch) = (_order!, _pass, _claimed++);
                 start = _start + batch * _batchSize;
                 count = Math.Min(_batchSize, order.Length - start);
                 slot = _slots[batch % Prefetch];
-                _busy = true;
+                _busy++;
             }
             slot.Error = null;
             try
@@ -185,17 +195,17 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
             }
             lock (_gate)
             {
-                _busy = false;
-                if (pass == _pass) _decoded++;
+                _busy--;
+                if (pass == _pass) slot.Batch = batch;
                 Monitor.PulseAll(_gate);
             }
         }
     }
 
-    /// <summary>Waits, holding the gate's monitor, until the thread is between batches.</summary>
+    /// <summary>Waits, holding the gate's monitor, until every decoder is between batches.</summary>
     private void WaitIdle()
     {
-        while (_busy) Monitor.Wait(_gate);
+        while (_busy > 0) Monitor.Wait(_gate);
     }
 
     /// <summary>Decodes rows outside a pass (or out of its order) on the calling thread and the worker pool.</summary>
@@ -212,5 +222,8 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
         public byte[] Pixels { get; } = pixels;
 
         public ExceptionDispatchInfo? Error { get; set; }
+
+        /// <summary>The batch of the pass the slot holds, decoded; -1 while it holds none.</summary>
+        public int Batch { get; set; } = -1;
     }
 }
