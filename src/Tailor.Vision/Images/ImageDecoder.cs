@@ -32,7 +32,7 @@ public static class ImageDecoder
     /// Files up to this size are read whole and decoded from memory: Skia's reads through a managed stream cost
     /// more than the decoding of a small image. Larger ones are streamed, so their header is checked before the rest is read.
     /// </summary>
-    private const int WholeFileBytes = 1 << 20;
+    internal const int WholeFileBytes = 1 << 20;
 
     /// <summary>Decodes the file at <paramref name="path"/>, refusing one that declares more than <paramref name="maxPixels"/> pixels.</summary>
     public static RgbaImage Decode(string path, long maxPixels = DefaultMaxPixels)
@@ -52,6 +52,33 @@ public static class ImageDecoder
     internal static void DecodeInto(string path, ImageFolderOptions options, Span<byte> destination)
     {
         using var stream = OpenSkia(path);
+        DecodeInto(stream, path, options, destination);
+    }
+
+    /// <summary><see cref="DecodeInto(string, ImageFolderOptions, Span{byte})"/> of a file's bytes already read; <paramref name="path"/> is named in errors.</summary>
+    internal static void DecodeInto(byte[] file, string path, ImageFolderOptions options, Span<byte> destination)
+    {
+        using var stream = new SKMemoryStream(file);
+        DecodeInto(stream, path, options, destination);
+    }
+
+    /// <summary>
+    /// The whole of <paramref name="path"/> when it holds at most <paramref name="maxBytes"/> (and it is a regular
+    /// file), else null: what a reader may keep in memory to decode again without reading the file again.
+    /// </summary>
+    internal static byte[]? ReadSmallFile(string path, int maxBytes)
+    {
+        using var file = Open(path, bufferSize: 0);
+        if (file.Length > maxBytes) return null;
+        var bytes = new byte[file.Length];
+        try { file.ReadExactly(bytes); }
+        catch (EndOfStreamException e) { throw new DataFormatException(path, "could not be read: the file became shorter while it was read.", e); }
+        catch (IOException e) { throw new DataFormatException(path, $"could not be read: {e.Message}", e); }
+        return bytes;
+    }
+
+    private static void DecodeInto(SKStream stream, string path, ImageFolderOptions options, Span<byte> destination)
+    {
         using var codec = SKCodec.Create(stream, out SKCodecResult opened) ?? throw NotAnImage(path, opened);
         var info = codec.Info;
         CheckSize(info.Width, info.Height, path, options.MaxImagePixels);
@@ -119,17 +146,8 @@ public static class ImageDecoder
     /// <summary>The file as Skia reads it: whole from memory when small, else streamed.</summary>
     private static SKStream OpenSkia(string path)
     {
-        // Unbuffered: a small file is read in one call into its own array, which is what Skia then decodes.
-        var file = Open(path, bufferSize: 0);
-        if (file.Length > WholeFileBytes) return new SKManagedStream(new BufferedStream(file), disposeManagedStream: true);
-        using (file)
-        {
-            var bytes = new byte[file.Length];
-            try { file.ReadExactly(bytes); }
-            catch (EndOfStreamException e) { throw new DataFormatException(path, "could not be read: the file became shorter while it was read.", e); }
-            catch (IOException e) { throw new DataFormatException(path, $"could not be read: {e.Message}", e); }
-            return new SKMemoryStream(bytes);
-        }
+        if (ReadSmallFile(path, WholeFileBytes) is { } bytes) return new SKMemoryStream(bytes);
+        return new SKManagedStream(new BufferedStream(Open(path, bufferSize: 0)), disposeManagedStream: true);
     }
 
     /// <summary>

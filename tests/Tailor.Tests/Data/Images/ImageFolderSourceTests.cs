@@ -110,6 +110,36 @@ public sealed class ImageFolderSourceTests(VendoredFashionMnistFixture fixture) 
     }
 
     [Fact]
+    public void Files_are_kept_encoded_within_the_budget_and_decode_to_the_same_pixels()
+    {
+        var splits = Export();
+        int[] order = [.. Enumerable.Range(0, splits.Test.Count)];
+        long total = splits.Test.Files.Sum(f => new FileInfo(f).Length);
+        var pixels = new List<float[]>();
+        foreach (long budget in new[] { 0L, total / 2, ImageFolderSource.DefaultEncodedCacheBytes })
+        {
+            using var source = new ImageFolderSource(splits.Test, encodedCacheBytes: budget);
+            var x = new Tensor(order.Length, 28, 28, 1);
+            for (int pass = 0; pass < 2; pass++)
+            {
+                source.BeginPass(order, 0, 32);
+                for (int start = 0; start < order.Length; start += 32)
+                {
+                    int count = Math.Min(32, order.Length - start);
+                    var batch = new Tensor(count, 28, 28, 1);
+                    source.Gather(order, start, count, batch, new Tensor(count, 10));
+                    batch.Span.CopyTo(x.Span.Slice(start * 784));
+                }
+                source.EndPass();
+            }
+            Assert.InRange(source.EncodedBytesKept, Math.Min(budget, total) - 2_000, Math.Min(budget, total));
+            pixels.Add(x.Span.ToArray());
+        }
+        Assert.Equal(pixels[0], pixels[1]);
+        Assert.Equal(pixels[0], pixels[2]);
+    }
+
+    [Fact]
     public void A_disposed_source_refuses_a_new_pass()
     {
         var source = new ImageFolderSource(Export().Test);
