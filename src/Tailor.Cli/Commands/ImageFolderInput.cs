@@ -44,7 +44,7 @@ internal sealed class ImageFolderInput
 
     private readonly Option<bool> _stream = new("--stream")
     {
-        Description = "Read the --images from disk batch by batch, decoded on a background thread ahead of training, instead of holding them " +
+        Description = "Read the --images from disk batch by batch, decoded on background threads ahead of training, instead of holding them " +
                       "in memory (the same run, bit for bit; folders over 1 GiB decoded always stream).",
     };
 

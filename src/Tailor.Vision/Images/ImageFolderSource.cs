@@ -12,7 +12,7 @@ namespace Tailor.Data.Images;
 /// folder larger than memory trains. The pixels are <see cref="ImageFolder.Read"/>'s, scaled as the cached
 /// folder's, and the trainer owns the order: a streamed folder trains bit for bit as the same images in memory.
 /// </summary>
-/// <remarks>One pass at a time, as a trainer runs them; dispose the source to end its thread.</remarks>
+/// <remarks>One pass at a time, as a trainer runs them; dispose the source to end its threads.</remarks>
 public sealed class ImageFolderSource : BatchSource, IDisposable
 {
     private readonly ImageFolder _folder;
