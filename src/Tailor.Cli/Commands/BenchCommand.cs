@@ -28,13 +28,28 @@ internal static class BenchCommand
         {
             Description = "Also measure the same models in a child process with .NET's default runtime settings (tiered compilation on), as a program of yours that references the Tailor package runs them.",
         };
-        var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling, models, runtimeDefaults };
+        var onnxRuntime = new Option<string?>("--onnx-runtime")
+        {
+            Description = "Also run the models' inference in ONNX Runtime (2 intra-op threads, sequential, all graph optimisations) beside Tailor's, "
+                + $"alternating, over the 10,000 test images, through the bench program (default: {OnnxRuntimeBenchmark.RunnerRelativePath} "
+                + $"under this folder or a parent; build it with `{OnnxRuntimeBenchmark.BuildHint}`).",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "PATH",
+        };
+        var layers = new Option<bool>("--layers") { Description = "Also print a per-layer roofline of each model's training step: FLOPs, bytes, time, GFLOP/s, GB/s and the bound, against the FMA peak and a copy loop's bandwidth." };
+        var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling, models, runtimeDefaults, onnxRuntime, layers };
         command.SetAction(parsed =>
         {
             int? measured = parsed.GetValue(epochs);
             int Epochs(NotebookModel kind) => measured ?? EpochBenchmark.PeerEpochs(kind);
             string? peerScript = parsed.GetValue(peer);
             if (peerScript != null && !File.Exists(peerScript)) throw new UsageException($"--peer: no file '{Path.GetFullPath(peerScript)}'.");
+            string? ortRunner = null;
+            if (parsed.GetResult(onnxRuntime) != null)
+            {
+                try { ortRunner = OnnxRuntimeBenchmark.FindRunner(parsed.GetValue(onnxRuntime), [Directory.GetCurrentDirectory(), AppContext.BaseDirectory]); }
+                catch (FileNotFoundException e) { throw new UsageException(e.Message); }
+            }
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook);
             int threads = WorkerPool.Threads;
@@ -98,6 +113,30 @@ internal static class BenchCommand
             List<Dictionary<string, object?>>? runtimeRows = null;
             if (parsed.GetValue(runtimeDefaults)) runtimeRows = RuntimeDefaults.Compare(results, location.Directory, threads, measured);
 
+            List<OnnxRuntimeComparison>? ort = null;
+            if (ortRunner != null)
+            {
+                ort = OnnxRuntimeBenchmark.Run(dataset, kinds, ortRunner, threads, OnnxRuntimeRounds, Console.Out);
+                WriteOnnxRuntime(ort);
+            }
+            List<LayerRooflineReport>? roofline = null;
+            double? bandwidth = null, roofPeak = null;
+            if (parsed.GetValue(layers))
+            {
+                // The ceilings again just before the layers run: on a shared machine the peak at the start may have met a busy stretch.
+                roofPeak = Math.Max(peak, FmaPeak.MeasureGflops(threads));
+                bandwidth = MemoryBandwidth.MeasureGBs(threads);
+                double gbs = bandwidth.Value;
+                Console.WriteLine($"Roofline ceilings: FMA peak {roofPeak:F1} GFLOP/s (the higher of two measurements), copy bandwidth {gbs:F1} GB/s ({threads} thread(s))");
+                roofline = [];
+                foreach (var kind in kinds)
+                {
+                    Console.WriteLine($"Layer roofline of {kind.CliName()}...");
+                    roofline.Add(LayerRoofline.Measure(sample, kind, roofPeak.Value, gbs));
+                }
+                foreach (var report in roofline) WriteRoofline(report);
+            }
+
             if (parsed.GetValue(json) is string path)
             {
                 var document = new Dictionary<string, object?>
@@ -105,6 +144,13 @@ internal static class BenchCommand
                     ["isa"] = KernelIsa.Active.ToString(), ["threads"] = threads, ["fma_peak_gflops"] = peak,
                     ["models"] = rows, ["scaling"] = scalingRows, ["runtime_defaults"] = runtimeRows,
                 };
+                if (ort != null) document["onnx_runtime"] = ort.Select(o => o.ToJson()).ToList();
+                if (roofline != null)
+                {
+                    document["memory_bandwidth_gbs"] = bandwidth;
+                    document["roofline_fma_peak_gflops"] = roofPeak;
+                    document["layers"] = roofline.Select(r => r.ToJson()).ToList();
+                }
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n");
                 Console.WriteLine($"Wrote {Path.GetFullPath(path)}");
             }
@@ -112,6 +158,54 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    /// <summary>Tailor, ONNX Runtime, Tailor, ONNX Runtime: each figure the best of its side's two rounds.</summary>
+    private const int OnnxRuntimeRounds = 2;
+
+    private static void WriteOnnxRuntime(IReadOnlyList<OnnxRuntimeComparison> results)
+    {
+        var table = new Table().Title("Inference: Tailor (Predict) against ONNX Runtime, 10,000 test images, best of 2 alternating rounds each")
+            .AddColumn("Model").AddColumn("Engine")
+            .AddColumn(new TableColumn("Batch 1 median ms").RightAligned()).AddColumn(new TableColumn("Batch 1 p99 ms").RightAligned())
+            .AddColumn(new TableColumn("Batch 64 img/s").RightAligned()).AddColumn(new TableColumn("Batch 10,000 img/s").RightAligned())
+            .AddColumn(new TableColumn("Max abs diff").RightAligned());
+        foreach (var r in results)
+        {
+            table.AddRow(r.Model, "Tailor", F(1e3 * r.Tailor.LatencyMedianSeconds, 4), F(1e3 * r.Tailor.LatencyP99Seconds, 4),
+                F(r.Tailor.Batch64ImagesPerSecond, 0), F(r.Tailor.FullBatchImagesPerSecond, 0), r.MaxAbsDifference.ToString("E2", CultureInfo.InvariantCulture));
+            table.AddRow("", "ONNX Runtime", F(1e3 * r.OnnxRuntime.LatencyMedianSeconds, 4), F(1e3 * r.OnnxRuntime.LatencyP99Seconds, 4),
+                F(r.OnnxRuntime.Batch64ImagesPerSecond, 0), F(r.OnnxRuntime.FullBatchImagesPerSecond, 0), r.OutputsAgree ? "agree" : "DIFFER");
+            table.AddRow("", "[bold]ratio[/]", F(r.LatencyRatio, 2) + "x", F(r.LatencyP99Ratio, 2) + "x", F(r.Batch64Ratio, 2) + "x", F(r.FullBatchRatio, 2) + "x", "");
+        }
+        table.Caption("ratio: ONNX Runtime's latency over Tailor's, Tailor's throughput over ONNX Runtime's (above 1x: Tailor is faster)");
+        AnsiConsole.Write(table);
+        foreach (var r in results.Where(r => !r.OutputsAgree))
+            Console.WriteLine($"Warning: {r.Model}'s outputs differ between Tailor and ONNX Runtime by {r.MaxAbsDifference:E2} (more than {OnnxRuntimeComparison.Tolerance:E0}).");
+    }
+
+    private static void WriteRoofline(LayerRooflineReport report)
+    {
+        double peak = report.PeakGflops, bandwidth = report.BandwidthGBs;
+        var table = new Table()
+            .Title($"Where the time goes: {report.Model}, batch {report.BatchSize} (median of {report.Repeats} passes; ridge {peak / bandwidth:F1} FLOP/byte)")
+            .AddColumn("Layer").AddColumn("Step").AddColumn(new TableColumn("MFLOP").RightAligned()).AddColumn(new TableColumn("MB").RightAligned())
+            .AddColumn(new TableColumn("FLOP/B").RightAligned()).AddColumn(new TableColumn("ms").RightAligned()).AddColumn(new TableColumn("% of step").RightAligned())
+            .AddColumn(new TableColumn("GFLOP/s").RightAligned()).AddColumn(new TableColumn("GB/s").RightAligned()).AddColumn("Bound")
+            .AddColumn(new TableColumn("% of roof").RightAligned());
+        double total = report.LayerSeconds;
+        foreach (var s in report.Steps)
+        {
+            var bound = s.Bound(peak, bandwidth);
+            table.AddRow(s.Layer, LayerRoofline.StepName(s.Step), F(s.Flops / 1e6, 2), F(s.Bytes / 1e6, 3), Finite(s.Intensity, 1), F(1e3 * s.Seconds, 3),
+                F(100 * s.Seconds / report.StepSeconds, 1), Finite(s.Gflops, 1), Finite(s.GBs, 1), bound.ToString().ToLowerInvariant(),
+                bound == RooflineBound.None ? "-" : Finite(100 * s.RoofShare(peak, bandwidth), 1));
+        }
+        table.Caption($"Layer steps {1e3 * total:F3} ms ({100 * total / report.StepSeconds:F1}%) of a {1e3 * report.StepSeconds:F3} ms training step (TrainOnBatch: the layers, the loss and the optimizer). "
+            + $"Roof: FMA peak {peak:F1} GFLOP/s, copy bandwidth {bandwidth:F1} GB/s.");
+        AnsiConsole.Write(table);
+    }
+
+    private static string Finite(double v, int digits) => double.IsFinite(v) ? F(v, digits) : "-";
 
     private static NotebookModel[] ParseModels(string list)
     {
