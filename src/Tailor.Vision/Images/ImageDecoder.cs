@@ -68,13 +68,8 @@ public static class ImageDecoder
     /// </summary>
     internal static byte[]? ReadSmallFile(string path, int maxBytes)
     {
-        using var file = Open(path, bufferSize: 0);
-        if (file.Length > maxBytes) return null;
-        var bytes = new byte[file.Length];
-        try { file.ReadExactly(bytes); }
-        catch (EndOfStreamException e) { throw new DataFormatException(path, "could not be read: the file became shorter while it was read.", e); }
-        catch (IOException e) { throw new DataFormatException(path, $"could not be read: {e.Message}", e); }
-        return bytes;
+        try { return InputFile.ReadIfAtMost(path, What, maxBytes); }
+        catch (InputFileException e) { throw new DataFormatException(path, e.Problem, e); }
     }
 
     private static void DecodeInto(SKStream stream, string path, ImageFolderOptions options, Span<byte> destination)

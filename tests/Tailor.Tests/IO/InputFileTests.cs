@@ -30,6 +30,21 @@ public sealed class InputFileTests : IDisposable
     }
 
     [Fact]
+    public void A_small_file_is_read_whole_and_a_larger_one_left_unread()
+    {
+        File.WriteAllBytes(_temp.File("data.bin"), [1, 2, 3]);
+        File.CreateSymbolicLink(_temp.File("link.bin"), "data.bin");
+        string fifo = SpecialFiles.Fifo(_temp.File("pipe.png"));
+
+        Assert.Equal([1, 2, 3], InputFile.ReadIfAtMost(_temp.File("link.bin"), "an image", 3));
+        Assert.Null(InputFile.ReadIfAtMost(_temp.File("data.bin"), "an image", 2));
+        Assert.Equal($"{fifo}: is a FIFO (named pipe), not a regular file; an image must be a regular file.",
+            Assert.Throws<InputFileException>(() => InputFile.ReadIfAtMost(fifo, "an image", 10)).Message);
+        Assert.Equal($"{_temp.File("absent")}: could not be read: there is no such file.",
+            Assert.Throws<InputFileException>(() => InputFile.ReadIfAtMost(_temp.File("absent"), "an image", 10)).Message);
+    }
+
+    [Fact]
     public void A_file_over_the_limit_is_refused_before_it_is_read()
     {
         string path = _temp.File("big.json");
