@@ -4,6 +4,7 @@ using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Data.Images;
+using Tailor.Distribution.Mpi;
 using Tailor.Models;
 using Tailor.Models.Training;
 using Tailor.Optimizers.Schedules;
@@ -54,6 +55,12 @@ internal static class TrainCommand
         {
             Description = "Continue from the latest checkpoint in this folder, with the options it was started with (only --epochs, the output, checkpoint, data and thread options may be given beside it).",
         };
+        var shards = new Option<int?>("--shards")
+        {
+            Description = "Cut every batch into S fixed shards whose gradients are added in shard order: the same bits alone or on P MPI ranks (mpiexec -n P tailor train ...).",
+            HelpName = "S",
+        }.Within(TrainingOptions.BatchSizeRange);
+        var distributed = new Option<bool>("--distributed") { Description = "Start MPI (MPICH) even where no MPI launcher is detected in the environment." };
         var seed = CommonOptions.Seed();
         var sampleSeed = CommonOptions.SampleSeed();
         var output = CommonOptions.Out("out/train");
@@ -61,12 +68,12 @@ internal static class TrainCommand
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary, metrics.json and model.safetensors.")
         {
             model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment,
-            checkpointEvery, keepCheckpoints, checkpointDir, resume, seed, sampleSeed, output,
+            checkpointEvery, keepCheckpoints, checkpointDir, resume, shards, distributed, seed, sampleSeed, output,
         };
         var sampleSize = SampleSizeOptions.AddTo(command);
         var images = ImageFolderInput.AddTo(command);
         // What a checkpoint fixes: given beside --resume, they would be silently ignored.
-        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, seed, sampleSeed, .. sampleSize.All, .. images.Shape];
+        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, shards, seed, sampleSeed, .. sampleSize.All, .. images.Shape];
         command.SetAction(parsed =>
         {
             // A signal from here on stops the command at its next check, keeping what it has finished.
@@ -108,15 +115,35 @@ internal static class TrainCommand
                     EarlyStoppingPatience = parsed.GetResult(earlyStopping) == null ? null : parsed.GetValue(earlyStopping) ?? TrainingOptions.DefaultPatience,
                     Schedule = parsed.GetValue(schedule),
                     Augment = parsed.GetValue(augment),
+                    Shards = parsed.GetValue(shards),
                 };
                 sampleOptions = sampleSize.Read(parsed, parsed.GetValue(sampleSeed));
                 checkpoints = parsed.GetValue(checkpointDir) ?? Path.Combine(outDir, "checkpoints");
                 images.EnsureShapeOnlyWithImages(parsed);
             }
             options.Validate();
+            // MPI only when a launcher started this process (or --distributed asks): otherwise nothing of it is loaded.
+            using var mpi = parsed.GetValue(distributed) || MpiTransport.LaunchedByMpi ? MpiTransport.Start() : null;
+            if (mpi is { Size: > 1 } && options.Shards == null)
+                throw new UsageException($"--shards is needed on {mpi.Size} MPI ranks: it fixes the result whatever the ranks (e.g. --shards {mpi.Size}).");
+            var transport = mpi is { Size: > 1 } ? mpi : null;
+            // Every rank trains the same weights; rank 0 alone writes (and speaks).
+            bool root = mpi == null || mpi.Rank == 0;
+            if (!root) Console.SetOut(TextWriter.Null);
+            try { return Run(); }
+            catch (Exception e) when (transport != null)
+            {
+                // A rank that fails would leave the others waiting in the exchange: it ends the whole job.
+                Console.Error.WriteLine($"tailor: rank {transport.Rank} of {transport.Size}: {ErrorText.Of(e)}");
+                transport.Abort(ExitCodes.Failure);
+                throw;
+            }
+
+            int Run()
+            {
             if (images.IsGiven(parsed) && sampleSize.Full(parsed)) throw new UsageException("--full chooses among the IDX images; an --images folder is used as it is.");
             // Outputs are staged and published together after training: a run that fails leaves --out as it was.
-            using var outputs = StagedOutputs.Begin(outDir, TrainingRun.AllOutputFiles);
+            using var outputs = root ? StagedOutputs.Begin(outDir, TrainingRun.AllOutputFiles) : null;
             BatchSource train, validation, test;
             ImageData? imageData = null;
             if (images.IsGiven(parsed) || options.Images != null)
@@ -141,18 +168,22 @@ internal static class TrainCommand
 
             if (cancel.IsCancellationRequested) throw new OperationInterruptedException("Interrupted before training began; nothing was written.", cancel);
             // Two runs into one folder would mix their checkpoints and outputs: each takes the folders for itself.
-            using var outLock = FolderLock.Acquire(outDir, "tailor train");
-            using var checkpointLock = Path.GetFullPath(checkpoints) == outLock.Folder ? null : FolderLock.Acquire(checkpoints, "tailor train");
+            using var outLock = root ? FolderLock.Acquire(outDir, "tailor train") : null;
+            using var checkpointLock = !root || Path.GetFullPath(checkpoints) == outLock!.Folder ? null : FolderLock.Acquire(checkpoints, "tailor train");
             // A signal stops training after the current batch; the run then writes a checkpoint and says how to resume.
             var run = TrainingRun.Train(train, validation, test, sampleOptions, options, [new InterruptOnCancellation(cancel)],
-                checkpointing: new Checkpointing(checkpoints, every, checkpoint, parsed.GetValue(keepCheckpoints)));
+                checkpointing: new Checkpointing(checkpoints, root ? every : 0, checkpoint, parsed.GetValue(keepCheckpoints)), transport: transport);
             Console.WriteLine(run.Model.Summary());
-            run.WriteOutputs(outputs.StagingFolder);
-            outputs.Publish();
+            if (outputs != null)
+            {
+                run.WriteOutputs(outputs.StagingFolder);
+                outputs.Publish();
+            }
             if (run.EarlyStopping != null) Console.WriteLine(run.EarlyStopping.Describe(run.History.Epochs.Count));
             Console.WriteLine(run.Describe());
             Console.WriteLine($"Wrote {string.Join(", ", run.OutputFiles)} to {Path.GetFullPath(outDir)}");
             return ExitCodes.Ok;
+            }
         });
         return command;
     }

@@ -28,6 +28,9 @@ public sealed record TrainingOptions
     /// <summary>Null: a constant learning rate; else a schedule as "step:10,0.5" (see <see cref="ScheduleSpecification"/>).</summary>
     public string? Schedule { get; init; }
 
+    /// <summary>Null: the whole batch in one pass; else each batch cut into this many fixed shards (data-parallel training, see ShardedGradient).</summary>
+    public int? Shards { get; init; }
+
     /// <summary>Null: no augmentation; else training-batch augmentation as "flip,shift:2" (see <see cref="AugmentationPipeline.Parse"/>).</summary>
     public string? Augment { get; init; }
 
@@ -67,6 +70,8 @@ public sealed record TrainingOptions
         if (BatchSize is int b) BatchSizeRange.Check("--batch-size", b);
         if (LearningRate is float lr) LearningRateRange.Check("--learning-rate", lr);
         if (EarlyStoppingPatience is int p) PatienceRange.Check("--early-stopping", p);
+        if (Shards is int shards && (shards < 1 || shards > EffectiveBatchSize))
+            throw new ArgumentException($"--shards must be from 1 to the batch size ({EffectiveBatchSize}), received {shards}.");
         var optimizer = CreateOptimizer();
         CreateSchedule(optimizer.LearningRate, stepsPerEpoch: 1);
         CreateAugmentation();
@@ -104,6 +109,8 @@ public sealed record TrainingOptions
         };
         // Written only for image folders: the files of Fashion-MNIST runs stay as they were.
         if (Images != null) json["images"] = JsonDocument.Parse(Images.ToJson()).RootElement;
+        // Written only for sharded runs, for the same reason; a resumed run keeps its shards.
+        if (Shards != null) json["shards"] = Shards;
         return JsonSerializer.Serialize(json);
     }
 
@@ -126,6 +133,7 @@ public sealed record TrainingOptions
                 EarlyStoppingPatience = root.TryGetProperty("early_stopping_patience", out var patience) ? NullableInt(patience) : null,
                 Schedule = root.TryGetProperty("lr_schedule", out var schedule) ? NullableString(schedule) : null,
                 Augment = root.TryGetProperty("augment", out var augment) ? NullableString(augment) : null,
+                Shards = root.TryGetProperty("shards", out var shards) ? NullableInt(shards) : null,
                 Images = root.TryGetProperty("images", out var images) && images.ValueKind != JsonValueKind.Null ? ImageInput.FromJson(images) : null,
             };
             var sampleOptions = new FashionSampleOptions

@@ -48,7 +48,8 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     /// memory give the same run, bit for bit.
     /// </summary>
     public static TrainingRun Train(BatchSource train, BatchSource validation, BatchSource testSet, FashionSampleOptions sample,
-        TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, Checkpointing? checkpointing = null)
+        TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, Checkpointing? checkpointing = null,
+        ShardTransport? transport = null)
     {
         options.Validate();
         Sequential model;
@@ -82,7 +83,8 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
 
         var clock = Stopwatch.StartNew();
         var history = model.Fit(train, options.Epochs, options.EffectiveBatchSize, validationData: validation,
-            callbacks: allCallbacks, seed: options.Seed + 1, verbose: verbose, resume: resume, augmentation: augmentation);
+            callbacks: allCallbacks, seed: options.Seed + 1, verbose: verbose, resume: resume, augmentation: augmentation,
+            shards: options.Shards ?? (transport == null ? null : 1), shardTransport: transport);
         clock.Stop();
         if (model.Interruption is { } stop)
         {

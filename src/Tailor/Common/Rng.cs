@@ -27,6 +27,22 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
+    /// <summary>
+    /// Restarts <paramref name="destination"/> on a stream keyed by this stream's state and three numbers, without
+    /// advancing this one: the draws of one shard of one step (epoch, step, shard) whoever computes it.
+    /// </summary>
+    internal void Derive(Rng destination, ulong a, ulong b, ulong c)
+    {
+        ulong x = _s0 ^ RotateLeft(_s1, 16) ^ RotateLeft(_s2, 32) ^ RotateLeft(_s3, 48);
+        ulong key = SplitMix(ref x);
+        foreach (ulong part in (ReadOnlySpan<ulong>)[a, b, c])
+        {
+            x = key ^ part;
+            key = SplitMix(ref x);
+        }
+        destination.Reseed(key);
+    }
+
     public ulong NextULong() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
 
     /// <summary>One xoshiro256** step: the output, and the state advanced.</summary>

@@ -154,6 +154,16 @@ public abstract class Layer
     /// <summary>The stream a checkpoint must save for this layer, if it draws at training time.</summary>
     internal virtual Rng? TrainingRngForCheckpoint => null;
 
+    /// <summary>
+    /// Keys the draws of the next training passes by (epoch, step, shard) on a stream derived from the layer's own,
+    /// which then does not advance, so a shard draws the same on any thread or process; null returns to the
+    /// layer's running stream. Set by <see cref="Tailor.Models.Training.ShardedGradient"/> before each shard.
+    /// </summary>
+    internal virtual void KeyTrainingDraws(int epoch, int step, int shard) { }
+
+    /// <summary>Ends <see cref="KeyTrainingDraws"/>: the layer draws from its running stream again.</summary>
+    internal virtual void UnkeyTrainingDraws() { }
+
     /// <summary>Puts back a stream saved from <see cref="TrainingRngForCheckpoint"/> (also for layers with a fixed seed).</summary>
     internal virtual void RestoreTrainingRng(Rng rng) { }
 

@@ -259,14 +259,16 @@ public sealed class Sequential
     /// run one after another (a Predict from another thread waits for the whole Fit). Cancelling
     /// <paramref name="cancellationToken"/> stops training after the batch in progress, as
     /// <see cref="RequestInterrupt"/> does: Fit returns the History so far and <see cref="Interruption"/>
-    /// holds the state that resumes it exactly.
+    /// holds the state that resumes it exactly. <paramref name="shards"/>, when given, cuts every batch into that
+    /// many fixed shards whose gradients are added in shard order (<see cref="ShardedGradient"/>), computed here or
+    /// shared by the workers of <paramref name="shardTransport"/> (MPI ranks): the result depends on the shards only.
     /// </summary>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
         TrainingState? resume = null, AugmentationPipeline? augmentation = null,
         IProgress<TrainingProgress>? progress = null, float[]? sampleWeight = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int? shards = null, ShardTransport? shardTransport = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -298,19 +300,20 @@ public sealed class Sequential
             SampleWeights = sampleWeight, ClassWeights = classWeight,
             Validation = validationData is var (valX, valY) ? new TensorBatchSource(valX, valY) : null,
         };
-        return new Trainer(this).Fit(new TensorBatchSource(x, y), options, cancellationToken);
+        return new Trainer(this) { GradientStep = StepFor(shards, shardTransport, batchSize) }.Fit(new TensorBatchSource(x, y), options, cancellationToken);
     }
 
     /// <summary>
     /// Fit on samples from a <see cref="BatchSource"/>, as Keras's fit on a tf.data dataset: an image folder read
     /// from disk batch by batch, or a user's own source. The same seed draws the same batches in the same
     /// order from any source, so a streamed folder trains bit for bit as the same images in memory.
+    /// <paramref name="shards"/> and <paramref name="shardTransport"/> as in the other overload.
     /// </summary>
     public History Fit(BatchSource x, int epochs = 1, int batchSize = 32, BatchSource? validationData = null, bool shuffle = true,
         IReadOnlyList<Callback>? callbacks = null, ulong? seed = null, int verbose = 1, int initialEpoch = 0,
         TrainingState? resume = null, AugmentationPipeline? augmentation = null,
         IProgress<TrainingProgress>? progress = null, float[]? sampleWeight = null, IReadOnlyDictionary<int, float>? classWeight = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int? shards = null, ShardTransport? shardTransport = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         var options = new FitOptions
@@ -319,7 +322,20 @@ public sealed class Sequential
             InitialEpoch = initialEpoch, Resume = resume, Augmentation = augmentation, Progress = progress,
             SampleWeights = sampleWeight, ClassWeights = classWeight, Validation = validationData,
         };
-        return new Trainer(this).Fit(x, options, cancellationToken);
+        return new Trainer(this) { GradientStep = StepFor(shards, shardTransport, batchSize) }.Fit(x, options, cancellationToken);
+    }
+
+    /// <summary>The gradient step of a Fit: the whole batch, or <paramref name="shards"/> fixed shards (1 to the batch size).</summary>
+    private static GradientStep StepFor(int? shards, ShardTransport? transport, int batchSize)
+    {
+        if (shards is not int s)
+        {
+            if (transport != null) throw new ArgumentException("shard_transport was given without shards: give the number of shards each batch is cut into.");
+            return new WholeBatchGradient();
+        }
+        if (s < 1 || s > batchSize)
+            throw new ArgumentOutOfRangeException(nameof(shards), $"Received an invalid value for `shards`, expected a number from 1 to batch_size={batchSize}. Received: shards={s}");
+        return new ShardedGradient(s, transport);
     }
 
     /// <summary>
@@ -360,6 +376,42 @@ public sealed class Sequential
         using var held = _gate.EnterScope();
         float loss = ComputeGradients(x, y);
         Optimizer!.Apply(_parameters);
+        return loss;
+    }
+
+    /// <summary>
+    /// One shard of a data-parallel step: forward and backward on <paramref name="x"/> alone, each parameter's
+    /// gradient filled with the shard's mean-loss gradient times <paramref name="share"/> (its rows over the
+    /// global batch's, applied to the loss gradient, exactly nothing when 1), no regularization penalty; the shard
+    /// added to <paramref name="metrics"/>. Returns the shard's mean loss.
+    /// </summary>
+    /// <summary>What a data-parallel step checks before its first shard: compiled, built for <paramref name="x"/>, targets that fit.</summary>
+    internal void PrepareBatch(Tensor x, Tensor y)
+    {
+        using var held = _gate.EnterScope();
+        RequireCompiled();
+        EnsureBuilt(x);
+        CheckData(x, y, "x", "y");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal float ComputeShardGradients(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share)
+    {
+        using var held = _gate.EnterScope();
+        int batch = x.Dim(0), outputs = OutputLength;
+        var prediction = ForwardAll(x, training: true);
+        var gradient = Ensure(ref _lossGradient, batch, outputs);
+        float loss;
+        if (_layers[^1] is ActivatedLayer { GradientIsPreActivation: true })
+        {
+            loss = Loss!.Compute(prediction.Span, y.Span, sampleWeights, batch, outputs, default);
+            Loss.PreActivationGradient(prediction.Span, y.Span, sampleWeights, batch, outputs, gradient.Span);
+        }
+        else loss = Loss!.Compute(prediction.Span, y.Span, sampleWeights, batch, outputs, gradient.Span);
+        if (share != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(gradient.Span, share, gradient.Span);
+        for (int i = 0; i < metrics.Count; i++) metrics[i].Update(Loss, prediction.Span, y.Span, batch, outputs);
+        Tensor? upstream = gradient;
+        for (int i = _layers.Count - 1; i >= 0 && upstream != null; i--) upstream = _layers[i].Backward(upstream);
         return loss;
     }
 

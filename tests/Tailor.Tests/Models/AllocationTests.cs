@@ -65,6 +65,21 @@ public sealed class AllocationTests : IDisposable
     }
 
     [Fact]
+    public void A_sharded_Fit_allocates_nothing_per_batch_after_warm_up()
+    {
+        // 3 shards of 4 rows: 2, 1 and 1; the last batch of 2 rows leaves the third shard empty.
+        var (x, y, _) = SyntheticData.Images(Samples, 12, 12, 3, seed: 4);
+        var model = SmallCnn("adam");
+        model.Fit(x, y, epochs: 1, batchSize: BatchSize, verbose: 0, shards: 3);
+
+        long twoEpochs = AllocatedBy(() => model.Fit(x, y, epochs: 2, batchSize: BatchSize, verbose: 0, shards: 3));
+        long fourEpochs = AllocatedBy(() => model.Fit(x, y, epochs: 4, batchSize: BatchSize, verbose: 0, shards: 3));
+        int steps = (Samples + BatchSize - 1) / BatchSize;
+        double perBatch = (fourEpochs - twoEpochs) / (2.0 * steps);
+        Assert.True(perBatch < 16, $"{perBatch:F0} bytes per batch ({twoEpochs} bytes for 2 epochs, {fourEpochs} for 4)");
+    }
+
+    [Fact]
     public void TrainOnBatch_allocates_nothing_after_warm_up()
     {
         var (x, y, _) = SyntheticData.Images(32, 12, 12, 3, seed: 5);

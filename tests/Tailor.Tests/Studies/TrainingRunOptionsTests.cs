@@ -52,4 +52,17 @@ public sealed class TrainingRunOptionsTests
         Assert.Equal("flip,shift:2", json.RootElement.GetProperty("augment").GetString());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("early_stopping").ValueKind);
     }
+    [Fact]
+    public void Shards_are_written_to_the_options_only_when_given_and_read_back()
+    {
+        var sample = new FashionSampleOptions();
+        var plain = new TrainingOptions { Model = NotebookModel.Cnn, Seed = 3 };
+        string plainJson = plain.ToJson(sample);
+        Assert.DoesNotContain("shards", plainJson);  // the files of runs without shards stay as they were
+        Assert.Null(TrainingOptions.FromJson(plainJson).Options.Shards);
+
+        var sharded = plain with { Shards = 4 };
+        Assert.Equal(4, TrainingOptions.FromJson(sharded.ToJson(sample)).Options.Shards);
+        Assert.Contains("--shards", Assert.Throws<ArgumentException>(() => (plain with { Shards = 65 }).Validate()).Message);
+    }
 }

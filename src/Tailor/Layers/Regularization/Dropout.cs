@@ -13,6 +13,8 @@ namespace Tailor.Layers.Regularization;
 public sealed class Dropout : Layer
 {
     private Rng _rng;
+    private readonly Rng _keyed = new(0);
+    private bool _useKeyed;
     private float[] _mask = [];
     private Tensor? _output;
     private Tensor? _inputGradient;
@@ -44,6 +46,14 @@ public sealed class Dropout : Layer
 
     internal override void RestoreTrainingRng(Rng rng) => _rng = rng;
 
+    internal override void KeyTrainingDraws(int epoch, int step, int shard)
+    {
+        _rng.Derive(_keyed, (ulong)epoch, (ulong)step, (ulong)shard);
+        _useKeyed = true;
+    }
+
+    internal override void UnkeyTrainingDraws() => _useKeyed = false;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)
     {
@@ -63,7 +73,7 @@ public sealed class Dropout : Layer
         var o = y.Span;
         var mask = _mask.AsSpan(0, n);
         // One uniform per element, drawn in element order, then kept where it is at least the rate.
-        _rng.FillFloats(mask);
+        (_useKeyed ? _keyed : _rng).FillFloats(mask);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {

@@ -18,6 +18,14 @@ public abstract class GradientStep
     /// <paramref name="x"/> and <paramref name="y"/> hold one batch in the shapes it takes.
     /// </summary>
     public abstract float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics);
+
+    /// <summary>
+    /// <see cref="Compute(Sequential, Tensor, Tensor, ReadOnlySpan{float}, IReadOnlyList{Metric})"/> for step
+    /// <paramref name="step"/> of epoch <paramref name="epoch"/> (both from 0), what the <see cref="Trainer"/> calls:
+    /// a step that keys its random draws by batch (sharded data parallelism) needs to know which one it is.
+    /// </summary>
+    public virtual float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step) =>
+        Compute(model, x, y, sampleWeights, metrics);
 }
 
 /// <summary>The whole batch in one forward and one backward pass, on the model's own threads: the default.</summary>

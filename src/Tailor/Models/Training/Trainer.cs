@@ -201,7 +201,7 @@ public class Trainer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected virtual float TrainStep(Tensor x, Tensor y, int epoch, int step)
     {
-        float loss = GradientStep.Compute(Model, x, y, BatchWeights, _metrics);
+        float loss = GradientStep.Compute(Model, x, y, BatchWeights, _metrics, epoch, step);
         if (!float.IsFinite(loss)) return loss;
         foreach (var c in _callbacks) c.OnBatchGradients(epoch, step);
         Model.Optimizer!.Apply(Model.Parameters);

@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+using Tailor.Common;
+using Tailor.Layers;
+using Tailor.Metrics;
+using Tailor.Models;
+using Tailor.Tensors;
+
+namespace Tailor.Models.Training;
+
+/// <summary>
+/// Data-parallel gradient step: a batch of N rows is cut into <see cref="Shards"/> fixed shards of contiguous
+/// rows (sizes as equal as possible, the first N % S one row longer), each computed alone (its own forward and
+/// backward), and their partial sums added in shard order, so the result depends on S but never on which thread
+/// or process computed which shard. With a <see cref="ShardTransport"/> the workers each compute their shards
+/// (shard s on worker s % size) and exchange the partial sums, so every worker holds the same weights.
+/// </summary>
+/// <remarks>
+/// <para>Rounding: a shard's loss gradient is its own mean-loss gradient times its share of the rows (n_s / N),
+/// so the shards' contributions add up to the batch's mean; the loss is Σ n_s·loss_s / N in double. One shard
+/// is therefore bit for bit <see cref="WholeBatchGradient"/>; S shards round as S shards, the same for every
+/// number of workers.</para>
+/// <para>Regularization penalties and their gradients are added once, after the shards are combined.
+/// Metrics are sums: each shard's sums are added to the run's in shard order (exact for counts such as accuracy).</para>
+/// <para>Dropout draws are keyed by (the layer's stream, epoch, step, shard), not drawn from a running stream,
+/// so a shard draws the same masks whoever computes it, and a resumed run the same as an uninterrupted one.</para>
+/// <para>BatchNormalization normalizes each shard with that shard's own statistics. Every shard starts from the
+/// step's moving averages; afterwards each value that some shard changed (the moving mean and variance) becomes
+/// the shards' results weighted by n_s / N in shard order: one momentum update with the row-weighted mean of
+/// the shards' statistics.</para>
+/// <para>Allocates nothing per batch once the first batch has sized its buffers.</para>
+/// </remarks>
+public sealed class ShardedGradient : GradientStep
+{
+    private readonly ShardTransport? _transport;
+    private IReadOnlyList<Metric>? _metricsFor;
+    private Metric[] _shardMetrics = [];
+    private Sequential? _modelFor;
+    private Parameter[] _trainable = [], _state = [];
+    private float[] _stateSnapshot = [];
+    private double[] _mine = [], _all = [];
+    private int _recordLength, _metricsLength, _gradientLength, _stateLength;
+    private Tensor? _xShard, _yShard;
+    private int _calls;
+
+    /// <summary>Cuts every batch into <paramref name="shards"/> shards, computed here, or shared by the workers of <paramref name="transport"/>.</summary>
+    public ShardedGradient(int shards, ShardTransport? transport = null)
+    {
+        Guard.Positive(shards, "shards");
+        Shards = shards;
+        _transport = transport;
+    }
+
+    /// <summary>The number of shards each batch is cut into: it, not the number of workers, fixes the result.</summary>
+    public int Shards { get; }
+
+    /// <summary>Computes this process's shards in reverse order (for tests: the order must not matter).</summary>
+    internal bool Reverse { get; set; }
+
+    /// <summary>The first row and the number of rows of shard <paramref name="shard"/> of a batch of <paramref name="batch"/> rows.</summary>
+    public static (int Start, int Count) ShardRange(int batch, int shards, int shard)
+    {
+        int size = batch / shards, extra = batch % shards;
+        return (shard * size + Math.Min(shard, extra), size + (shard < extra ? 1 : 0));
+    }
+
+    /// <summary>Keys the random draws by the number of calls so far, as steps of one epoch.</summary>
+    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
+        Compute(model, x, y, sampleWeights, metrics, 0, _calls);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _calls++;
+        model.PrepareBatch(x, y);
+        int batch = x.Dim(0), workers = _transport?.Size ?? 1, rank = _transport?.Rank ?? 0;
+        if (!sampleWeights.IsEmpty && sampleWeights.Length != batch)
+            throw new ArgumentException($"sample_weight holds {sampleWeights.Length} values for a batch of {batch} samples.");
+        Prepare(model, metrics, workers);
+        int perWorker = (Shards + workers - 1) / workers;
+        var layers = model.Layers;
+        for (int i = 0; i < _state.Length; i++) _state[i].Value.Span.CopyTo(_stateSnapshot.AsSpan(StateOffset(i)));
+        try
+        {
+            int mineCount = rank < Shards ? (Shards - 1 - rank) / workers + 1 : 0;
+            for (int k = 0; k < mineCount; k++)
+            {
+                int slot = Reverse ? mineCount - 1 - k : k, shard = rank + slot * workers;
+                var (start, count) = ShardRange(batch, Shards, shard);
+                var record = (_transport == null ? _all : _mine).AsSpan(slot * _recordLength, _recordLength);
+                if (count == 0) { record.Clear(); continue; }
+                for (int i = 0; i < _state.Length; i++) _stateSnapshot.AsSpan(StateOffset(i), _state[i].Value.Length).CopyTo(_state[i].Value.Span);
+                for (int i = 0; i < layers.Count; i++) layers[i].KeyTrainingDraws(epoch, step, shard);
+                Tensor xs = x, ys = y;
+                if (count != batch)
+                {
+                    xs = Layer.Ensure(ref _xShard, count, x.Shape[1..]);
+                    ys = Layer.Ensure(ref _yShard, count, y.Shape[1..]);
+                    x.Span.Slice(start * x.ItemLength, count * x.ItemLength).CopyTo(xs.Span);
+                    y.Span.Slice(start * y.ItemLength, count * y.ItemLength).CopyTo(ys.Span);
+                }
+                foreach (var m in _shardMetrics) m.Reset();
+                float share = count == batch ? 1f : (float)count / batch;
+                var weights = sampleWeights.IsEmpty ? default : sampleWeights.Slice(start, count);
+                record[0] = model.ComputeShardGradients(xs, ys, weights, _shardMetrics, share);
+                int at = 1;
+                foreach (var m in _shardMetrics) { m.State.CopyTo(record.Slice(at)); at += m.State.Length; }
+                foreach (var p in _trainable) { Widen(p.Gradient.Span, record.Slice(at)); at += p.Gradient.Length; }
+                foreach (var p in _state) { Widen(p.Value.Span, record.Slice(at)); at += p.Value.Length; }
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < layers.Count; i++) layers[i].UnkeyTrainingDraws();
+        }
+        if (_transport != null) _transport.AllGather(_mine, _all);
+        return Combine(model, batch, metrics, workers, perWorker);
+    }
+
+    /// <summary>Adds the shards' records in shard order into the model's gradients and state and the run's metrics; returns the loss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private float Combine(Sequential model, int batch, IReadOnlyList<Metric> metrics, int workers, int perWorker)
+    {
+        double lossSum = 0;
+        bool first = true;
+        for (int shard = 0; shard < Shards; shard++)
+        {
+            var (_, count) = ShardRange(batch, Shards, shard);
+            if (count == 0) continue;
+            var record = Record(shard, workers, perWorker);
+            lossSum += record[0] * count;
+            int at = 1;
+            for (int m = 0; m < metrics.Count; m++)
+            {
+                var state = metrics[m].State;
+                for (int j = 0; j < state.Length; j++) state[j] += record[at + j];
+                at += state.Length;
+            }
+            foreach (var p in _trainable)
+            {
+                var g = p.Gradient.Span;
+                var part = record.Slice(at, g.Length);
+                if (first) for (int j = 0; j < g.Length; j++) g[j] = (float)part[j];
+                else for (int j = 0; j < g.Length; j++) g[j] += (float)part[j];
+                at += g.Length;
+            }
+            first = false;
+        }
+        // State that some shard changed (moving averages) becomes the shards' values weighted by their rows.
+        int stateAt = 1 + _metricsLength + _gradientLength;
+        for (int i = 0; i < _state.Length; i++)
+        {
+            var value = _state[i].Value.Span;
+            var before = _stateSnapshot.AsSpan(StateOffset(i), value.Length);
+            for (int j = 0; j < value.Length; j++)
+            {
+                bool changed = false;
+                double sum = 0;
+                for (int shard = 0; shard < Shards; shard++)
+                {
+                    var (_, count) = ShardRange(batch, Shards, shard);
+                    if (count == 0) continue;
+                    double v = Record(shard, workers, perWorker)[stateAt + j];
+                    changed |= v != before[j];
+                    sum += (double)count / batch * v;
+                }
+                value[j] = changed ? (float)sum : before[j];
+            }
+            stateAt += value.Length;
+        }
+        float loss = (float)(lossSum / batch);
+        var parameters = model.Parameters;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            if (p.Regularizer == null) continue;
+            loss += p.Regularizer.Penalty(p.Value.Span);
+            if (p.Trainable) p.Regularizer.AddGradient(p.Value.Span, p.Gradient.Span);
+        }
+        return loss;
+    }
+
+    private ReadOnlySpan<double> Record(int shard, int workers, int perWorker) =>
+        _all.AsSpan(((shard % workers) * perWorker + shard / workers) * _recordLength, _recordLength);
+
+    private int StateOffset(int index)
+    {
+        int offset = 0;
+        for (int i = 0; i < index; i++) offset += _state[i].Value.Length;
+        return offset;
+    }
+
+    private static void Widen(ReadOnlySpan<float> source, Span<double> destination)
+    {
+        for (int i = 0; i < source.Length; i++) destination[i] = source[i];
+    }
+
+    /// <summary>Sizes the buffers for this model and these metrics: once per Fit, not per batch.</summary>
+    private void Prepare(Sequential model, IReadOnlyList<Metric> metrics, int workers)
+    {
+        if (ReferenceEquals(model, _modelFor) && ReferenceEquals(metrics, _metricsFor) && _trainable.Length + _state.Length == model.Parameters.Count) return;
+        _modelFor = model;
+        _metricsFor = metrics;
+        _shardMetrics = [.. metrics.Select(m => m.CloneEmpty())];
+        _trainable = [.. model.Parameters.Where(p => p.Trainable)];
+        _state = [.. model.Parameters.Where(p => !p.Trainable)];
+        _metricsLength = _shardMetrics.Sum(m => m.State.Length);
+        _gradientLength = _trainable.Sum(p => p.Value.Length);
+        _stateLength = _state.Sum(p => p.Value.Length);
+        _stateSnapshot = new float[_stateLength];
+        _recordLength = 1 + _metricsLength + _gradientLength + _stateLength;
+        int perWorker = (Shards + workers - 1) / workers;
+        _mine = _transport == null ? [] : new double[perWorker * _recordLength];
+        _all = new double[workers * perWorker * _recordLength];
+    }
+}

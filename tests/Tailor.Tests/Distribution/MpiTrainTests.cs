@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Tailor.Tests.Cli;
+using Tailor.Tests.Data;
+
+namespace Tailor.Tests.Distribution;
+
+/// <summary>A fact that needs MPICH's mpiexec; reported as skipped, not passed, where it is missing.</summary>
+public sealed class MpiFactAttribute : FactAttribute
+{
+    public MpiFactAttribute()
+    {
+        if (MpiTrainTests.MpiExec == null) Skip = "MPICH's mpiexec (mpiexec.mpich or mpiexec.hydra) is not on the PATH (Debian package mpich).";
+    }
+}
+
+/// <summary>
+/// `tailor train --shards S` under mpiexec: every rank computes its shards and receives the others', so 1 and 2
+/// ranks (and no MPI at all) write the same model and history, bit for bit; rank 0 alone writes them.
+/// </summary>
+public sealed class MpiTrainTests
+{
+    internal static readonly string? MpiExec = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        .SelectMany(dir => new[] { Path.Combine(dir, "mpiexec.mpich"), Path.Combine(dir, "mpiexec.hydra") })
+        .FirstOrDefault(File.Exists);
+
+    private static readonly string[] Train =
+        ["train", "--model", "cnn", "--epochs", "2", "--shards", "4", "--train-images", "400", "--test-images", "50", "--seed", "1"];
+
+    private static (int ExitCode, string Stdout, string Stderr) Run(int? ranks, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll");
+        string[] command = [ChildProcess.DotnetHost(), dll, .. args, "--data", VendoredData.Directory];
+        var start = ranks is int n ? new ProcessStartInfo(MpiExec!, ["-n", $"{n}", .. command]) : new ProcessStartInfo(command[0], command[1..]);
+        start.UseShellExecute = false;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        return ChildProcess.Run(start, TimeSpan.FromMinutes(3)) ?? throw new TimeoutException($"tailor {string.Join(' ', args)} on {ranks} ranks did not finish within 3 minutes.");
+    }
+
+    /// <summary>history.csv without its seconds column, which is the clock's, not the training's.</summary>
+    private static string[] HistoryWithoutSeconds(string folder)
+    {
+        var lines = File.ReadAllLines(Path.Combine(folder, "history.csv"));
+        int seconds = Array.IndexOf(lines[0].Split(','), "seconds");
+        Assert.True(seconds >= 0, lines[0]);
+        return [.. lines.Select(l => string.Join(',', l.Split(',').Where((_, i) => i != seconds)))];
+    }
+
+    [MpiFact]
+    public void One_rank_two_ranks_and_no_mpi_write_the_same_model_and_history()
+    {
+        using var folder = new TempDirectory();
+        var outputs = new Dictionary<string, string>();
+        foreach (int? ranks in new int?[] { null, 1, 2 })
+        {
+            string output = Path.Combine(folder.Path, ranks is int n ? $"ranks{n}" : "alone");
+            var (code, stdout, stderr) = Run(ranks, [.. Train, "--out", output]);
+            Assert.True(code == 0, $"{ranks} ranks: exit {code}\n{stdout}\n{stderr}");
+            outputs[output] = stdout;
+        }
+        string alone = Path.Combine(folder.Path, "alone"), one = Path.Combine(folder.Path, "ranks1"), two = Path.Combine(folder.Path, "ranks2");
+        byte[] model = File.ReadAllBytes(Path.Combine(alone, "model.safetensors"));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(one, "model.safetensors")));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(two, "model.safetensors")));
+        Assert.Equal(3, HistoryWithoutSeconds(alone).Length);
+        Assert.Equal(HistoryWithoutSeconds(alone), HistoryWithoutSeconds(one));
+        Assert.Equal(HistoryWithoutSeconds(alone), HistoryWithoutSeconds(two));
+        // Rank 0 alone speaks: one summary line, not two.
+        Assert.Single(outputs[two].Split('\n'), l => l.StartsWith("Wrote ", StringComparison.Ordinal));
+    }
+
+    [MpiFact]
+    public void Two_ranks_without_shards_are_refused_naming_the_option()
+    {
+        using var folder = new TempDirectory();
+        var (code, _, stderr) = Run(2, ["train", "--model", "dense", "--epochs", "1", "--train-images", "100", "--test-images", "10", "--out", folder.Path]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--shards is needed on 2 MPI ranks", stderr);
+        Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
+    }
+
+    [Fact]
+    public void Open_mpi_is_refused_in_one_line()
+    {
+        using var folder = new TempDirectory();
+        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", folder.Path],
+            new Dictionary<string, string> { ["OMPI_COMM_WORLD_RANK"] = "0", ["OMPI_COMM_WORLD_SIZE"] = "1" });
+        Assert.NotEqual(0, code);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains("only MPICH-ABI MPIs", lines[0]);
+    }
+}
