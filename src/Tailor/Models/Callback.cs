@@ -1,7 +1,7 @@
 namespace Tailor.Models;
 
 /// <summary>
-/// Hooks that a <see cref="Training.Trainer"/> (so <see cref="Sequential.Fit"/>) calls at training, epoch and batch boundaries, as Keras's
+/// Hooks that a <see cref="Training.Trainer"/> (so <c>Sequential.Fit</c>) calls at training, epoch and batch boundaries, as Keras's
 /// callbacks. Epochs are 0-based here, as in Keras's callback API. Set <see cref="Sequential.StopTraining"/> to stop.
 /// </summary>
 public abstract class Callback

@@ -20,7 +20,7 @@ public sealed record LayerDiagnostics(string Layer, double GradientNorm, double 
 public sealed record DiagnosticsRecord(int Epoch, int Batch, double Progress, IReadOnlyList<LayerDiagnostics> Layers);
 
 /// <summary>
-/// Watches the gradients inside a network during <see cref="Sequential.Fit"/>: per layer, the norm of its
+/// Watches the gradients inside a network during <c>Sequential.Fit</c>: per layer, the norm of its
 /// gradients (taken before the optimizer clips them), the norm of its weights and, given a probe batch,
 /// the mean and standard deviation of its outputs. Records once per epoch, or every
 /// <c>everyBatches</c> batches. Between records it only adds one sum of squares per parameter into

@@ -1,6 +1,6 @@
 namespace Tailor.Models;
 
-/// <summary>What <see cref="Sequential.Fit"/> recorded per epoch: Keras's keys (loss, accuracy, val_loss, val_accuracy) and the seconds each epoch took.</summary>
+/// <summary>What <c>Sequential.Fit</c> recorded per epoch: Keras's keys (loss, accuracy, val_loss, val_accuracy) and the seconds each epoch took.</summary>
 public sealed class History
 {
     private readonly Dictionary<string, List<double>> _values = [];

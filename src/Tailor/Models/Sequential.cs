@@ -21,7 +21,7 @@ namespace Tailor.Models;
 /// Thread-safe: the layers keep each batch's activations in buffers of their own, so every method that
 /// runs them, builds the model or changes its weights holds one lock per model. Concurrent calls on
 /// one model run one after another, each with exactly the result it gets alone; the kernels already
-/// use every core for one call. Two models run in parallel. A callback of <see cref="Fit"/> runs under
+/// use every core for one call. Two models run in parallel. A callback of <c>Fit</c> runs under
 /// the lock: it may call the model itself, but must not wait for another thread that does.
 /// </remarks>
 public sealed class Sequential
@@ -65,7 +65,7 @@ public sealed class Sequential
     /// <summary>The compiled metrics; a trainer tracks fresh copies of them.</summary>
     public IReadOnlyList<Metric> Metrics { get; private set; } = [];
 
-    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch.</summary>
+    /// <summary>Set by a callback to end <c>Fit</c> after the current epoch.</summary>
     public bool StopTraining { get; set; }
 
     /// <summary>The random stream of the current or last Fit (shuffles, dropout); saved by checkpoints.</summary>
@@ -78,7 +78,7 @@ public sealed class Sequential
     internal void ClearInterrupt() => _interruptRequested = false;
 
     /// <summary>
-    /// Asks a running <see cref="Fit"/> to stop after the batch in progress (safe from a signal handler).
+    /// Asks a running <c>Fit</c> to stop after the batch in progress (safe from a signal handler).
     /// Fit then returns early with <see cref="Interruption"/> saying where it stopped, so the run can be
     /// checkpointed and resumed exactly.
     /// </summary>
@@ -379,12 +379,6 @@ public sealed class Sequential
         return loss;
     }
 
-    /// <summary>
-    /// One shard of a data-parallel step: forward and backward on <paramref name="x"/> alone, each parameter's
-    /// gradient filled with the shard's mean-loss gradient times <paramref name="share"/> (its rows over the
-    /// global batch's, applied to the loss gradient, exactly nothing when 1), no regularization penalty; the shard
-    /// added to <paramref name="metrics"/>. Returns the shard's mean loss.
-    /// </summary>
     /// <summary>What a data-parallel step checks before its first shard: compiled, built for <paramref name="x"/>, targets that fit.</summary>
     internal void PrepareBatch(Tensor x, Tensor y)
     {
@@ -394,6 +388,12 @@ public sealed class Sequential
         CheckData(x, y, "x", "y");
     }
 
+    /// <summary>
+    /// One shard of a data-parallel step: forward and backward on <paramref name="x"/> alone, each parameter's
+    /// gradient filled with the shard's mean-loss gradient times <paramref name="share"/> (its rows over the
+    /// global batch's, applied to the loss gradient, exactly nothing when 1), no regularization penalty; the shard
+    /// added to <paramref name="metrics"/>. Returns the shard's mean loss.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal float ComputeShardGradients(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share)
     {

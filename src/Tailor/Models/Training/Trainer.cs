@@ -12,11 +12,11 @@ namespace Tailor.Models.Training;
 /// <see cref="BatchSource"/> in a seeded order, the train step (<see cref="TrainStep"/>: the
 /// <see cref="GradientStep"/> computes the gradient, callbacks see it, the optimizer applies it), the
 /// metrics, the callbacks, validation, and one resumable <see cref="TrainingState"/>.
-/// <see cref="Sequential.Fit"/> runs one; a program that needs another step derives from it, and
+/// <c>Sequential.Fit</c> runs one; a program that needs another step derives from it, and
 /// data-parallel training replaces only <see cref="GradientStep"/>.
 /// </summary>
 /// <remarks>
-/// Holds the model's lock for the whole of <see cref="Fit"/>, as Sequential.Fit always has: a Predict from
+/// Holds the model's lock for the whole of <see cref="Fit(BatchSource, FitOptions, CancellationToken)"/>, as Sequential.Fit always has: a Predict from
 /// another thread waits. A trainer runs one Fit at a time.
 /// </remarks>
 public class Trainer
@@ -30,7 +30,7 @@ public class Trainer
     private History? _history;
     private int _completedEpochs;
 
-    /// <summary>A trainer for <paramref name="model"/>, which must be compiled before <see cref="Fit"/>.</summary>
+    /// <summary>A trainer for <paramref name="model"/>, which must be compiled before <see cref="Fit(BatchSource, FitOptions, CancellationToken)"/>.</summary>
     public Trainer(Sequential model)
     {
         ArgumentNullException.ThrowIfNull(model);
