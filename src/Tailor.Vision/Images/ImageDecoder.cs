@@ -164,6 +164,18 @@ public static class ImageDecoder
         ArgumentNullException.ThrowIfNull(path);
         CheckBudget(maxPixels);
         using var stream = new SKManagedStream(Open(path), disposeManagedStream: true);
+        return ReadHeader(stream, path, maxPixels);
+    }
+
+    /// <summary><see cref="ReadHeader(string, long)"/> of a file's bytes already read; <paramref name="path"/> is named in errors.</summary>
+    internal static ImageHeader ReadHeader(byte[] file, string path, long maxPixels)
+    {
+        using var stream = new SKMemoryStream(file);
+        return ReadHeader(stream, path, maxPixels);
+    }
+
+    private static ImageHeader ReadHeader(SKStream stream, string path, long maxPixels)
+    {
         using var codec = SKCodec.Create(stream, out SKCodecResult opened) ?? throw NotAnImage(path, opened);
         var size = codec.Info;
         CheckSize(size.Width, size.Height, path, maxPixels);

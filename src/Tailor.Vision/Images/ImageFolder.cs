@@ -23,10 +23,13 @@ public sealed class ImageFolder
     private readonly string[] _files;
     private readonly int[] _labels;
     private readonly byte[]? _cache;
+    private readonly byte[]?[] _encoded;
 
     private ImageFolder(string directory, ImageFolderOptions options, IReadOnlyList<string> classNames,
-        string[] files, int[] labels, byte[]? cache, IReadOnlyList<SkippedImage> skipped, IReadOnlyList<string> ignoredLinks)
+        string[] files, int[] labels, byte[]? cache, byte[]?[] encoded, IReadOnlyList<SkippedImage> skipped, IReadOnlyList<string> ignoredLinks)
     {
+        _encoded = encoded;
+        EncodedBytes = encoded.Sum(f => (long)(f?.Length ?? 0));
         Directory = directory;
         Options = options;
         ClassNames = classNames;
@@ -61,6 +64,13 @@ public sealed class ImageFolder
     /// <summary>Whether the decoded images are held in memory (the folder fits the budget).</summary>
     public bool IsCached => _cache != null;
 
+    /// <summary>
+    /// The bytes of files held as they are on disk, still encoded, in a folder that is not decoded whole
+    /// (<see cref="ImageFolderOptions.EncodedBudgetBytes"/>): read once, when the headers are checked, they are
+    /// decoded from memory for every batch after.
+    /// </summary>
+    public long EncodedBytes { get; }
+
     /// <summary>Per-sample shape: (height, width, channels).</summary>
     public int[] SampleShape => [Options.Height, Options.Width, Options.Channels];
 
@@ -80,14 +90,24 @@ public sealed class ImageFolder
         bool cache = bytes <= options.MemoryBudgetBytes;
 
         // Within the budget every image is decoded now; beyond it only the headers are read, so a file
-        // that is not an image at all is still found before training starts.
+        // that is not an image at all is still found before training starts. Small files read for their header
+        // are kept whole, within their own budget, so that batches decode them without opening them again.
         var pixels = cache ? new byte[bytes] : null;
+        var encoded = new byte[]?[files.Length];
+        long encodedBytes = 0;
         var errors = new string?[files.Length];
         Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads }, i =>
         {
             try
             {
                 if (pixels != null) Read(files[i], options, pixels.AsSpan(i * options.BytesPerImage, options.BytesPerImage));
+                else if (Interlocked.Read(ref encodedBytes) < options.EncodedBudgetBytes
+                    && ImageDecoder.ReadSmallFile(files[i], ImageDecoder.WholeFileBytes) is { } file)
+                {
+                    ImageDecoder.ReadHeader(file, files[i], options.MaxImagePixels);
+                    if (Interlocked.Add(ref encodedBytes, file.Length) <= options.EncodedBudgetBytes) encoded[i] = file;
+                    else Interlocked.Add(ref encodedBytes, -file.Length);
+                }
                 else ImageDecoder.ReadSize(files[i], options.MaxImagePixels);
             }
             catch (DataFormatException e) { errors[i] = e.Message; }
@@ -104,13 +124,14 @@ public sealed class ImageFolder
         {
             var keep = Enumerable.Range(0, files.Length).Where(i => errors[i] == null).ToArray();
             pixels = pixels == null ? null : Compact(pixels, keep, options.BytesPerImage);
+            encoded = [.. keep.Select(i => encoded[i])];
             files = [.. keep.Select(i => files[i])];
             labels = [.. keep.Select(i => labels[i])];
         }
         if (files.Length == 0)
             throw new DataFormatException(directory, $"holds no image that could be decoded ({skipped.Count} skipped).");
         EnsureEveryClassHasImages(directory, classNames, labels, skipped);
-        return new ImageFolder(directory, options, classNames, files, labels, pixels, skipped, [.. links.Order(StringComparer.Ordinal)]);
+        return new ImageFolder(directory, options, classNames, files, labels, pixels, encoded, skipped, [.. links.Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>Decodes <paramref name="path"/> and writes its model pixels (height x width x channels bytes).</summary>
@@ -174,8 +195,15 @@ public sealed class ImageFolder
         }
         var bytes = new byte[count * size];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads },
-            i => Read(_files[start + i], Options, bytes.AsSpan(i * size, size)));
+            i => ReadImage(start + i, bytes.AsSpan(i * size, size)));
         PixelScaling.ToUnitRange(bytes, destination);
+    }
+
+    /// <summary>Decodes image <paramref name="index"/> into model bytes: from its file held in memory when there is one.</summary>
+    internal void ReadImage(int index, Span<byte> destination)
+    {
+        if (_encoded[index] is { } file) ImageDecoder.DecodeInto(file, _files[index], Options, destination);
+        else Read(_files[index], Options, destination);
     }
 
     private static IReadOnlyList<string> ClassFolders(string directory, IReadOnlyList<string>? requested, List<string> links)

@@ -50,6 +50,13 @@ public sealed record ImageFolderOptions
     public long MemoryBudgetBytes { get; init; } = 1L << 30;
 
     /// <summary>
+    /// Files (each at most 1 MiB) kept in memory as they are on disk, still encoded, by a folder beyond
+    /// <see cref="MemoryBudgetBytes"/>: read once when the folder is opened, then decoded from memory for
+    /// every batch, as tf.data's cache keeps a dataset's files. 0 reads every file from disk every time.
+    /// </summary>
+    public long EncodedBudgetBytes { get; init; } = 256L << 20;
+
+    /// <summary>
     /// The most pixels (width x height, from the file's header) an image may declare; a larger one is
     /// refused before it is decoded, as an unreadable file (<see cref="OnUnreadable"/>).
     /// </summary>
@@ -64,6 +71,7 @@ public sealed record ImageFolderOptions
         Guard.Positive(Height);
         Guard.Positive(Width);
         Guard.NonNegative(MemoryBudgetBytes);
+        Guard.NonNegative(EncodedBudgetBytes);
         if (MaxImagePixels <= 0)
             throw new ArgumentOutOfRangeException(nameof(MaxImagePixels), $"Received an invalid value for `MaxImagePixels`, expected a positive number of pixels. Received: MaxImagePixels={MaxImagePixels}");
         if (!Enum.IsDefined(Fit)) throw new ArgumentOutOfRangeException(nameof(Fit), $"Unknown fit {Fit}; expected Stretch, Pad or Crop.");

@@ -8,7 +8,8 @@ namespace Tailor.Data.Images;
 /// <summary>
 /// An image folder as a <see cref="BatchSource"/> read from disk batch by batch, as tf.data's and PyTorch's
 /// DataLoader's: during a pass background threads decode the batches to come, up to <see cref="Prefetch"/>
-/// ahead, while the model trains on the current one. Memory holds those batches, never the folder, so a
+/// ahead, while the model trains on the current one. Memory holds those batches and, within a budget, the
+/// folder's small files still encoded (<see cref="ImageFolder.EncodedBytes"/>), never the decoded folder, so a
 /// folder larger than memory trains. The pixels are <see cref="ImageFolder.Read"/>'s, scaled as the cached
 /// folder's, and the trainer owns the order: a streamed folder trains bit for bit as the same images in memory.
 /// </summary>
@@ -20,8 +21,6 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
     private readonly int[] _inputShape, _targetShape;
     private readonly int _imageBytes, _classes;
     private readonly object _gate = new();
-    private readonly byte[]?[] _encoded;
-    private long _encodedBytes;
     private Slot[] _slots = [];
     private Thread[] _threads = [];
     private bool _stopping;
@@ -34,13 +33,10 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
     /// <summary>
     /// The images of <paramref name="folder"/> (or those at <paramref name="rows"/>, in that order) with one-hot
     /// labels; <paramref name="inputShape"/> reshapes each image (the same number of values, e.g. flat for a
-    /// dense model). <paramref name="prefetch"/> batches are decoded ahead at most. Up to
-    /// <paramref name="encodedCacheBytes"/> of the files (each at most 1 MiB) are kept as they are on disk,
-    /// still encoded, after their first read, so later passes decode them without reading them again, as
-    /// tf.data's cache does; the decoded images are never kept.
+    /// dense model). <paramref name="prefetch"/> batches are decoded ahead at most. Files the folder holds
+    /// encoded (<see cref="ImageFolder.EncodedBytes"/>) are decoded from memory; the decoded images are never kept.
     /// </summary>
-    public ImageFolderSource(ImageFolder folder, IReadOnlyList<int>? rows = null, int[]? inputShape = null, int prefetch = 4,
-        long encodedCacheBytes = DefaultEncodedCacheBytes)
+    public ImageFolderSource(ImageFolder folder, IReadOnlyList<int>? rows = null, int[]? inputShape = null, int prefetch = 4)
     {
         ArgumentNullException.ThrowIfNull(folder);
         Common.Guard.Positive(prefetch);
@@ -55,19 +51,7 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
         _classes = folder.ClassNames.Count;
         _targetShape = [_classes];
         Prefetch = prefetch;
-        Common.Guard.NonNegative(encodedCacheBytes);
-        EncodedCacheBytes = encodedCacheBytes;
-        _encoded = new byte[]?[folder.Count];
     }
-
-    /// <summary>The default budget for files kept encoded: 256 MiB, a few hundred thousand small PNGs.</summary>
-    public const long DefaultEncodedCacheBytes = 256L << 20;
-
-    /// <summary>The most bytes of files kept in memory, encoded, after their first read.</summary>
-    public long EncodedCacheBytes { get; }
-
-    /// <summary>The bytes of files kept so far.</summary>
-    public long EncodedBytesKept => Interlocked.Read(ref _encodedBytes);
 
     /// <summary>The most batches decoded ahead of the one being trained on.</summary>
     public int Prefetch { get; }
@@ -203,7 +187,7 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
             slot.Error = null;
             try
             {
-                for (int i = 0; i < count; i++) ReadInto(_rows[order[start + i]], slot.Pixels.AsSpan(i * _imageBytes, _imageBytes));
+                for (int i = 0; i < count; i++) _folder.ReadImage(_rows[order[start + i]], slot.Pixels.AsSpan(i * _imageBytes, _imageBytes));
             }
             catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
             {
@@ -230,26 +214,8 @@ public sealed class ImageFolderSource : BatchSource, IDisposable
     {
         var bytes = new byte[count * _imageBytes];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = WorkerPool.Threads },
-            i => ReadInto(_rows[order[start + i]], bytes.AsSpan(i * _imageBytes, _imageBytes)));
+            i => _folder.ReadImage(_rows[order[start + i]], bytes.AsSpan(i * _imageBytes, _imageBytes)));
         PixelScaling.ToUnitRange(bytes, destination);
-    }
-
-    /// <summary>Decodes the folder's image <paramref name="row"/> into model bytes, from the kept file when there is one.</summary>
-    private void ReadInto(int row, Span<byte> destination)
-    {
-        string path = _folder.Files[row];
-        var file = Volatile.Read(ref _encoded[row]);
-        if (file == null && Interlocked.Read(ref _encodedBytes) < EncodedCacheBytes)
-        {
-            file = ImageDecoder.ReadSmallFile(path, ImageDecoder.WholeFileBytes);
-            if (file != null)
-            {
-                if (Interlocked.Add(ref _encodedBytes, file.Length) <= EncodedCacheBytes) Volatile.Write(ref _encoded[row], file);
-                else Interlocked.Add(ref _encodedBytes, -file.Length);
-            }
-        }
-        if (file != null) ImageDecoder.DecodeInto(file, path, _folder.Options, destination);
-        else ImageFolder.Read(path, _folder.Options, destination);
     }
 
     private sealed class Slot(byte[] pixels)
