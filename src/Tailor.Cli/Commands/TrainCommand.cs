@@ -86,6 +86,7 @@ internal static class TrainCommand
             TrainingOptions options;
             FashionSampleOptions sampleOptions;
             TrainingCheckpoint? checkpoint = null;
+            string? resuming = null;
             string checkpoints;
             if (parsed.GetValue(resume) is string resumeDir)
             {
@@ -99,8 +100,8 @@ internal static class TrainCommand
                 try { options.Validate(); }
                 catch (ArgumentException e) { throw new ModelFormatException(checkpoint.Path, $"its training options are out of range: {ErrorText.Of(e)}", e); }
                 checkpoints = parsed.GetValue(checkpointDir) ?? resumeDir;
-                Console.WriteLine($"Resuming from {Path.GetFullPath(checkpoint.Path)} at epoch {checkpoint.State.Epoch + 1}" +
-                    (checkpoint.State.IsMidEpoch ? $", step {checkpoint.State.Step + 1}." : "."));
+                resuming = $"Resuming from {Path.GetFullPath(checkpoint.Path)} at epoch {checkpoint.State.Epoch + 1}" +
+                    (checkpoint.State.IsMidEpoch ? $", step {checkpoint.State.Step + 1}." : ".");
             }
             else
             {
@@ -130,6 +131,7 @@ internal static class TrainCommand
             // Every rank trains the same weights; rank 0 alone writes (and speaks).
             bool root = mpi == null || mpi.Rank == 0;
             if (!root) Console.SetOut(TextWriter.Null);
+            if (resuming != null) Console.WriteLine(resuming);
             try { return Run(); }
             catch (Exception e) when (transport != null)
             {

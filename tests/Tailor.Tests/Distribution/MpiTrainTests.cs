@@ -69,6 +69,25 @@ public sealed class MpiTrainTests
     }
 
     [MpiFact]
+    public void A_checkpoint_of_four_ranks_resumes_on_two_to_the_bits_of_an_uninterrupted_run()
+    {
+        using var folder = new TempDirectory();
+        string[] dropout = [.. Train.Select(a => a == "cnn" ? "cnn-dropout" : a)];
+        string whole = Path.Combine(folder.Path, "whole"), first = Path.Combine(folder.Path, "first"), resumed = Path.Combine(folder.Path, "resumed");
+        Assert.Equal(0, Run(null, [.. dropout, "--out", whole]).ExitCode);
+        // One epoch of two on four ranks (oversubscribed: each takes one thread), then the second on two.
+        var four = Run(4, [.. dropout.Select(a => a == "2" ? "1" : a), "--checkpoint-every", "1", "--threads", "1", "--out", first]);
+        Assert.True(four.ExitCode == 0, four.Stderr);
+
+        var (code, stdout, stderr) = Run(2, ["train", "--resume", Path.Combine(first, "checkpoints"), "--epochs", "2", "--threads", "1", "--out", resumed]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Single(stdout.Split('\n'), l => l.StartsWith("Resuming from ", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "model.safetensors")));
+        Assert.Equal(HistoryWithoutSeconds(whole), HistoryWithoutSeconds(resumed));
+    }
+
+    [MpiFact]
     public void Two_ranks_without_shards_are_refused_naming_the_option()
     {
         using var folder = new TempDirectory();
