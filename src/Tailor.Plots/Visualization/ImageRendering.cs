@@ -5,8 +5,8 @@ using Tailor.Tensors;
 namespace Tailor.Visualization;
 
 /// <summary>
-/// Grayscale images (values in [0, 1], 0 black, 1 white) enlarged with nearest-neighbour sampling,
-/// with their captions drawn underneath, as PNG bytes.
+/// Grayscale images (values in [0, 1], 0 black, 1 white), or RGB ones in grids, enlarged with
+/// nearest-neighbour sampling, with their captions drawn underneath, as PNG bytes.
 /// </summary>
 public static class ImageRendering
 {
@@ -38,7 +38,7 @@ public static class ImageRendering
     }
 
     /// <summary>
-    /// A grid of images, shaped (N, H, W) or (N, H, W, 1), filled row by row, each with its caption
+    /// A grid of images, shaped (N, H, W), (N, H, W, 1) or (N, H, W, 3) for colour, filled row by row, each with its caption
     /// under it; for one row per class, order the images class by class and pass the examples per
     /// class as <paramref name="columns"/>.
     /// </summary>
@@ -48,7 +48,7 @@ public static class ImageRendering
         ArgumentNullException.ThrowIfNull(captions);
         Guard.Positive(columns);
         Guard.Positive(scale);
-        (int count, int height, int width) = BatchSize(images);
+        (int count, int height, int width, int channels) = BatchSize(images);
         Guard.SameLength(count, captions.Count, $"Captions for a batch of {count} images of shape {images.ShapeString}");
 
         int rows = (count + columns - 1) / columns;
@@ -67,12 +67,12 @@ public static class ImageRendering
             SkiaDrawing.DrawCenteredText(canvas, title, canvasWidth / 2f, Padding + TitleSize * 1.2f, canvasWidth - 2 * Padding, TitleSize, bold: true);
 
         int gridLeft = (canvasWidth - gridWidth) / 2;
-        int pixelsPerImage = height * width;
+        int valuesPerImage = height * width * channels;
         for (int i = 0; i < count; i++)
         {
             int left = gridLeft + i % columns * (tileWidth + Gap);
             int top = Padding + titleLine + i / columns * (cellHeight + Gap);
-            using SKImage pixels = SkiaDrawing.GrayImage(images.Span.Slice(i * pixelsPerImage, pixelsPerImage), height, width);
+            using SKImage pixels = SkiaDrawing.Image(images.Span.Slice(i * valuesPerImage, valuesPerImage), height, width, channels);
             SkiaDrawing.DrawScaled(canvas, pixels, left, top, scale);
             float baseline = top + height * scale + CaptionSize * 1.3f;
             SkiaDrawing.DrawCenteredText(canvas, captions[i], left + tileWidth / 2f, baseline, tileWidth + Gap - 2, CaptionSize);
@@ -90,13 +90,13 @@ public static class ImageRendering
             $"Expected one grayscale image shaped (H, W), (H, W, 1) or (1, H, W, 1), received shape {image.ShapeString}.", nameof(image));
     }
 
-    private static (int Count, int Height, int Width) BatchSize(Tensor images)
+    private static (int Count, int Height, int Width, int Channels) BatchSize(Tensor images)
     {
         ReadOnlySpan<int> s = images.Shape;
         bool sized = s.Length >= 3 && s[0] > 0 && s[1] > 0 && s[2] > 0;
-        if (sized && s.Length == 3) return (s[0], s[1], s[2]);
-        if (sized && s.Length == 4 && s[3] == 1) return (s[0], s[1], s[2]);
+        if (sized && s.Length == 3) return (s[0], s[1], s[2], 1);
+        if (sized && s.Length == 4 && s[3] is 1 or 3) return (s[0], s[1], s[2], s[3]);
         throw new ArgumentException(
-            $"Expected a batch of grayscale images shaped (N, H, W) or (N, H, W, 1), received shape {images.ShapeString}.", nameof(images));
+            $"Expected a batch of images shaped (N, H, W), (N, H, W, 1) or (N, H, W, 3), received shape {images.ShapeString}.", nameof(images));
     }
 }

@@ -34,6 +34,20 @@ internal static class SkiaDrawing
         return SKImage.FromPixelCopy(info, pixels, width);
     }
 
+    /// <summary>An image of <paramref name="channels"/> 1 (gray) or 3 (R, G, B) values per pixel in [0, 1].</summary>
+    public static SKImage Image(ReadOnlySpan<float> values, int height, int width, int channels)
+    {
+        if (channels == 1) return GrayImage(values, height, width);
+        var pixels = new byte[4 * height * width];
+        for (int i = 0; i < height * width; i++)
+        {
+            for (int c = 0; c < 3; c++) pixels[4 * i + c] = ToByte(values[3 * i + c]);
+            pixels[4 * i + 3] = 255;
+        }
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        return SKImage.FromPixelCopy(info, pixels, 4 * width);
+    }
+
     /// <summary>Maps [0, 1] to [0, 255], clipping values outside and treating NaN as 0.</summary>
     public static byte ToByte(float value) =>
         value >= 1f ? (byte)255 : value > 0f ? (byte)MathF.Round(value * 255f) : (byte)0;

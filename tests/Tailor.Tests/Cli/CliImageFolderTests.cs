@@ -51,8 +51,11 @@ public sealed class CliImageFolderTests(VendoredFashionMnistFixture fixture) : I
         Assert.Equal(["Bag", "Sneaker", "Trouser"], metrics.RootElement.GetProperty("classes").EnumerateArray().Select(e => e.GetString()));
 
         string model = Path.Combine(output, "model.safetensors");
-        var evaluate = Run("evaluate", "--model", model);
+        var evaluate = Run("evaluate", "--model", model, "--heatmap", _temp.File("heatmap.png"), "--confused", _temp.File("confused.png"));
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        Assert.True(File.Exists(_temp.File("heatmap.png")));
+        // The confused pairs are drawn in colour, as the model saw them.
+        Assert.True(File.Exists(_temp.File("confused.png")) || evaluate.Stdout.Contains("confused no test image"), evaluate.Stdout);
         Assert.Contains($"test accuracy {accuracy:F4} on 90 images", evaluate.Stdout);
         Assert.Matches(@"\n\s+Sneaker\s+\d\.\d{4}\s+\d\.\d{4}\s+\d\.\d{4}\s+30\n", evaluate.Stdout);
 

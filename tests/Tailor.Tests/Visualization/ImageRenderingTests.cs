@@ -91,6 +91,26 @@ public sealed class ImageRenderingTests
     }
 
     [Fact]
+    public void Grid_DrawsColourImagesInTheirColours()
+    {
+        // Two 4x4 images, one flat colour each: (R, G, B) per pixel, channels last.
+        float[][] colours = [[0.8f, 0.2f, 0.4f], [0.1f, 0.6f, 1f]];
+        var values = new float[2 * 16 * 3];
+        for (int i = 0; i < 2; i++)
+            for (int p = 0; p < 16; p++) colours[i].CopyTo(values, (i * 16 + p) * 3);
+
+        using SKBitmap bitmap = DecodedPng.Decode(ImageRendering.Grid(Tensor.FromArray(values, 2, 4, 4, 3), ["a", "b"], columns: 2, scale: 4));
+
+        for (int i = 0; i < 2; i++)
+        {
+            var c = colours[i];
+            var expected = new SKColor((byte)MathF.Round(c[0] * 255), (byte)MathF.Round(c[1] * 255), (byte)MathF.Round(c[2] * 255));
+            Assert.Equal(expected, bitmap.GetPixel(Pad + i * (16 + ImageRendering.Gap) + 8, Pad + 8));
+        }
+        Assert.Throws<ArgumentException>(() => ImageRendering.Grid(new Tensor(2, 4, 4, 2), ["a", "b"], columns: 2));
+    }
+
+    [Fact]
     public void Grid_RequiresOneCaptionPerImage()
     {
         var error = Assert.Throws<ArgumentException>(() => ImageRendering.Grid(new Tensor(3, 28, 28), ["a", "b"], columns: 3));
