@@ -161,7 +161,7 @@ internal static class TrainCommand
                 var (dataset, location) = CommonOptions.LoadDataset(parsed);
                 Console.WriteLine($"Data: {location}");
                 var sample = DrawSample(dataset, sampleOptions, checkpoint?.Path);
-                (train, validation, test) = (Source(sample.Train, options.Model), Source(sample.Validation, options.Model), Source(sample.Test, options.Model));
+                (train, validation, test) = (TrainingRun.Source(sample.Train, options.Model), TrainingRun.Source(sample.Validation, options.Model), TrainingRun.Source(sample.Test, options.Model));
             }
             using var disposeSources = imageData;
             Console.WriteLine($"Training {options.Model.Title()} on {train.Count:N0} images, validating on {validation.Count:N0}, testing on {test.Count:N0}.");
@@ -199,8 +199,6 @@ internal static class TrainCommand
             throw new ModelFormatException(file, $"the sample its training options describe cannot be drawn from this data: {ErrorText.Of(e)}", e);
         }
     }
-
-    private static TensorBatchSource Source(LabeledTensors set, NotebookModel model) => new(TrainingRun.Inputs(set, model), set.OneHot);
 
     /// <summary>Refuses images too small for the model's convolutions and poolings, naming the layer that runs out of pixels.</summary>
     private static void EnsureModelFits(TrainingOptions options)

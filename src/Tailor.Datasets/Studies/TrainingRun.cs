@@ -137,7 +137,8 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     /// <summary>The per-sample input of <paramref name="options"/>'s model: its images, flat for the dense model.</summary>
     public static int[] ModelInputShape(TrainingOptions options) => options.Model.InputShape(options.ImageShape);
 
-    private static TensorBatchSource Source(LabeledTensors set, NotebookModel model) => new(Inputs(set, model), set.OneHot);
+    /// <summary>A set in memory as the model takes it, for a Fit or an evaluation.</summary>
+    internal static TensorBatchSource Source(LabeledTensors set, NotebookModel model) => new(Inputs(set, model), set.OneHot);
 
     /// <summary>The first <paramref name="count"/> samples of <paramref name="source"/> (fewer when it holds fewer), as a new tensor.</summary>
     private static Tensor First(BatchSource source, int count)

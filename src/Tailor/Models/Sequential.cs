@@ -398,6 +398,16 @@ public sealed class Sequential
     internal float ComputeShardGradients(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share)
     {
         using var held = _gate.EnterScope();
+        return ForwardBackward(x, y, sampleWeights, metrics, share);
+    }
+
+    /// <summary>
+    /// Forward, loss and backward of one batch, the loss gradient scaled by <paramref name="share"/> (left as it
+    /// is at 1), the batch added to <paramref name="metrics"/>; no regularization. Returns the batch's mean loss.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private float ForwardBackward(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share)
+    {
         int batch = x.Dim(0), outputs = OutputLength;
         var prediction = ForwardAll(x, training: true);
         var gradient = Ensure(ref _lossGradient, batch, outputs);
@@ -418,20 +428,7 @@ public sealed class Sequential
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float ComputeGradientsOnBatch(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
     {
-        int batch = x.Dim(0), outputs = OutputLength;
-        var prediction = ForwardAll(x, training: true);
-        var gradient = Ensure(ref _lossGradient, batch, outputs);
-        float loss;
-        if (_layers[^1] is ActivatedLayer { GradientIsPreActivation: true })
-        {
-            loss = Loss!.Compute(prediction.Span, y.Span, sampleWeights, batch, outputs, default);
-            Loss.PreActivationGradient(prediction.Span, y.Span, sampleWeights, batch, outputs, gradient.Span);
-        }
-        else loss = Loss!.Compute(prediction.Span, y.Span, sampleWeights, batch, outputs, gradient.Span);
-        for (int i = 0; i < metrics.Count; i++) metrics[i].Update(Loss, prediction.Span, y.Span, batch, outputs);
-
-        Tensor? upstream = gradient;
-        for (int i = _layers.Count - 1; i >= 0 && upstream != null; i--) upstream = _layers[i].Backward(upstream);
+        float loss = ForwardBackward(x, y, sampleWeights, metrics, share: 1);
         foreach (var p in _parameters)
         {
             if (p.Regularizer == null) continue;
