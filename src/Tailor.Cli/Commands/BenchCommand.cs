@@ -213,7 +213,8 @@ internal static class BenchCommand
         foreach (string name in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var kind = TrainCommand.ParseModel(name);
-            if (kind == NotebookModel.Conv1D) throw new UsageException("--models: the bench measures dense, cnn and cnn-dropout (the peer's models), received conv1d.");
+            if (kind is not (NotebookModel.Dense or NotebookModel.Cnn or NotebookModel.CnnDropout))
+                throw new UsageException($"--models: the bench measures dense, cnn and cnn-dropout (the peer's models), received {name}.");
             if (!kinds.Contains(kind)) kinds.Add(kind);
         }
         if (kinds.Count == 0) throw new UsageException("--models: name at least one of dense, cnn, cnn-dropout.");

@@ -18,7 +18,7 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout or conv1d.", DefaultValueFactory = _ => "cnn" };
+        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout, conv1d or cnn-bn.", DefaultValueFactory = _ => "cnn" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train (with --resume: the new total).", DefaultValueFactory = _ => 10 }
             .Within(TrainingOptions.EpochsRange);
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." }

@@ -69,6 +69,22 @@ public sealed class MpiTrainTests
     }
 
     [MpiFact]
+    public void A_batch_normalization_model_on_two_ranks_writes_the_model_of_one_process()
+    {
+        // Each shard normalizes by its own statistics and the moving averages are combined in shard order,
+        // so the non-trainable state, too, is the same whoever computed the shards.
+        using var folder = new TempDirectory();
+        string[] normalized = [.. Train.Select(a => a == "cnn" ? "cnn-bn" : a)];
+        string alone = Path.Combine(folder.Path, "alone"), two = Path.Combine(folder.Path, "two");
+        Assert.Equal(0, Run(null, [.. normalized, "--out", alone]).ExitCode);
+        var (code, _, stderr) = Run(2, [.. normalized, "--threads", "1", "--out", two]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(alone, "model.safetensors")), File.ReadAllBytes(Path.Combine(two, "model.safetensors")));
+        Assert.Equal(HistoryWithoutSeconds(alone), HistoryWithoutSeconds(two));
+    }
+
+    [MpiFact]
     public void A_checkpoint_of_four_ranks_resumes_on_two_to_the_bits_of_an_uninterrupted_run()
     {
         using var folder = new TempDirectory();
