@@ -37,10 +37,22 @@ internal static class BenchCommand
             HelpName = "PATH",
         };
         var layers = new Option<bool>("--layers") { Description = "Also print a per-layer roofline of each model's training step: FLOPs, bytes, time, GFLOP/s, GB/s and the bound, against the FMA peak and a copy loop's bandwidth." };
-        var command = new Command("bench", "Measure training and inference speed of the notebook's models.") { peer, json, epochs, scaling, models, runtimeDefaults, onnxRuntime, layers };
+        var command = new Command("bench", "Measure training and inference speed of the notebook's models.")
+        {
+            peer, json, epochs, scaling, models, runtimeDefaults, onnxRuntime, layers,
+            DistributedBench.Distributed, DistributedBench.Shards, DistributedBench.Latency, DistributedBench.Bandwidth,
+        };
         command.SetAction(parsed =>
         {
             int? measured = parsed.GetValue(epochs);
+            if (parsed.GetValue(DistributedBench.Distributed))
+            {
+                var chosen = parsed.GetValue(models) is string names ? ParseModels(names) : [NotebookModel.Cnn];
+                if (chosen.Length != 1) throw new UsageException("--models: --distributed measures one model at a time.");
+                return DistributedBench.Run(parsed, chosen[0], measured ?? 2, parsed.GetValue(json));
+            }
+            if (parsed.GetValue(DistributedBench.Shards) != null || parsed.GetValue(DistributedBench.Latency) != null || parsed.GetValue(DistributedBench.Bandwidth) != null)
+                throw new UsageException("--shards, --latency-us and --bandwidth-gbit go with --distributed.");
             int Epochs(NotebookModel kind) => measured ?? EpochBenchmark.PeerEpochs(kind);
             string? peerScript = parsed.GetValue(peer);
             if (peerScript != null && !File.Exists(peerScript)) throw new UsageException($"--peer: no file '{Path.GetFullPath(peerScript)}'.");

@@ -123,6 +123,8 @@ internal static class TrainCommand
                 images.EnsureShapeOnlyWithImages(parsed);
             }
             options.Validate();
+            if (MpiTransport.SlurmTasksWithoutMpi)
+                throw new UsageException($"srun started {Environment.GetEnvironmentVariable("SLURM_NTASKS")} tasks without MPI: start them with srun --mpi=pmi2 (see scripts/slurm/train.sbatch).");
             // MPI only when a launcher started this process (or --distributed asks): otherwise nothing of it is loaded.
             using var mpi = parsed.GetValue(distributed) || MpiTransport.LaunchedByMpi ? MpiTransport.Start() : null;
             if (mpi is { Size: > 1 } && options.Shards == null)
@@ -132,6 +134,7 @@ internal static class TrainCommand
             bool root = mpi == null || mpi.Rank == 0;
             if (!root) Console.SetOut(TextWriter.Null);
             if (resuming != null) Console.WriteLine(resuming);
+            if (transport != null) Console.WriteLine($"Data-parallel: {options.Shards} shards per batch on {transport.Size} MPI ranks.");
             try { return Run(); }
             catch (Exception e) when (transport != null)
             {

@@ -114,6 +114,19 @@ public sealed class MpiTrainTests
     }
 
     [Fact]
+    public void Srun_tasks_without_an_mpi_plugin_are_refused_in_one_line()
+    {
+        using var folder = new TempDirectory();
+        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", folder.Path],
+            new Dictionary<string, string> { ["SLURM_PROCID"] = "1", ["SLURM_NTASKS"] = "2" });
+        Assert.NotEqual(0, code);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains("srun --mpi=pmi2", lines[0]);
+        Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
+    }
+
+    [Fact]
     public void Open_mpi_is_refused_in_one_line()
     {
         using var folder = new TempDirectory();

@@ -31,6 +31,14 @@ public sealed class MpiTransport : ShardTransport, IDisposable
         Environment.GetEnvironmentVariable("PMIX_RANK") != null || Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") != null;
 
     /// <summary>
+    /// Whether Slurm's srun started this process as one of several tasks without an MPI plugin (no PMI in the
+    /// environment): each task would train alone and all would write. Reads the environment only.
+    /// </summary>
+    public static bool SlurmTasksWithoutMpi =>
+        !LaunchedByMpi && Environment.GetEnvironmentVariable("SLURM_PROCID") != null
+        && int.TryParse(Environment.GetEnvironmentVariable("SLURM_NTASKS"), out int tasks) && tasks > 1;
+
+    /// <summary>
     /// Initializes MPI (once per process) and returns this process's rank among the job's. Throws a
     /// NotSupportedException of one line when the process runs under Open MPI (whose ABI is not MPICH's) or when
     /// libmpich.so.12 cannot be loaded.
