@@ -439,7 +439,7 @@ public sealed class Sequential
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Tensor ForwardAll(Tensor x, bool training)
+    internal Tensor ForwardAll(Tensor x, bool training)
     {
         var current = x;
         foreach (var layer in _layers) current = layer.Forward(current, training);

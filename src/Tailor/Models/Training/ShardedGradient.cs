@@ -50,6 +50,9 @@ public sealed class ShardedGradient : GradientStep
         _transport = transport;
     }
 
+    /// <summary>The workers that share the shards; null when this process computes them all.</summary>
+    internal ShardTransport? Transport => _transport;
+
     /// <summary>The number of shards each batch is cut into: it, not the number of workers, fixes the result.</summary>
     public int Shards { get; }
 

@@ -255,6 +255,8 @@ public class Trainer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Validate(BatchSource data, int batchSize)
     {
+        // A sharded run validates in per-batch records, shared by its workers: the same bits on any number of them.
+        if (GradientStep is ShardedGradient sharded) return ShardedEvaluation.Validate(Model, data, batchSize, sharded.Transport, _validationMetrics);
         int samples = data.Count;
         if (_identity.Length != samples)
         {

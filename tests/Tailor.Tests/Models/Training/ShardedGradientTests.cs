@@ -43,9 +43,13 @@ public sealed class ShardedGradientTests
 
     private static (Tensor X, Tensor Y) Data(int count, ulong seed) => ModelFileTests.SyntheticImages(count, seed);
 
-    private static History Train(Sequential model, GradientStep step, Tensor x, Tensor y, int epochs = 2, IReadOnlyList<Callback>? callbacks = null, TrainingState? resume = null) =>
-        new Trainer(model) { GradientStep = step }.Fit(new TensorBatchSource(x, y),
-            new FitOptions { Epochs = epochs, BatchSize = 10, Verbose = 0, Seed = 5, Callbacks = callbacks ?? [], Resume = resume });
+    private static History Train(Sequential model, GradientStep step, Tensor x, Tensor y, int epochs = 2, IReadOnlyList<Callback>? callbacks = null,
+        TrainingState? resume = null, (Tensor X, Tensor Y)? validation = null) =>
+        new Trainer(model) { GradientStep = step }.Fit(new TensorBatchSource(x, y), new FitOptions
+        {
+            Epochs = epochs, BatchSize = 10, Verbose = 0, Seed = 5, Callbacks = callbacks ?? [], Resume = resume,
+            Validation = validation is var (vx, vy) ? new TensorBatchSource(vx, vy) : null,
+        });
 
     private static void AssertSameBits(History expected, Sequential expectedModel, History actual, Sequential actualModel)
     {
@@ -123,17 +127,20 @@ public sealed class ShardedGradientTests
     [InlineData(5)]
     public void Workers_sharing_the_shards_all_end_with_the_bits_of_one_process(int workers)
     {
-        // 4 shards of batches of 10 (the last batch of 37 has 7 rows); 5 workers leave one idle.
+        // 4 shards of batches of 10 (the last batch of 37 has 7 rows); 5 workers leave one idle. Validation runs in
+        // batches of 256: 600 rows make 3, shared by the workers.
         var (x, y) = Data(37, 4);
+        var validation = Data(600, 8);
         foreach (var create in new Func<Sequential>[] { () => Mixed(), Normalized })
         {
             var alone = create();
-            var expected = Train(alone, new ShardedGradient(4), x, y);
+            var expected = Train(alone, new ShardedGradient(4), x, y, validation: validation);
+            Assert.Contains("val_accuracy", expected.Values.Keys);
             var group = new InProcessGroup(workers);
             var models = Enumerable.Range(0, workers).Select(_ => create()).ToArray();
             var histories = new History[workers];
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers },
-                r => histories[r] = Train(models[r], new ShardedGradient(4, group.Member(r)), x, y));
+                r => histories[r] = Train(models[r], new ShardedGradient(4, group.Member(r)), x, y, validation: validation));
             for (int r = 0; r < workers; r++) AssertSameBits(expected, alone, histories[r], models[r]);
         }
     }
@@ -195,28 +202,5 @@ public sealed class ShardedGradientTests
         Assert.Contains("shards=5", error.Message);
         Assert.Contains("batch_size=4", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ShardedGradient(0));
-    }
-
-    /// <summary>Workers in one process, one thread each: what MPI's Allgather does, with a barrier and shared arrays.</summary>
-    private sealed class InProcessGroup(int size)
-    {
-        private readonly Barrier _barrier = new(size);
-        private readonly double[][] _blocks = new double[size][];
-
-        public ShardTransport Member(int rank) => new Worker(this, rank);
-
-        private sealed class Worker(InProcessGroup group, int rank) : ShardTransport
-        {
-            public override int Rank => rank;
-            public override int Size => group._blocks.Length;
-
-            public override void AllGather(ReadOnlySpan<double> mine, Span<double> all)
-            {
-                group._blocks[rank] = mine.ToArray();
-                group._barrier.SignalAndWait();
-                for (int r = 0; r < Size; r++) group._blocks[r].CopyTo(all.Slice(r * mine.Length));
-                group._barrier.SignalAndWait();
-            }
-        }
     }
 }
