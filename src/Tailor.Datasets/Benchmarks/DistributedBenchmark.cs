@@ -57,7 +57,8 @@ internal static class DistributedBenchmark
         model.Compile(new RmsProp(), new CategoricalCrossentropy(), "accuracy");
         var data = new TensorBatchSource(TrainingRun.Inputs(sample.Train, kind), sample.Train.OneHot);
         var timed = transport == null ? null : new TimedTransport(transport, barrier);
-        GradientStep step = shards is int s ? new ShardedGradient(s, timed) : new WholeBatchGradient();
+        // Shards of this process run on its threads, each on a replica, as `tailor train --shards` runs them.
+        GradientStep step = shards is int s ? new ShardedGradient(s, timed, () => NotebookModels.Create(kind, seed: 1)) : new WholeBatchGradient();
         var clock = new PhaseClock(timed);
         var options = new FitOptions { Epochs = 1, BatchSize = kind.DefaultBatchSize(), Verbose = 0, Seed = 2, Callbacks = [clock] };
         new Trainer(model) { GradientStep = step }.Fit(data, options);

@@ -82,9 +82,15 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         byte[]? preview = augmentation == null ? null : AugmentationGrid.Render(First(train, 6), augmentation, variants: 7, seed: options.Seed);
 
         var clock = Stopwatch.StartNew();
-        var history = model.Fit(train, options.Epochs, options.EffectiveBatchSize, validationData: validation,
-            callbacks: allCallbacks, seed: options.Seed + 1, verbose: verbose, resume: resume, augmentation: augmentation,
-            shards: options.Shards ?? (transport == null ? null : 1), shardTransport: transport);
+        // Shards run on the kernels' threads, each thread a shard through all the layers of its own replica.
+        GradientStep step = (options.Shards ?? (transport == null ? null : (int?)1)) is int shards
+            ? new ShardedGradient(shards, transport, () => NotebookModels.Create(options.Model, options.ImageShape, options.Classes, options.Seed))
+            : new WholeBatchGradient();
+        var history = new Trainer(model) { GradientStep = step }.Fit(train, new FitOptions
+        {
+            Epochs = options.Epochs, BatchSize = options.EffectiveBatchSize, Validation = validation, Callbacks = allCallbacks,
+            Seed = options.Seed + 1, Verbose = verbose, Resume = resume, Augmentation = augmentation,
+        });
         clock.Stop();
         if (model.Interruption is { } stop)
         {

@@ -32,22 +32,32 @@ namespace Tailor.Models.Training;
 public sealed class ShardedGradient : GradientStep
 {
     private readonly ShardTransport? _transport;
+    private readonly Func<Sequential>? _replicas;
+    private readonly ShardJob _job;
     private IReadOnlyList<Metric>? _metricsFor;
-    private Metric[] _shardMetrics = [];
     private Sequential? _modelFor;
     private Parameter[] _trainable = [], _state = [];
     private float[] _stateSnapshot = [];
+    private float[] _weights = [];
     private double[] _mine = [], _all = [];
     private int _recordLength, _metricsLength, _gradientLength, _stateLength;
-    private Tensor? _xShard, _yShard;
+    private ShardWorker[] _workers = [];
     private int _calls;
 
-    /// <summary>Cuts every batch into <paramref name="shards"/> shards, computed here, or shared by the workers of <paramref name="transport"/>.</summary>
-    public ShardedGradient(int shards, ShardTransport? transport = null)
+    /// <summary>
+    /// Cuts every batch into <paramref name="shards"/> shards, computed here, or shared by the workers of
+    /// <paramref name="transport"/>. With <paramref name="replicas"/>, a function that builds a model of the same
+    /// architecture (its weights do not matter: each step copies the model's), this process computes its shards on
+    /// as many threads as the kernels may use, each thread one shard at a time through all the layers of its own
+    /// replica: the same bits as one thread, since a shard's numbers do not depend on who computes it.
+    /// </summary>
+    public ShardedGradient(int shards, ShardTransport? transport = null, Func<Sequential>? replicas = null)
     {
         Guard.Positive(shards, "shards");
         Shards = shards;
         _transport = transport;
+        _replicas = replicas;
+        _job = new ShardJob(this);
     }
 
     /// <summary>The workers that share the shards; null when this process computes them all.</summary>
@@ -83,41 +93,19 @@ public sealed class ShardedGradient : GradientStep
             throw new ArgumentException($"sample_weight holds {sampleWeights.Length} values for a batch of {batch} samples.");
         Prepare(model, metrics, workers);
         int perWorker = (Shards + workers - 1) / workers;
-        var layers = model.Layers;
         for (int i = 0; i < _state.Length; i++) _state[i].Value.Span.CopyTo(_stateSnapshot.AsSpan(StateOffset(i)));
-        try
+        int mineCount = rank < Shards ? (Shards - 1 - rank) / workers + 1 : 0;
+        int threads = _replicas == null ? 1 : Math.Min(Threading.WorkerPool.Threads, mineCount);
+        if (threads > 1) SyncReplicas(model, threads);
+        if (!sampleWeights.IsEmpty)
         {
-            int mineCount = rank < Shards ? (Shards - 1 - rank) / workers + 1 : 0;
-            for (int k = 0; k < mineCount; k++)
-            {
-                int slot = Reverse ? mineCount - 1 - k : k, shard = rank + slot * workers;
-                var (start, count) = ShardRange(batch, Shards, shard);
-                var record = (_transport == null ? _all : _mine).AsSpan(slot * _recordLength, _recordLength);
-                if (count == 0) { record.Clear(); continue; }
-                for (int i = 0; i < _state.Length; i++) _stateSnapshot.AsSpan(StateOffset(i), _state[i].Value.Length).CopyTo(_state[i].Value.Span);
-                for (int i = 0; i < layers.Count; i++) layers[i].KeyTrainingDraws(epoch, step, shard);
-                Tensor xs = x, ys = y;
-                if (count != batch)
-                {
-                    xs = Layer.Ensure(ref _xShard, count, x.Shape[1..]);
-                    ys = Layer.Ensure(ref _yShard, count, y.Shape[1..]);
-                    x.Span.Slice(start * x.ItemLength, count * x.ItemLength).CopyTo(xs.Span);
-                    y.Span.Slice(start * y.ItemLength, count * y.ItemLength).CopyTo(ys.Span);
-                }
-                foreach (var m in _shardMetrics) m.Reset();
-                float share = count == batch ? 1f : (float)count / batch;
-                var weights = sampleWeights.IsEmpty ? default : sampleWeights.Slice(start, count);
-                record[0] = model.ComputeShardGradients(xs, ys, weights, _shardMetrics, share);
-                int at = 1;
-                foreach (var m in _shardMetrics) { m.State.CopyTo(record.Slice(at)); at += m.State.Length; }
-                foreach (var p in _trainable) { Widen(p.Gradient.Span, record.Slice(at)); at += p.Gradient.Length; }
-                foreach (var p in _state) { Widen(p.Value.Span, record.Slice(at)); at += p.Value.Length; }
-            }
+            if (_weights.Length < batch) _weights = new float[batch];
+            sampleWeights.CopyTo(_weights);
         }
-        finally
-        {
-            for (int i = 0; i < layers.Count; i++) layers[i].UnkeyTrainingDraws();
-        }
+        _job.Set(x, y, sampleWeights.IsEmpty ? 0 : batch, epoch, step, rank, workers, mineCount, threads);
+        if (threads == 1)
+            for (int k = 0; k < mineCount; k++) _job.Run(_workers[0], Reverse ? mineCount - 1 - k : k);
+        else Threading.WorkerPool.Run(_job, threads);
         if (_transport != null) _transport.AllGather(_mine, _all);
         return Combine(model, batch, metrics, workers, perWorker);
     }
@@ -206,10 +194,10 @@ public sealed class ShardedGradient : GradientStep
         if (ReferenceEquals(model, _modelFor) && ReferenceEquals(metrics, _metricsFor) && _trainable.Length + _state.Length == model.Parameters.Count) return;
         _modelFor = model;
         _metricsFor = metrics;
-        _shardMetrics = [.. metrics.Select(m => m.CloneEmpty())];
         _trainable = [.. model.Parameters.Where(p => p.Trainable)];
         _state = [.. model.Parameters.Where(p => !p.Trainable)];
-        _metricsLength = _shardMetrics.Sum(m => m.State.Length);
+        _workers = [new ShardWorker(model, metrics)];
+        _metricsLength = _workers[0].Metrics.Sum(m => m.State.Length);
         _gradientLength = _trainable.Sum(p => p.Value.Length);
         _stateLength = _state.Sum(p => p.Value.Length);
         _stateSnapshot = new float[_stateLength];
@@ -217,5 +205,106 @@ public sealed class ShardedGradient : GradientStep
         int perWorker = (Shards + workers - 1) / workers;
         _mine = _transport == null ? [] : new double[perWorker * _recordLength];
         _all = new double[workers * perWorker * _recordLength];
+    }
+
+    /// <summary>
+    /// Replicas for <paramref name="threads"/> workers (built once per Fit), each given the model's weights, state
+    /// and dropout streams of this step: worker 0 computes on the model itself.
+    /// </summary>
+    private void SyncReplicas(Sequential model, int threads)
+    {
+        if (_workers.Length < threads)
+        {
+            var grown = new ShardWorker[threads];
+            _workers.CopyTo(grown, 0);
+            for (int w = _workers.Length; w < threads; w++)
+            {
+                var replica = _replicas!() ?? throw new InvalidOperationException("The replica function of a ShardedGradient returned null.");
+                if (!replica.IsBuilt) replica.Build([.. model.InputShape]);
+                var theirs = replica.Parameters;
+                var ours = model.Parameters;
+                if (theirs.Count != ours.Count || Enumerable.Range(0, ours.Count).Any(i => theirs[i].Value.Length != ours[i].Value.Length || theirs[i].Trainable != ours[i].Trainable))
+                    throw new ArgumentException($"The replica function of a ShardedGradient built a model of {theirs.Count} parameters ({replica.ParameterCount:N0} values) for '{model.Name}', which has {ours.Count} ({model.ParameterCount:N0}): it must build the same architecture.");
+                replica.Compile(model.Optimizer!, model.Loss!, Array.Empty<Metric>());
+                grown[w] = new ShardWorker(replica, _metricsFor!);
+            }
+            _workers = grown;
+        }
+        var source = model.Parameters;
+        var layers = model.Layers;
+        for (int w = 1; w < threads; w++)
+        {
+            var replica = _workers[w].Model;
+            var target = replica.Parameters;
+            for (int i = 0; i < source.Count; i++) source[i].Value.Span.CopyTo(target[i].Value.Span);
+            // Keyed draws read the layer's stream without advancing it: the replica may read the same one.
+            for (int i = 0; i < layers.Count; i++)
+                if (layers[i].TrainingRngForCheckpoint is { } stream && !ReferenceEquals(replica.Layers[i].TrainingRngForCheckpoint, stream))
+                    replica.Layers[i].RestoreTrainingRng(stream);
+        }
+    }
+
+    /// <summary>A model that computes shards (the model itself, or a replica), with its own metrics and shard buffers.</summary>
+    private sealed class ShardWorker(Sequential model, IReadOnlyList<Metric> metrics)
+    {
+        public Sequential Model { get; } = model;
+        public Parameter[] Trainable { get; } = [.. model.Parameters.Where(p => p.Trainable)];
+        public Parameter[] State { get; } = [.. model.Parameters.Where(p => !p.Trainable)];
+        public Metric[] Metrics { get; } = [.. metrics.Select(m => m.CloneEmpty())];
+        public Tensor? X, Y;
+    }
+
+    /// <summary>This process's shards of one step: worker w (a thread) computes slots w, w + threads, ... on its model.</summary>
+    private sealed class ShardJob(ShardedGradient owner) : Threading.ParallelJob
+    {
+        private Tensor? _x, _y;
+        private int _weighted, _epoch, _step, _rank, _workers, _mine, _threads;
+
+        public void Set(Tensor x, Tensor y, int weighted, int epoch, int step, int rank, int workers, int mine, int threads) =>
+            (_x, _y, _weighted, _epoch, _step, _rank, _workers, _mine, _threads) = (x, y, weighted, epoch, step, rank, workers, mine, threads);
+
+        public override void Run(int task)
+        {
+            for (int slot = task; slot < _mine; slot += _threads) Run(owner._workers[task], slot);
+        }
+
+        /// <summary>One shard on <paramref name="worker"/>'s model, into its record.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(ShardWorker worker, int slot)
+        {
+            var x = _x!;
+            var y = _y!;
+            int batch = x.Dim(0), shard = _rank + slot * _workers;
+            var (start, count) = ShardRange(batch, owner.Shards, shard);
+            var record = (owner._transport == null ? owner._all : owner._mine).AsSpan(slot * owner._recordLength, owner._recordLength);
+            if (count == 0) { record.Clear(); return; }
+            var state = worker.State;
+            for (int i = 0; i < state.Length; i++) owner._stateSnapshot.AsSpan(owner.StateOffset(i), state[i].Value.Length).CopyTo(state[i].Value.Span);
+            var layers = worker.Model.Layers;
+            for (int i = 0; i < layers.Count; i++) layers[i].KeyTrainingDraws(_epoch, _step, shard);
+            try
+            {
+                Tensor xs = x, ys = y;
+                if (count != batch)
+                {
+                    xs = Layer.Ensure(ref worker.X, count, x.Shape[1..]);
+                    ys = Layer.Ensure(ref worker.Y, count, y.Shape[1..]);
+                    x.Span.Slice(start * x.ItemLength, count * x.ItemLength).CopyTo(xs.Span);
+                    y.Span.Slice(start * y.ItemLength, count * y.ItemLength).CopyTo(ys.Span);
+                }
+                foreach (var m in worker.Metrics) m.Reset();
+                float share = count == batch ? 1f : (float)count / batch;
+                var weights = _weighted == 0 ? default : owner._weights.AsSpan(start, count);
+                record[0] = worker.Model.ComputeShardGradients(xs, ys, weights, worker.Metrics, share);
+                int at = 1;
+                foreach (var m in worker.Metrics) { m.State.CopyTo(record.Slice(at)); at += m.State.Length; }
+                foreach (var p in worker.Trainable) { Widen(p.Gradient.Span, record.Slice(at)); at += p.Gradient.Length; }
+                foreach (var p in state) { Widen(p.Value.Span, record.Slice(at)); at += p.Value.Length; }
+            }
+            finally
+            {
+                for (int i = 0; i < layers.Count; i++) layers[i].UnkeyTrainingDraws();
+            }
+        }
     }
 }

@@ -44,10 +44,10 @@ public sealed class ShardedGradientTests
     private static (Tensor X, Tensor Y) Data(int count, ulong seed) => ModelFileTests.SyntheticImages(count, seed);
 
     private static History Train(Sequential model, GradientStep step, Tensor x, Tensor y, int epochs = 2, IReadOnlyList<Callback>? callbacks = null,
-        TrainingState? resume = null, (Tensor X, Tensor Y)? validation = null) =>
+        TrainingState? resume = null, (Tensor X, Tensor Y)? validation = null, float[]? sampleWeights = null) =>
         new Trainer(model) { GradientStep = step }.Fit(new TensorBatchSource(x, y), new FitOptions
         {
-            Epochs = epochs, BatchSize = 10, Verbose = 0, Seed = 5, Callbacks = callbacks ?? [], Resume = resume,
+            Epochs = epochs, BatchSize = 10, Verbose = 0, Seed = 5, Callbacks = callbacks ?? [], Resume = resume, SampleWeights = sampleWeights,
             Validation = validation is var (vx, vy) ? new TensorBatchSource(vx, vy) : null,
         });
 
@@ -143,6 +143,45 @@ public sealed class ShardedGradientTests
                 r => histories[r] = Train(models[r], new ShardedGradient(4, group.Member(r)), x, y, validation: validation));
             for (int r = 0; r < workers; r++) AssertSameBits(expected, alone, histories[r], models[r]);
         }
+    }
+
+    [Fact]
+    public void Threads_computing_shards_on_replicas_give_the_bits_of_one_thread()
+    {
+        var (x, y) = Data(37, 4);
+        var validation = Data(300, 8);
+        float[] weights = [.. Enumerable.Range(0, 37).Select(i => 0.5f + i % 3)];
+        int saved = Tailor.Threading.WorkerPool.Threads;
+        try
+        {
+            foreach (var create in new Func<Sequential>[] { () => Mixed(), Normalized })
+            {
+                Tailor.Threading.WorkerPool.Threads = 1;
+                var alone = create();
+                var expected = Train(alone, new ShardedGradient(4), x, y, validation: validation, sampleWeights: weights);
+                Tailor.Threading.WorkerPool.Threads = 2;
+                int built = 0;
+                var model = create();
+                var actual = Train(model, new ShardedGradient(4, replicas: () => { built++; return create(); }), x, y, validation: validation, sampleWeights: weights);
+                Assert.Equal(1, built);
+                AssertSameBits(expected, alone, actual, model);
+            }
+        }
+        finally { Tailor.Threading.WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
+    public void A_replica_of_another_architecture_is_refused()
+    {
+        var (x, y) = Data(20, 4);
+        int saved = Tailor.Threading.WorkerPool.Threads;
+        try
+        {
+            Tailor.Threading.WorkerPool.Threads = 2;
+            var error = Assert.Throws<ArgumentException>(() => Train(Mixed(), new ShardedGradient(2, replicas: Normalized), x, y));
+            Assert.Contains("same architecture", error.Message);
+        }
+        finally { Tailor.Threading.WorkerPool.Threads = saved; }
     }
 
     [Fact]
