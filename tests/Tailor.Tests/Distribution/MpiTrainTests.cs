@@ -126,6 +126,23 @@ public sealed class MpiTrainTests
         Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
     }
 
+    [Theory]
+    [InlineData("/nonexistent/libmpich.so.12")]
+    [InlineData("/nonexistent/libmpi.so.12")]
+    public void A_launcher_without_the_mpi_library_is_one_line_naming_it(string library)
+    {
+        // What a machine without MPICH sees under an MPI-style environment: the library it tried, and the apt command.
+        using var folder = new TempDirectory();
+        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", folder.Path],
+            new Dictionary<string, string> { ["PMI_RANK"] = "0", ["PMI_SIZE"] = "1", ["TAILOR_MPI_LIBRARY"] = library });
+        Assert.NotEqual(0, code);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains(library, lines[0]);
+        Assert.Contains("apt-get install mpich", lines[0]);
+        Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
+    }
+
     [Fact]
     public void Open_mpi_is_refused_in_one_line()
     {

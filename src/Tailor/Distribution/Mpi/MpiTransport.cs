@@ -41,15 +41,14 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     /// <summary>
     /// Initializes MPI (once per process) and returns this process's rank among the job's. Throws a
     /// NotSupportedException of one line when the process runs under Open MPI (whose ABI is not MPICH's) or when
-    /// libmpich.so.12 cannot be loaded.
+    /// no MPI library loads (libmpich.so.12, libmpi.so.12, or the one TAILOR_MPI_LIBRARY names).
     /// </summary>
     public static MpiTransport Start()
     {
         if (s_started != null) return s_started;
         if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") != null)
             throw new NotSupportedException("This process was started by Open MPI's mpiexec; tailor supports only MPICH-ABI MPIs (MPICH, Intel MPI, MVAPICH). Run it with MPICH's mpiexec (apt-get install mpich).");
-        if (!NativeLibrary.TryLoad(MpiNative.Library, typeof(MpiTransport).Assembly, null, out _))
-            throw new NotSupportedException($"MPI was asked for, but {MpiNative.Library} (MPICH) could not be loaded. Install it with: apt-get install mpich");
+        MpiLibrary.Load();
         Check(MpiNative.Initialized(out int initialized), "MPI_Initialized");
         if (initialized == 0)
         {
