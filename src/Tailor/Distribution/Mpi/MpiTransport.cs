@@ -67,14 +67,63 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     /// <summary>Waits until every rank has reached this call.</summary>
     public void Barrier() => Check(MpiNative.Barrier(MpiNative.CommWorld), "MPI_Barrier");
 
+    /// <summary>
+    /// Waits until every rank has reached this call, sleeping between checks: MPICH's blocking calls poll
+    /// without pause, and a rank that waits long (for rank 0 to finish a study's last unit) would take a core
+    /// from the ranks still working.
+    /// </summary>
+    internal void BarrierAsleep()
+    {
+        Check(MpiNative.Ibarrier(MpiNative.CommWorld, out int request), "MPI_Ibarrier");
+        for (int pause = 1; ; pause = Math.Min(2 * pause, MaxPauseMilliseconds))
+        {
+            Check(MpiNative.Test(ref request, out int done, out _), "MPI_Test");
+            if (done != 0) return;
+            Thread.Sleep(pause);
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> (bytes) to rank <paramref name="destination"/> with <paramref name="tag"/>.</summary>
+    internal unsafe void Send(int destination, int tag, ReadOnlySpan<byte> message)
+    {
+        fixed (byte* send = message)
+            Check(MpiNative.Send(send, message.Length, MpiNative.Byte, destination, tag, MpiNative.CommWorld), "MPI_Send");
+    }
+
+    /// <summary>The next message sent to this rank from <paramref name="source"/> (or any rank: <see cref="MpiNative.AnySource"/>), or null when none has arrived.</summary>
+    internal unsafe (int Source, int Tag, byte[] Message)? TryReceive(int source = MpiNative.AnySource)
+    {
+        Check(MpiNative.Iprobe(source, MpiNative.AnyTag, MpiNative.CommWorld, out int arrived, out var status), "MPI_Iprobe");
+        if (arrived == 0) return null;
+        Check(MpiNative.GetCount(status, MpiNative.Byte, out int length), "MPI_Get_count");
+        var message = new byte[length];
+        fixed (byte* receive = message)
+            Check(MpiNative.Recv(receive, length, MpiNative.Byte, status.Source, status.Tag, MpiNative.CommWorld, out _), "MPI_Recv");
+        return (status.Source, status.Tag, message);
+    }
+
+    /// <summary>The next message sent to this rank from <paramref name="source"/>, waited for with short sleeps (see <see cref="BarrierAsleep"/>).</summary>
+    internal (int Source, int Tag, byte[] Message) Receive(int source = MpiNative.AnySource)
+    {
+        for (int pause = 1; ; pause = Math.Min(2 * pause, MaxPauseMilliseconds))
+        {
+            if (TryReceive(source) is { } message) return message;
+            Thread.Sleep(pause);
+        }
+    }
+
+    /// <summary>The longest sleep between two checks of a wait: short beside a study's unit or a training step.</summary>
+    internal const int MaxPauseMilliseconds = 16;
+
     /// <summary>Ends every rank of the job with <paramref name="exitCode"/> (after an error on this one, so that no rank waits forever).</summary>
     public void Abort(int exitCode) => MpiNative.Abort(MpiNative.CommWorld, exitCode);
 
-    /// <summary>Finalizes MPI: the last MPI call of the process.</summary>
+    /// <summary>Finalizes MPI, the last MPI call of the process, once every rank has come to it (waiting asleep: <see cref="BarrierAsleep"/>).</summary>
     public void Dispose()
     {
         if (_finalized) return;
         _finalized = true;
+        BarrierAsleep();
         MpiNative.FinalizeMpi();
     }
 
