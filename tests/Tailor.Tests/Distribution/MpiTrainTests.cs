@@ -26,7 +26,7 @@ public sealed class MpiTrainTests
     private static readonly string[] Train =
         ["train", "--model", "cnn", "--epochs", "2", "--shards", "4", "--train-images", "400", "--test-images", "50", "--seed", "1"];
 
-    private static (int ExitCode, string Stdout, string Stderr) Run(int? ranks, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    internal static (int ExitCode, string Stdout, string Stderr) Run(int? ranks, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll");
         string[] command = [ChildProcess.DotnetHost(), dll, .. args, "--data", VendoredData.Directory];
