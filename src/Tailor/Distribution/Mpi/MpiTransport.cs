@@ -13,6 +13,13 @@ public sealed class MpiTransport : ShardTransport, IDisposable
 {
     private static MpiTransport? s_started;
     private bool _finalized;
+    private PeerWatchdog? _watchdog;
+
+    /// <summary>How long one exchange may wait for the other ranks before the job is ended, by default.</summary>
+    public static readonly TimeSpan DefaultExchangeTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The length of a host name as the ranks tell it to each other.</summary>
+    private const int HostBytes = 64;
 
     private MpiTransport(int rank, int size) => (Rank, Size) = (rank, size);
 
@@ -33,9 +40,11 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     /// <summary>
     /// Initializes MPI (once per process) and returns this process's rank among the job's. Throws a
     /// NotSupportedException of one line when the process runs under Open MPI (whose ABI is not MPICH's) or when
-    /// libmpich.so.12 cannot be loaded.
+    /// libmpich.so.12 cannot be loaded. On two ranks or more, a watchdog ends the job, with one line naming the
+    /// rank, when a rank on this machine dies or is stopped, or when one exchange waits longer than
+    /// <paramref name="exchangeTimeout"/> (default <see cref="DefaultExchangeTimeout"/>), rather than let it wait forever.
     /// </summary>
-    public static MpiTransport Start()
+    public static MpiTransport Start(TimeSpan? exchangeTimeout = null)
     {
         if (s_started != null) return s_started;
         if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") != null)
@@ -51,7 +60,35 @@ public sealed class MpiTransport : ShardTransport, IDisposable
         }
         Check(MpiNative.CommRank(MpiNative.CommWorld, out int rank), "MPI_Comm_rank");
         Check(MpiNative.CommSize(MpiNative.CommWorld, out int size), "MPI_Comm_size");
-        return s_started = new MpiTransport(rank, size);
+        var transport = new MpiTransport(rank, size);
+        if (size > 1)
+        {
+            var ranks = transport.GatherProcesses();
+            transport._watchdog = new PeerWatchdog(ranks[rank], ranks, exchangeTimeout ?? DefaultExchangeTimeout);
+        }
+        return s_started = transport;
+    }
+
+    /// <summary>Every rank's machine and process id, from one MPI_Allgather of bytes.</summary>
+    private unsafe RankProcess[] GatherProcesses()
+    {
+        const int length = HostBytes + sizeof(int);
+        var mine = new byte[length];
+        var host = System.Text.Encoding.UTF8.GetBytes(Environment.MachineName);
+        host.AsSpan(0, Math.Min(host.Length, HostBytes)).CopyTo(mine);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(mine.AsSpan(HostBytes), Environment.ProcessId);
+        var all = new byte[length * Size];
+        fixed (byte* send = mine)
+        fixed (byte* receive = all)
+            Check(MpiNative.Allgather(send, length, MpiNative.Byte, receive, length, MpiNative.Byte, MpiNative.CommWorld), "MPI_Allgather");
+        var ranks = new RankProcess[Size];
+        for (int r = 0; r < Size; r++)
+        {
+            var block = all.AsSpan(r * length, length);
+            ranks[r] = new RankProcess(r, System.Text.Encoding.UTF8.GetString(block[..HostBytes]).TrimEnd('\0'),
+                System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(block[HostBytes..]));
+        }
+        return ranks;
     }
 
     /// <inheritdoc/>
@@ -59,9 +96,14 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     {
         if (all.Length != (long)mine.Length * Size)
             throw new ArgumentException($"AllGather of {mine.Length} values from {Size} ranks needs {(long)mine.Length * Size} places, received {all.Length}.", nameof(all));
-        fixed (double* send = mine)
-        fixed (double* receive = all)
-            Check(MpiNative.Allgather(send, mine.Length, MpiNative.Double, receive, mine.Length, MpiNative.Double, MpiNative.CommWorld), "MPI_Allgather");
+        _watchdog?.EnterExchange();
+        try
+        {
+            fixed (double* send = mine)
+            fixed (double* receive = all)
+                Check(MpiNative.Allgather(send, mine.Length, MpiNative.Double, receive, mine.Length, MpiNative.Double, MpiNative.CommWorld), "MPI_Allgather");
+        }
+        finally { _watchdog?.LeaveExchange(); }
     }
 
     /// <summary>Waits until every rank has reached this call.</summary>
@@ -124,6 +166,9 @@ public sealed class MpiTransport : ShardTransport, IDisposable
         if (_finalized) return;
         _finalized = true;
         BarrierAsleep();
+        // From here ranks may exit, which is no failure: every watchdog stops before any rank passes the second barrier.
+        _watchdog?.Dispose();
+        Barrier();
         MpiNative.FinalizeMpi();
     }
 
