@@ -37,7 +37,7 @@ public sealed class MpiTrainTests
     }
 
     /// <summary>history.csv without its seconds column, which is the clock's, not the training's.</summary>
-    private static string[] HistoryWithoutSeconds(string folder)
+    internal static string[] HistoryWithoutSeconds(string folder)
     {
         var lines = File.ReadAllLines(Path.Combine(folder, "history.csv"));
         int seconds = Array.IndexOf(lines[0].Split(','), "seconds");
