@@ -108,4 +108,18 @@ public sealed class MpiTrainTests
         Assert.Single(lines);
         Assert.Contains("only MPICH-ABI MPIs", lines[0]);
     }
+
+    [Fact]
+    public void Under_an_mpi_launcher_without_the_library_one_line_names_it_and_the_package()
+    {
+        using var folder = new TempDirectory();
+        // A machine without MPICH, as the loader sees it: the library is looked for where there is none.
+        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", folder.Path],
+            new Dictionary<string, string> { ["PMI_RANK"] = "0", ["PMI_SIZE"] = "2", ["TAILOR_MPI_LIBRARY"] = folder.File("libmpich.so.12") });
+        Assert.NotEqual(0, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("tailor: error: MPI was asked for, but libmpich.so.12 (MPICH) could not be loaded", line);
+        Assert.EndsWith("Install it with: apt-get install mpich", line);
+        Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
+    }
 }

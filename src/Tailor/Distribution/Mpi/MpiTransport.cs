@@ -15,6 +15,12 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     private bool _finalized;
     private PeerWatchdog? _watchdog;
 
+    /// <summary>
+    /// The environment variable naming the MPI library to load instead of libmpich.so.12: a path to another
+    /// library of MPICH's ABI, such as Intel MPI's libmpi.so.12.
+    /// </summary>
+    public const string LibraryVariable = "TAILOR_MPI_LIBRARY";
+
     /// <summary>How long one exchange may wait for the other ranks before the job is ended, by default.</summary>
     public static readonly TimeSpan DefaultExchangeTimeout = TimeSpan.FromMinutes(2);
 
@@ -49,8 +55,12 @@ public sealed class MpiTransport : ShardTransport, IDisposable
         if (s_started != null) return s_started;
         if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") != null)
             throw new NotSupportedException("This process was started by Open MPI's mpiexec; tailor supports only MPICH-ABI MPIs (MPICH, Intel MPI, MVAPICH). Run it with MPICH's mpiexec (apt-get install mpich).");
-        if (!NativeLibrary.TryLoad(MpiNative.Library, typeof(MpiTransport).Assembly, null, out _))
-            throw new NotSupportedException($"MPI was asked for, but {MpiNative.Library} (MPICH) could not be loaded. Install it with: apt-get install mpich");
+        string? path = Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 } given ? given : null;
+        if (!NativeLibrary.TryLoad(path ?? MpiNative.Library, typeof(MpiTransport).Assembly, null, out IntPtr library))
+            throw new NotSupportedException($"MPI was asked for, but {MpiNative.Library} (MPICH) could not be loaded" +
+                (path == null ? "" : $" from {path} ({LibraryVariable})") + ". Install it with: apt-get install mpich");
+        // Another MPICH-ABI library (Intel MPI's libmpi.so.12, an MPICH in its own prefix) stands in for libmpich.so.12.
+        if (path != null) NativeLibrary.SetDllImportResolver(typeof(MpiTransport).Assembly, (name, _, _) => name == MpiNative.Library ? library : IntPtr.Zero);
         Check(MpiNative.Initialized(out int initialized), "MPI_Initialized");
         if (initialized == 0)
         {
