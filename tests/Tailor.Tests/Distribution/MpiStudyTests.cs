@@ -21,18 +21,21 @@ public sealed class MpiStudyTests
     }
 
     [MpiFact]
-    public void Tune_on_two_ranks_writes_the_results_of_one_process()
+    public void Tune_on_two_ranks_writes_the_results_and_trains_the_final_model_of_one_process()
     {
         using var folder = new TempDirectory();
         string space = folder.File("space.json");
-        // One tiny convolution a trial: under a second each.
+        // One tiny convolution a trial: under a second each, and a few seconds for the final epoch on 60,000 images.
         File.WriteAllText(space, """{"conv_layers": [1], "filters": [1, 2], "kernel_size": [3, 5], "dense_layers": [0], "dropout": [0.0, 0.5], "batch_size": [1024]}""");
 
-        var (alone, two, stdout) = AloneAndOnTwoRanks(folder.Path, ["tune", "--space", space, "--trials", "4", "--epochs", "1", "--no-final", "--no-baseline"]);
+        var (alone, two, stdout) = AloneAndOnTwoRanks(folder.Path, ["tune", "--space", space, "--trials", "4", "--epochs", "1", "--final-epochs", "1", "--no-baseline"]);
 
         Assert.Equal(SignalledCli.CsvWithout(Path.Combine(alone, "results.csv"), "seconds"), SignalledCli.CsvWithout(Path.Combine(two, "results.csv"), "seconds"));
         Assert.Equal(5, File.ReadAllLines(Path.Combine(two, "results.csv")).Length);
         Assert.Equal(SignalledCli.JsonWithout(Path.Combine(alone, "summary.json"), "seconds"), SignalledCli.JsonWithout(Path.Combine(two, "summary.json"), "seconds"));
+        // The final model (rank 0's, on the full training set): its curve and test score are the one-process ones.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(alone, "final_accuracy.png")), File.ReadAllBytes(Path.Combine(two, "final_accuracy.png")));
+        Assert.Contains("\"final\": {", File.ReadAllText(Path.Combine(two, "summary.json")));
         Assert.Contains("handed to 2 MPI ranks", stdout);
         // Rank 0 alone speaks: each trial once.
         Assert.Single(stdout.Split('\n'), l => l.StartsWith("Trial 3/4: ", StringComparison.Ordinal));

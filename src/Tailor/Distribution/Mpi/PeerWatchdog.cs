@@ -33,7 +33,7 @@ internal enum PeerCondition
 /// were gathered at start) and at how long this rank has waited in the current exchange. When a peer has died,
 /// has been stopped for <see cref="StopGrace"/>, or the exchange has waited longer than the timeout, the
 /// lowest-numbered rank still running here prints one line naming the rank, and every rank that sees it exits
-/// with code 1; a launcher such as Hydra's mpiexec then ends the others. MPI_Abort is not called: this thread may
+/// with code 1 two seconds later; a launcher such as Hydra's mpiexec ends them all sooner. MPI_Abort is not called: this thread may
 /// not call MPI while the main thread is inside it (MPI_THREAD_SERIALIZED).
 /// </summary>
 /// <remarks>
@@ -46,8 +46,8 @@ internal sealed partial class PeerWatchdog : IDisposable
     public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a rank that does not print waits before it exits too, so that the line gets out first.</summary>
-    private static readonly TimeSpan SilentExitDelay = TimeSpan.FromSeconds(2);
+    /// <summary>How long every rank waits between its verdict and its exit (a launcher such as Hydra's ends them sooner).</summary>
+    private static readonly TimeSpan ExitDelay = TimeSpan.FromSeconds(2);
 
     private readonly RankProcess _self;
     private readonly int _size;
@@ -110,7 +110,9 @@ internal sealed partial class PeerWatchdog : IDisposable
                     Console.Error.WriteLine(verdict.Line);
                     Console.Error.Flush();
                 }
-                else Thread.Sleep(SilentExitDelay);
+                // Every rank, the one that spoke too, lingers: a rank whose watchdog runs late must still find the
+                // reporter running (and so below it), or it would report again.
+                Thread.Sleep(ExitDelay);
                 if (_stop.IsCancellationRequested) return;
                 ExitNow(1);
             }
