@@ -13,9 +13,9 @@ TAILOR_FAULT_TAG=$tag "$mpiexec" "$@" -n 4 dotnet src/Tailor.Cli/bin/Release/net
   --shards 4 --train-images 8000 --test-images 100 --threads 1 --checkpoint-every 1 --out "$out/run" > "$out/stdout" 2> "$out/stderr" &
 job=$!
 # The processes of this job's ranks: their environment holds the tag; $1 picks one rank.
-ranks() { for f in /proc/[0-9]*/environ; do d=${f%/environ}
-  if tr '\0' '\n' < "$f" 2>/dev/null | grep -qx "TAILOR_FAULT_TAG=$tag" && tr '\0' '\n' < "$f" | grep -qx "PMI_RANK=${1:-[0-9]*}" \
-     && grep -q dotnet "$d/comm" 2>/dev/null; then echo "${d#/proc/}"; fi; done; }
+ranks() { for f in /proc/[0-9]*/environ; do
+  if grep -qzx "TAILOR_FAULT_TAG=$tag" "$f" 2>/dev/null && grep -qzx "PMI_RANK=${1:-[0-9]*}" "$f" 2>/dev/null \
+     && grep -q dotnet "${f%/environ}/comm" 2>/dev/null; then d=${f%/environ}; echo "${d#/proc/}"; fi; done; }
 until grep -q "Epoch 2/3" "$out/stdout" 2>/dev/null || ! kill -0 $job 2>/dev/null; do sleep 0.1; done
 sleep 1
 pid=$(ranks 2 | head -1)
