@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Tailor.Data;
+using Tailor.Distribution;
+using Tailor.Distribution.Mpi;
 using Tailor.Models;
 using Tailor.Studies;
 
@@ -47,6 +49,11 @@ internal static class CvCommand
             };
             options.Validate();
             string outDir = parsed.GetValue(output)!;
+            // Under mpiexec the folds are handed to the ranks as they become free; rank 0 alone writes and prints.
+            using var mpi = MpiRanks.Start();
+            return MpiRanks.Run(mpi, () =>
+            {
+            var scheduler = mpi is { Size: > 1 } ? new MpiUnitScheduler(mpi) : UnitScheduler.InProcess;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");
             var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { Seed = parsed.GetValue(sampleSeed) });
@@ -56,27 +63,31 @@ internal static class CvCommand
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv,
                 $"{options.Folds}-fold cross-validation of the {options.Model.Title().ToLowerInvariant()} on {data.Count:N0} images, " +
-                $"{options.EffectiveEpochs} epochs per fold; each fold's model is also scored on the {sample.Test.Count:N0} test images. Folds run one after another, each on all cores."));
+                $"{options.EffectiveEpochs} epochs per fold; each fold's model is also scored on the {sample.Test.Count:N0} test images. ") +
+                (scheduler.Workers > 1 ? $"Folds are handed to {scheduler.Workers} MPI ranks as they become free." : "Folds run one after another, each on all cores."));
             // Finished folds are kept in OUT/folds as they end; the same command run again resumes from them.
-            var progress = CrossValidation.Progress(Path.Combine(outDir, FoldsFolder), options, data, sample.Test);
-            if (progress.Finished.Count > 0)
+            var progress = scheduler.IsCoordinator ? CrossValidation.Progress(Path.Combine(outDir, FoldsFolder), options, data, sample.Test) : null;
+            if (progress?.Finished.Count > 0)
                 Console.WriteLine($"Resuming: {progress.Finished.Count} finished folds are kept in {progress.Directory}.");
+            // Per-epoch lines name the fold that ends next; with folds on several ranks at once that is not the one training here.
             var epochLine = new EpochLine(options.EffectiveEpochs);
-            var result = CrossValidation.Run(data, options, sample.Test, fold =>
+            var run = CrossValidation.Run(data, options, scheduler, sample.Test, fold =>
             {
                 epochLine.Fold = fold.Fold + 1;
                 Console.WriteLine(string.Create(inv,
                     $"Fold {fold.Fold}/{options.Folds}: validation accuracy {fold.ValidationAccuracy:F4} (loss {fold.ValidationLoss:F4}) on {fold.ValidationCount:N0} images, " +
                     $"test accuracy {fold.Test!.Accuracy:F4}, {fold.Seconds:F1} s"));
-            }, callbacks: [epochLine], progress: progress, cancellationToken: cancel);
+            }, callbacks: scheduler.Workers > 1 ? [] : [epochLine], progress: progress, cancellationToken: cancel);
+            if (run is not { } result) return cancel.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
             Console.WriteLine($"Validation accuracy: {CrossValidationResult.MeanAndDeviation(result.MeanAccuracy, result.AccuracyStandardDeviation)} (mean ± standard deviation over {options.Folds} folds)");
             Console.WriteLine($"Test accuracy:       {CrossValidationResult.MeanAndDeviation(result.MeanTestAccuracy!.Value, result.TestAccuracyStandardDeviation!.Value)}");
             Console.WriteLine(string.Create(inv, $"Total training time: {result.TotalSeconds:F1} s"));
             result.WriteOutputs(outDir);
             // Every result is written: the folds have served their purpose.
-            progress.Delete();
+            progress!.Delete();
             Console.WriteLine($"Wrote {string.Join(", ", CrossValidationResult.OutputFiles)} to {Path.GetFullPath(outDir)}");
             return ExitCodes.Ok;
+            }, interruptionIsAgreed: true);
         });
         return command;
     }

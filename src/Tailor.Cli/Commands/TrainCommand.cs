@@ -126,23 +126,19 @@ internal static class TrainCommand
             if (MpiTransport.SlurmTasksWithoutMpi)
                 throw new UsageException($"srun started {Environment.GetEnvironmentVariable("SLURM_NTASKS")} tasks without MPI: start them with srun --mpi=pmi2 (see scripts/slurm/train.sbatch).");
             // MPI only when a launcher started this process (or --distributed asks): otherwise nothing of it is loaded.
-            using var mpi = parsed.GetValue(distributed) || MpiTransport.LaunchedByMpi ? MpiTransport.Start() : null;
+            using var mpi = MpiRanks.Start(parsed.GetValue(distributed));
             if (mpi is { Size: > 1 } && options.Shards == null)
                 throw new UsageException($"--shards is needed on {mpi.Size} MPI ranks: it fixes the result whatever the ranks (e.g. --shards {mpi.Size}).");
             var transport = mpi is { Size: > 1 } ? mpi : null;
-            // Every rank trains the same weights; rank 0 alone writes (and speaks).
+            // Every rank trains the same weights; rank 0 alone writes (and speaks). A signal stops every rank at one
+            // step (they agree in its exchange), so an interruption ends the job cleanly; any other failure aborts it.
             bool root = mpi == null || mpi.Rank == 0;
-            if (!root) Console.SetOut(TextWriter.Null);
-            if (resuming != null) Console.WriteLine(resuming);
-            if (transport != null) Console.WriteLine($"Data-parallel: {options.Shards} shards per batch on {transport.Size} MPI ranks.");
-            try { return Run(); }
-            catch (Exception e) when (transport != null)
+            return MpiRanks.Run(mpi, () =>
             {
-                // A rank that fails would leave the others waiting in the exchange: it ends the whole job.
-                Console.Error.WriteLine($"tailor: rank {transport.Rank} of {transport.Size}: {ErrorText.Of(e)}");
-                transport.Abort(ExitCodes.Failure);
-                throw;
-            }
+                if (resuming != null) Console.WriteLine(resuming);
+                if (transport != null) Console.WriteLine($"Data-parallel: {options.Shards} shards per batch on {transport.Size} MPI ranks.");
+                return Run();
+            }, interruptionIsAgreed: true);
 
             int Run()
             {
@@ -171,7 +167,8 @@ internal static class TrainCommand
             if (options.Schedule != null) Console.WriteLine($"Learning-rate schedule: {options.Schedule}");
             if (options.Augment != null) Console.WriteLine($"Augmenting training batches: {options.CreateAugmentation()}");
 
-            if (cancel.IsCancellationRequested) throw new OperationInterruptedException("Interrupted before training began; nothing was written.", cancel);
+            // Under MPI the first step's exchange decides for all ranks: one alone must not stop here.
+            if (transport == null && cancel.IsCancellationRequested) throw new OperationInterruptedException("Interrupted before training began; nothing was written.", cancel);
             // Two runs into one folder would mix their checkpoints and outputs: each takes the folders for itself.
             using var outLock = root ? FolderLock.Acquire(outDir, "tailor train") : null;
             using var checkpointLock = !root || Path.GetFullPath(checkpoints) == outLock!.Folder ? null : FolderLock.Acquire(checkpoints, "tailor train");

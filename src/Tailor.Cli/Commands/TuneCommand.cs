@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Tailor.Common;
 using Tailor.Data;
+using Tailor.Distribution;
+using Tailor.Distribution.Mpi;
 using Tailor.Studies;
 using Tailor.Studies.Tuning;
 
@@ -50,17 +52,23 @@ internal static class TuneCommand
             var searchSpace = SearchSpace.Load(parsed.GetValue(space)!);
             var plan = SearchStrategies.Plan(searchSpace, options.Strategy, options.Trials, options.Seed);
             string outDir = parsed.GetValue(output)!;
+            // Under mpiexec the trials are handed to the ranks as they become free; rank 0 alone writes and prints.
+            using var mpi = MpiRanks.Start();
+            return MpiRanks.Run(mpi, () =>
+            {
+            var scheduler = mpi is { Size: > 1 } ? new MpiUnitScheduler(mpi) : UnitScheduler.InProcess;
             var (dataset, location) = CommonOptions.LoadDataset(parsed);
             Console.WriteLine($"Data: {location}");
             var sample = FashionSample.Draw(dataset, FashionSampleOptions.Notebook with { Seed = parsed.GetValue(sampleSeed) });
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv,
-                $"{options.Strategy.ToString().ToLowerInvariant()} search: {plan.Count} trials of {options.Epochs} epochs on {sample.Train.Count:N0} images, validated on {sample.Validation.Count:N0}."));
+                $"{options.Strategy.ToString().ToLowerInvariant()} search: {plan.Count} trials of {options.Epochs} epochs on {sample.Train.Count:N0} images, validated on {sample.Validation.Count:N0}") +
+                (scheduler.Workers > 1 ? $", handed to {scheduler.Workers} MPI ranks as they become free." : "."));
             // Finished trials are kept in OUT/trials as they end; the same command run again resumes from them.
-            var progress = Tuner.Progress(Path.Combine(outDir, TrialsFolder), searchSpace, options, sample.Train, sample.Validation);
-            if (progress.Finished.Count > 0)
+            var progress = scheduler.IsCoordinator ? Tuner.Progress(Path.Combine(outDir, TrialsFolder), searchSpace, options, sample.Train, sample.Validation) : null;
+            if (progress?.Finished.Count > 0)
                 Console.WriteLine($"Resuming: {progress.Finished.Count} finished trials are kept in {progress.Directory}.");
-            var result = Tuner.Search(searchSpace, options, sample.Train, sample.Validation, (trial, count) =>
+            var searched = Tuner.Search(searchSpace, options, sample.Train, sample.Validation, scheduler, (trial, count) =>
             {
                 string score = trial.Failure is null
                     ? string.Create(inv, $"best validation accuracy {trial.BestValidationAccuracy:F4} at epoch {trial.BestEpoch}")
@@ -68,6 +76,8 @@ internal static class TuneCommand
                 string name = trial.Number == 0 ? "Baseline (notebook CNN with dropout)" : $"Trial {trial.Number}/{count}";
                 Console.WriteLine(string.Create(inv, $"{name}: {trial.Config.Describe()}: {score} ({trial.Seconds:F1} s)"));
             }, progress, cancel);
+            // The other ranks are done: the final training is rank 0's alone, as in one process.
+            if (searched is not { } result) return cancel.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
             result.WriteOutputs(outDir);
             var best = result.Best;
             Console.WriteLine($"Best: trial {best.Number}, {best.Config.Describe()}: {best.BestValidationAccuracy.ToString("F4", inv)}");
@@ -84,7 +94,7 @@ internal static class TuneCommand
                 catch (OperationInterruptedException e)
                 {
                     throw new OperationInterruptedException(
-                        $"Interrupted during the final training; results.csv is written and the {progress.Finished.Count} trials are kept in {progress.Directory}. " +
+                        $"Interrupted during the final training; results.csv is written and the {progress!.Finished.Count} trials are kept in {progress.Directory}. " +
                         "Run the same command again to redo the final training alone.", e.CancellationToken);
                 }
                 result = result.WithFinal(final);
@@ -93,9 +103,10 @@ internal static class TuneCommand
                     $"Final: test accuracy {final.Test.Accuracy:F4} (loss {final.Test.Loss:F4}) on {final.TestCount:N0} test images, {final.Seconds:F0} s"));
             }
             // Every result is written: the trials have served their purpose.
-            progress.Delete();
+            progress!.Delete();
             Console.WriteLine($"Wrote results.csv, summary.json and report.html to {Path.GetFullPath(outDir)}");
             return ExitCodes.Ok;
+            }, interruptionIsAgreed: true);
         });
         return command;
     }

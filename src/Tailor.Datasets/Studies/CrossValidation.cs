@@ -4,6 +4,7 @@ using System.Text.Json;
 using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
+using Tailor.Distribution;
 using Tailor.Losses;
 using Tailor.Models;
 
@@ -12,8 +13,9 @@ namespace Tailor.Studies;
 /// <summary>
 /// Stratified k-fold cross-validation of one of the notebook's models: the model, with the same initial
 /// weights, is trained on k - 1 folds and validated on the held-out one, for each fold in turn.
-/// Folds run one after another: each training already spreads its kernels over every core
-/// (<see cref="Threading.WorkerPool"/>), so running folds side by side would only make them compete.
+/// In one process, folds run one after another: each training already spreads its kernels over every core
+/// (<see cref="Threading.WorkerPool"/>), so running folds side by side would only make them compete. Across
+/// processes (machines), a <see cref="UnitScheduler"/> hands them out.
 /// </summary>
 public static class CrossValidation
 {
@@ -27,30 +29,58 @@ public static class CrossValidation
     /// </summary>
     public static CrossValidationResult Run(LabeledTensors data, CrossValidationOptions options, LabeledTensors? test = null,
         Action<FoldResult>? onFold = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 0,
+        StudyProgress? progress = null, CancellationToken cancellationToken = default) =>
+        Run(data, options, UnitScheduler.InProcess, test, onFold, callbacks, verbose, progress, cancellationToken)!;
+
+    /// <summary>
+    /// As the other Run, with the folds computed by the workers of <paramref name="scheduler"/> (the ranks of
+    /// an MPI job: <see cref="Distribution.Mpi.MpiUnitScheduler"/>), each as one becomes free. Every fold starts
+    /// from the same weights and seed whoever computes it, so the result is the one-process result. The
+    /// coordinator alone uses <paramref name="progress"/>, hears <paramref name="onFold"/> (as folds arrive, in
+    /// any order) and returns the result; every other worker returns null.
+    /// </summary>
+    public static CrossValidationResult? Run(LabeledTensors data, CrossValidationOptions options, UnitScheduler scheduler, LabeledTensors? test = null,
+        Action<FoldResult>? onFold = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 0,
         StudyProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scheduler);
         options.Validate();
         var folds = Split(data, options);
-        var results = new List<FoldResult>(folds.Count);
-        foreach (var fold in folds)
+        var results = new FoldResult?[folds.Count];
+        var pending = new List<int>(folds.Count);
+        for (int i = 0; i < folds.Count && scheduler.IsCoordinator; i++)
         {
-            string name = $"fold-{fold.Number}";
-            if (progress == null || !progress.TryLoad(name, e => ReadFold(e, fold.Number), out FoldResult result))
+            if (progress != null && progress.TryLoad(NameOf(folds[i]), e => ReadFold(e, folds[i].Number), out FoldResult kept))
             {
-                if (cancellationToken.IsCancellationRequested) throw Interrupted(results.Count, folds.Count, progress, cancellationToken);
-                // Every fold starts from the same weights and seed, whatever ran before it, so a fold loaded
-                // from an interrupted run is the one this run would have trained.
-                result = Train(data, fold, options, test, [.. callbacks ?? [], new InterruptOnCancellation(cancellationToken)], verbose)
-                    ?? throw Interrupted(results.Count, folds.Count, progress, cancellationToken);
-                progress?.Save(name, FoldPayload(result));
+                results[i] = kept;
+                onFold?.Invoke(kept);
             }
-            results.Add(result);
-            onFold?.Invoke(result);
+            else pending.Add(i);
         }
-        return new CrossValidationResult(options, data.Count, results);
+        bool complete = scheduler.Run(pending, i =>
+        {
+            if (cancellationToken.IsCancellationRequested) return null;
+            // Every fold starts from the same weights and seed, whatever ran before it, so a fold loaded
+            // from an interrupted run, or computed by another process, is the one this run would have trained.
+            var fold = Train(data, folds[i], options, test, [.. callbacks ?? [], new InterruptOnCancellation(cancellationToken)], verbose);
+            return fold == null ? null : StudyProgress.Record(FoldPayload(fold));
+        }, (i, record) =>
+        {
+            // Every fold, computed here or elsewhere, is read back from its record: the same numbers either way.
+            using var document = JsonDocument.Parse(record);
+            var fold = ReadFold(document.RootElement, folds[i].Number);
+            progress?.Save(NameOf(folds[i]), document.RootElement);
+            results[i] = fold;
+            onFold?.Invoke(fold);
+        });
+        if (!scheduler.IsCoordinator) return null;
+        if (!complete) throw Interrupted(results.Count(r => r != null), folds.Count, progress, cancellationToken);
+        return new CrossValidationResult(options, data.Count, [.. results.Select(r => r!)]);
     }
+
+    private static string NameOf(Fold fold) => $"fold-{fold.Number}";
 
     /// <summary>One fold trained and scored; null when training was interrupted part-way.</summary>
     private static FoldResult? Train(LabeledTensors data, Fold fold, CrossValidationOptions options, LabeledTensors? test,

@@ -43,7 +43,7 @@ public sealed record CrossValidationOptions
         Model = Model, Epochs = EffectiveEpochs, BatchSize = BatchSize, Optimizer = Optimizer, LearningRate = LearningRate, Seed = Seed,
     };
 
-    /// <summary>Throws an ArgumentException naming the option when a value is out of range (the upper limit of --folds depends on the data and is checked by <see cref="CrossValidation.Run"/>).</summary>
+    /// <summary>Throws an ArgumentException naming the option when a value is out of range (the upper limit of --folds depends on the data and is checked by <see cref="CrossValidation.Split"/>).</summary>
     public void Validate()
     {
         FoldsRange.Check("--folds", Folds);

@@ -122,6 +122,14 @@ public sealed class StudyProgress
         AtomicFile.WriteAllText(PathOf(name), JsonSerializer.Serialize(payload, Json) + "\n");
     }
 
+    /// <summary>
+    /// <paramref name="payload"/> as a unit file holds it, in UTF-8 without indentation: the record a unit
+    /// computed elsewhere is sent as (<see cref="Distribution.UnitScheduler"/>). Doubles keep every bit.
+    /// </summary>
+    public static byte[] Record(object payload) => JsonSerializer.SerializeToUtf8Bytes(payload, Compact);
+
+    private static readonly JsonSerializerOptions Compact = new(Json) { WriteIndented = false };
+
     /// <summary>Removes the folder: the study has ended and its results are written.</summary>
     public void Delete()
     {

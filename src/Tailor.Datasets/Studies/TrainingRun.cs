@@ -94,6 +94,9 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         clock.Stop();
         if (model.Interruption is { } stop)
         {
+            // Every rank stopped at this step (they agreed in its exchange) and holds the same state: rank 0 writes it.
+            if (transport is { Rank: > 0 })
+                throw new TrainingInterruptedException($"Training was interrupted at epoch {stop.Epoch + 1}; rank 0 writes the checkpoint.", "");
             string directory = checkpointing?.Directory ?? throw new TrainingInterruptedException(
                 $"Training was interrupted at epoch {stop.Epoch + 1}; no checkpoint folder was given, so nothing was kept.", "");
             string path = WriteCheckpoint(checkpointing!, model, stop, extra);

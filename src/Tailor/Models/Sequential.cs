@@ -75,7 +75,21 @@ public sealed class Sequential
 
     internal bool InterruptRequested => _interruptRequested;
 
-    internal void ClearInterrupt() => _interruptRequested = false;
+    /// <summary>
+    /// Whether the workers of a data-parallel step agreed, in the step's exchange, to stop after it (any of them
+    /// had been asked to); null when the step exchanges nothing. Fit obeys it rather than this process's own
+    /// request, which may come after the exchange on one worker and before it on another: all stop at one step.
+    /// </summary>
+    internal bool? AgreedInterrupt { get; set; }
+
+    /// <summary>Whether Fit stops after the current step: the workers' agreement when there is one, else this process's request.</summary>
+    internal bool StopsAfterStep => AgreedInterrupt ?? _interruptRequested;
+
+    internal void ClearInterrupt()
+    {
+        _interruptRequested = false;
+        AgreedInterrupt = null;
+    }
 
     /// <summary>
     /// Asks a running <c>Fit</c> to stop after the batch in progress (safe from a signal handler).

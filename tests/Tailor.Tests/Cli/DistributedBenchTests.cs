@@ -66,8 +66,8 @@ public sealed class DistributedBenchTests
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         var root = document.RootElement;
         Assert.Equal(2, root.GetProperty("shards").GetInt32());
-        // One shard's record: the loss, accuracy's two sums and the CNN's 93,322 gradients, as doubles.
-        Assert.Equal(8 * (1 + 2 + 93_322), root.GetProperty("block_bytes").GetInt64());
+        // One shard's record (the loss, accuracy's two sums and the CNN's 93,322 gradients) and the stop flag, as doubles.
+        Assert.Equal(8 * (1 + 2 + 93_322 + 1), root.GetProperty("block_bytes").GetInt64());
         Assert.Equal(2, root.GetProperty("steps").GetArrayLength());
         foreach (var rank in root.GetProperty("steps").EnumerateArray())
             Assert.True(rank.GetProperty("exchange_s").GetDouble() > 0);

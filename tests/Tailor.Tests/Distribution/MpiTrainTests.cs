@@ -26,7 +26,7 @@ public sealed class MpiTrainTests
     private static readonly string[] Train =
         ["train", "--model", "cnn", "--epochs", "2", "--shards", "4", "--train-images", "400", "--test-images", "50", "--seed", "1"];
 
-    private static (int ExitCode, string Stdout, string Stderr) Run(int? ranks, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    internal static (int ExitCode, string Stdout, string Stderr) Run(int? ranks, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Tailor.Cli.dll");
         string[] command = [ChildProcess.DotnetHost(), dll, .. args, "--data", VendoredData.Directory];
@@ -37,7 +37,7 @@ public sealed class MpiTrainTests
     }
 
     /// <summary>history.csv without its seconds column, which is the clock's, not the training's.</summary>
-    private static string[] HistoryWithoutSeconds(string folder)
+    internal static string[] HistoryWithoutSeconds(string folder)
     {
         var lines = File.ReadAllLines(Path.Combine(folder, "history.csv"));
         int seconds = Array.IndexOf(lines[0].Split(','), "seconds");

@@ -5,6 +5,7 @@ using Tailor.Data;
 using Tailor.Models;
 using Tailor.Studies;
 using Tailor.Tests.Data;
+using Tailor.Tests.Distribution;
 
 namespace Tailor.Tests.Studies;
 
@@ -51,6 +52,23 @@ public sealed class CrossValidationTests : IDisposable
 
         for (int f = 0; f < 2; f++)
             Assert.Equal(a.Folds[f].History["val_loss"], b.Folds[f].History["val_loss"]);
+    }
+
+    [Fact]
+    public void Folds_computed_last_first_as_on_several_ranks_give_the_one_process_result()
+    {
+        var data = StudyData.Set(300);
+        var test = StudyData.Set(50, offset: 300);
+        var reversed = new ReversedUnitScheduler();
+        var heard = new List<int>();
+
+        var spread = CrossValidation.Run(data, Tiny, reversed, test, fold => heard.Add(fold.Fold))!;
+        var alone = CrossValidation.Run(data, Tiny, test);
+
+        Assert.Equal([2, 1, 0], reversed.Computed);
+        Assert.Equal([3, 2, 1], heard);
+        Assert.Equal(alone.ToCsv().Split('\n').Select(WithoutSeconds), spread.ToCsv().Split('\n').Select(WithoutSeconds));
+        for (int f = 0; f < 3; f++) Assert.Equal(alone.Folds[f].History.Values, spread.Folds[f].History.Values);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
+using Tailor.Distribution;
 using Tailor.Losses;
 using Tailor.Models;
 
@@ -11,8 +12,9 @@ namespace Tailor.Studies.Tuning;
 
 /// <summary>
 /// Hyperparameter search: trains each planned configuration on the same training images for the same
-/// epochs, scores it by its best validation accuracy, and ranks the trials. Trials run one after
-/// another, since each already uses every core.
+/// epochs, scores it by its best validation accuracy, and ranks the trials. In one process, trials run
+/// one after another, since each already uses every core; across processes (machines), a
+/// <see cref="UnitScheduler"/> hands them out.
 /// </summary>
 public static class Tuner
 {
@@ -25,46 +27,64 @@ public static class Tuner
     /// <see cref="OperationInterruptedException"/> says how many trials were finished and kept.
     /// </summary>
     public static TuningResult Search(SearchSpace space, TuningOptions options, LabeledTensors train, LabeledTensors validation,
-        Action<TrialResult, int>? onTrial = null, StudyProgress? progress = null, CancellationToken cancellationToken = default)
+        Action<TrialResult, int>? onTrial = null, StudyProgress? progress = null, CancellationToken cancellationToken = default) =>
+        Search(space, options, train, validation, UnitScheduler.InProcess, onTrial, progress, cancellationToken)!;
+
+    /// <summary>
+    /// As the other Search, with the trials computed by the workers of <paramref name="scheduler"/> (the ranks
+    /// of an MPI job: <see cref="Distribution.Mpi.MpiUnitScheduler"/>), each as one becomes free. Every trial's
+    /// weights, shuffles and dropout come from the options alone, whoever computes it, so the result is the
+    /// one-process result. The coordinator alone uses <paramref name="progress"/>, hears
+    /// <paramref name="onTrial"/> (as trials arrive, in any order) and returns the result; every other worker
+    /// returns null.
+    /// </summary>
+    public static TuningResult? Search(SearchSpace space, TuningOptions options, LabeledTensors train, LabeledTensors validation,
+        UnitScheduler scheduler, Action<TrialResult, int>? onTrial = null, StudyProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scheduler);
         options.Validate();
         var plan = SearchStrategies.Plan(space, options.Strategy, options.Trials, options.Seed);
-        int total = plan.Count + (options.Baseline ? 1 : 0), done = 0;
-        // Every trial's weights, shuffles and dropout come from options.Seed alone, whatever ran before it,
-        // so a trial loaded from an interrupted run is the one this run would have trained.
-        TrialResult Run(int number, ConvNetConfig config)
+        // Unit u is the baseline (trial 0) when there is one, then the planned trials in order.
+        int first = options.Baseline ? 0 : 1, total = plan.Count + (options.Baseline ? 1 : 0);
+        var results = new TrialResult?[total];
+        ConvNetConfig ConfigOf(int number) => number == 0 ? ConvNetConfig.NotebookCnnWithDropout : plan[number - 1];
+        string NameOf(int number) => number == 0 ? "baseline" : $"trial-{number:D3}";
+        void Finish(int unit, TrialResult trial)
         {
-            string name = number == 0 ? "baseline" : $"trial-{number:D3}";
-            if (progress != null && progress.TryLoad(name, e => ReadTrial(e, number, config), out var kept))
-            {
-                done++;
-                return kept;
-            }
-            if (cancellationToken.IsCancellationRequested) throw Interrupted(done, total, options.Baseline, progress, cancellationToken);
-            // A trial stopped part-way is dropped: only whole trials are kept.
-            var trial = Train(number, config, options.Epochs, options.Seed, train, validation, cancellationToken)
-                ?? throw Interrupted(done, total, options.Baseline, progress, cancellationToken);
-            progress?.Save(name, TrialPayload(trial));
-            done++;
-            return trial;
-        }
-
-        TrialResult? baseline = null;
-        if (options.Baseline)
-        {
-            baseline = Run(0, ConvNetConfig.NotebookCnnWithDropout);
-            onTrial?.Invoke(baseline, plan.Count);
-        }
-        var trials = new List<TrialResult>(plan.Count);
-        for (int i = 0; i < plan.Count; i++)
-        {
-            var trial = Run(i + 1, plan[i]);
-            trials.Add(trial);
+            results[unit] = trial;
             onTrial?.Invoke(trial, plan.Count);
         }
-        return new TuningResult(options, space, trials, baseline);
+
+        var pending = new List<int>(total);
+        for (int unit = 0; unit < total && scheduler.IsCoordinator; unit++)
+        {
+            int number = first + unit;
+            if (progress != null && progress.TryLoad(NameOf(number), e => ReadTrial(e, number, ConfigOf(number)), out var kept)) Finish(unit, kept);
+            else pending.Add(unit);
+        }
+        bool complete = scheduler.Run(pending, unit =>
+        {
+            if (cancellationToken.IsCancellationRequested) return null;
+            // Every trial's weights, shuffles and dropout come from options.Seed alone, whatever ran before it,
+            // so a trial loaded from an interrupted run, or computed by another process, is the one this run would
+            // have trained. A trial stopped part-way is dropped: only whole trials are kept.
+            int number = first + unit;
+            var trial = Train(number, ConfigOf(number), options.Epochs, options.Seed, train, validation, cancellationToken);
+            return trial == null ? null : StudyProgress.Record(TrialPayload(trial));
+        }, (unit, record) =>
+        {
+            // Every trial, computed here or elsewhere, is read back from its record: the same numbers either way.
+            int number = first + unit;
+            using var document = JsonDocument.Parse(record);
+            var trial = ReadTrial(document.RootElement, number, ConfigOf(number));
+            progress?.Save(NameOf(number), document.RootElement);
+            Finish(unit, trial);
+        });
+        if (!scheduler.IsCoordinator) return null;
+        if (!complete) throw Interrupted(results.Count(r => r != null), total, options.Baseline, progress, cancellationToken);
+        return new TuningResult(options, space, [.. results.Skip(options.Baseline ? 1 : 0).Select(r => r!)], options.Baseline ? results[0] : null);
     }
 
     /// <summary>

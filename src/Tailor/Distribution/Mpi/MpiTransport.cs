@@ -13,6 +13,13 @@ public sealed class MpiTransport : ShardTransport, IDisposable
 {
     private static MpiTransport? s_started;
     private bool _finalized;
+    private PeerWatchdog? _watchdog;
+
+    /// <summary>How long one exchange may wait for the other ranks before the job is ended, by default.</summary>
+    public static readonly TimeSpan DefaultExchangeTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The length of a host name as the ranks tell it to each other.</summary>
+    private const int HostBytes = 64;
 
     private MpiTransport(int rank, int size) => (Rank, Size) = (rank, size);
 
@@ -41,9 +48,12 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     /// <summary>
     /// Initializes MPI (once per process) and returns this process's rank among the job's. Throws a
     /// NotSupportedException of one line when the process runs under Open MPI (whose ABI is not MPICH's) or when
-    /// no MPI library loads (libmpich.so.12, libmpi.so.12, or the one TAILOR_MPI_LIBRARY names).
+    /// no MPI library loads (libmpich.so.12, libmpi.so.12, or the one TAILOR_MPI_LIBRARY names). On two ranks or
+    /// more, a watchdog ends the job, with one line naming the rank, when a rank on this machine dies or is stopped,
+    /// or when one exchange waits longer than <paramref name="exchangeTimeout"/> (default
+    /// <see cref="DefaultExchangeTimeout"/>), rather than let it wait forever.
     /// </summary>
-    public static MpiTransport Start()
+    public static MpiTransport Start(TimeSpan? exchangeTimeout = null)
     {
         if (s_started != null) return s_started;
         if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") != null)
@@ -58,7 +68,35 @@ public sealed class MpiTransport : ShardTransport, IDisposable
         }
         Check(MpiNative.CommRank(MpiNative.CommWorld, out int rank), "MPI_Comm_rank");
         Check(MpiNative.CommSize(MpiNative.CommWorld, out int size), "MPI_Comm_size");
-        return s_started = new MpiTransport(rank, size);
+        var transport = new MpiTransport(rank, size);
+        if (size > 1)
+        {
+            var ranks = transport.GatherProcesses();
+            transport._watchdog = new PeerWatchdog(ranks[rank], ranks, exchangeTimeout ?? DefaultExchangeTimeout);
+        }
+        return s_started = transport;
+    }
+
+    /// <summary>Every rank's machine and process id, from one MPI_Allgather of bytes.</summary>
+    private unsafe RankProcess[] GatherProcesses()
+    {
+        const int length = HostBytes + sizeof(int);
+        var mine = new byte[length];
+        var host = System.Text.Encoding.UTF8.GetBytes(Environment.MachineName);
+        host.AsSpan(0, Math.Min(host.Length, HostBytes)).CopyTo(mine);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(mine.AsSpan(HostBytes), Environment.ProcessId);
+        var all = new byte[length * Size];
+        fixed (byte* send = mine)
+        fixed (byte* receive = all)
+            Check(MpiNative.Allgather(send, length, MpiNative.Byte, receive, length, MpiNative.Byte, MpiNative.CommWorld), "MPI_Allgather");
+        var ranks = new RankProcess[Size];
+        for (int r = 0; r < Size; r++)
+        {
+            var block = all.AsSpan(r * length, length);
+            ranks[r] = new RankProcess(r, System.Text.Encoding.UTF8.GetString(block[..HostBytes]).TrimEnd('\0'),
+                System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(block[HostBytes..]));
+        }
+        return ranks;
     }
 
     /// <inheritdoc/>
@@ -66,22 +104,79 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     {
         if (all.Length != (long)mine.Length * Size)
             throw new ArgumentException($"AllGather of {mine.Length} values from {Size} ranks needs {(long)mine.Length * Size} places, received {all.Length}.", nameof(all));
-        fixed (double* send = mine)
-        fixed (double* receive = all)
-            Check(MpiNative.Allgather(send, mine.Length, MpiNative.Double, receive, mine.Length, MpiNative.Double, MpiNative.CommWorld), "MPI_Allgather");
+        _watchdog?.EnterExchange();
+        try
+        {
+            fixed (double* send = mine)
+            fixed (double* receive = all)
+                Check(MpiNative.Allgather(send, mine.Length, MpiNative.Double, receive, mine.Length, MpiNative.Double, MpiNative.CommWorld), "MPI_Allgather");
+        }
+        finally { _watchdog?.LeaveExchange(); }
     }
 
     /// <summary>Waits until every rank has reached this call.</summary>
     public void Barrier() => Check(MpiNative.Barrier(MpiNative.CommWorld), "MPI_Barrier");
 
+    /// <summary>
+    /// Waits until every rank has reached this call, sleeping between checks: MPICH's blocking calls poll
+    /// without pause, and a rank that waits long (for rank 0 to finish a study's last unit) would take a core
+    /// from the ranks still working.
+    /// </summary>
+    internal void BarrierAsleep()
+    {
+        Check(MpiNative.Ibarrier(MpiNative.CommWorld, out int request), "MPI_Ibarrier");
+        for (int pause = 1; ; pause = Math.Min(2 * pause, MaxPauseMilliseconds))
+        {
+            Check(MpiNative.Test(ref request, out int done, out _), "MPI_Test");
+            if (done != 0) return;
+            Thread.Sleep(pause);
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> (bytes) to rank <paramref name="destination"/> with <paramref name="tag"/>.</summary>
+    internal unsafe void Send(int destination, int tag, ReadOnlySpan<byte> message)
+    {
+        fixed (byte* send = message)
+            Check(MpiNative.Send(send, message.Length, MpiNative.Byte, destination, tag, MpiNative.CommWorld), "MPI_Send");
+    }
+
+    /// <summary>The next message sent to this rank from <paramref name="source"/> (or any rank: <see cref="MpiNative.AnySource"/>), or null when none has arrived.</summary>
+    internal unsafe (int Source, int Tag, byte[] Message)? TryReceive(int source = MpiNative.AnySource)
+    {
+        Check(MpiNative.Iprobe(source, MpiNative.AnyTag, MpiNative.CommWorld, out int arrived, out var status), "MPI_Iprobe");
+        if (arrived == 0) return null;
+        Check(MpiNative.GetCount(status, MpiNative.Byte, out int length), "MPI_Get_count");
+        var message = new byte[length];
+        fixed (byte* receive = message)
+            Check(MpiNative.Recv(receive, length, MpiNative.Byte, status.Source, status.Tag, MpiNative.CommWorld, out _), "MPI_Recv");
+        return (status.Source, status.Tag, message);
+    }
+
+    /// <summary>The next message sent to this rank from <paramref name="source"/>, waited for with short sleeps (see <see cref="BarrierAsleep"/>).</summary>
+    internal (int Source, int Tag, byte[] Message) Receive(int source = MpiNative.AnySource)
+    {
+        for (int pause = 1; ; pause = Math.Min(2 * pause, MaxPauseMilliseconds))
+        {
+            if (TryReceive(source) is { } message) return message;
+            Thread.Sleep(pause);
+        }
+    }
+
+    /// <summary>The longest sleep between two checks of a wait: short beside a study's unit or a training step.</summary>
+    internal const int MaxPauseMilliseconds = 16;
+
     /// <summary>Ends every rank of the job with <paramref name="exitCode"/> (after an error on this one, so that no rank waits forever).</summary>
     public void Abort(int exitCode) => MpiNative.Abort(MpiNative.CommWorld, exitCode);
 
-    /// <summary>Finalizes MPI: the last MPI call of the process.</summary>
+    /// <summary>Finalizes MPI, the last MPI call of the process, once every rank has come to it (waiting asleep: <see cref="BarrierAsleep"/>).</summary>
     public void Dispose()
     {
         if (_finalized) return;
         _finalized = true;
+        BarrierAsleep();
+        // From here ranks may exit, which is no failure: every watchdog stops before any rank passes the second barrier.
+        _watchdog?.Dispose();
+        Barrier();
         MpiNative.FinalizeMpi();
     }
 

@@ -40,7 +40,7 @@ public sealed class ShardedGradient : GradientStep
     private float[] _stateSnapshot = [];
     private float[] _weights = [];
     private double[] _mine = [], _all = [];
-    private int _recordLength, _metricsLength, _gradientLength, _stateLength;
+    private int _recordLength, _blockLength, _metricsLength, _gradientLength, _stateLength;
     private ShardWorker[] _workers = [];
     private int _calls;
 
@@ -106,7 +106,15 @@ public sealed class ShardedGradient : GradientStep
         if (threads == 1)
             for (int k = 0; k < mineCount; k++) _job.Run(_workers[0], Reverse ? mineCount - 1 - k : k);
         else Threading.WorkerPool.Run(_job, threads);
-        if (_transport != null) _transport.AllGather(_mine, _all);
+        if (_transport != null)
+        {
+            // Each worker's block ends with whether it has been asked to stop: all then stop after this step, or none.
+            _mine[^1] = model.InterruptRequested ? 1 : 0;
+            _transport.AllGather(_mine, _all);
+            bool stop = false;
+            for (int r = 0; r < workers; r++) stop |= _all[(r + 1) * _blockLength - 1] != 0;
+            model.AgreedInterrupt = stop;
+        }
         return Combine(model, batch, metrics, workers, perWorker);
     }
 
@@ -174,7 +182,7 @@ public sealed class ShardedGradient : GradientStep
     }
 
     private ReadOnlySpan<double> Record(int shard, int workers, int perWorker) =>
-        _all.AsSpan(((shard % workers) * perWorker + shard / workers) * _recordLength, _recordLength);
+        _all.AsSpan((shard % workers) * _blockLength + (shard / workers) * _recordLength, _recordLength);
 
     private int StateOffset(int index)
     {
@@ -203,8 +211,10 @@ public sealed class ShardedGradient : GradientStep
         _stateSnapshot = new float[_stateLength];
         _recordLength = 1 + _metricsLength + _gradientLength + _stateLength;
         int perWorker = (Shards + workers - 1) / workers;
-        _mine = _transport == null ? [] : new double[perWorker * _recordLength];
-        _all = new double[workers * perWorker * _recordLength];
+        // A worker's block: its shards' records, then (when exchanged) its stop flag.
+        _blockLength = perWorker * _recordLength + (_transport == null ? 0 : 1);
+        _mine = _transport == null ? [] : new double[_blockLength];
+        _all = new double[workers * _blockLength];
     }
 
     /// <summary>

@@ -160,7 +160,7 @@ public class Trainer
                     }
                     foreach (var c in _callbacks) c.OnBatchEnd(epoch, step, loss);
                     if (model.StopTraining) break;
-                    if (model.InterruptRequested && step + 1 < steps)
+                    if (model.StopsAfterStep && step + 1 < steps)
                     {
                         model.Interruption = CaptureState(epoch, step + 1, (int[])order.Clone(), lossSum);
                         break;
@@ -181,7 +181,7 @@ public class Trainer
             history.Add(epoch + 1, logs, clock.Elapsed.TotalSeconds);
             _completedEpochs = epoch + 1;
             foreach (var c in _callbacks) c.OnEpochEnd(epoch, logs);
-            if (model.InterruptRequested && epoch + 1 < epochs)
+            if (model.StopsAfterStep && epoch + 1 < epochs)
             {
                 model.Interruption = CaptureState();
                 break;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Tailor.Studies.Tuning;
 using Tailor.Tests.Data;
+using Tailor.Tests.Distribution;
 
 namespace Tailor.Tests.Studies.Tuning;
 
@@ -86,5 +87,23 @@ public sealed class TunerTests : IDisposable
         var b = Tuner.Search(TinySpace(), options, train, validation);
 
         Assert.Equal(a.Ranked.Select(t => (t.Config, t.BestValidationAccuracy)), b.Ranked.Select(t => (t.Config, t.BestValidationAccuracy)));
+    }
+
+    [Fact]
+    public void Trials_computed_last_first_as_on_several_ranks_give_the_one_process_result()
+    {
+        var train = StudyData.Set(200);
+        var validation = StudyData.Set(100, offset: 200);
+        var options = new TuningOptions { Trials = 2, Epochs = 1, Baseline = true, Final = false, Seed = 4 };
+        var reversed = new ReversedUnitScheduler();
+
+        var spread = Tuner.Search(TinySpace(), options, train, validation, reversed)!;
+        var alone = Tuner.Search(TinySpace(), options, train, validation);
+
+        // Unit 0 is the baseline, then the trials in plan order.
+        Assert.Equal([2, 1, 0], reversed.Computed);
+        Assert.Equal(alone.Ranked.Select(t => (t.Number, t.Config, t.Parameters, t.Failure)), spread.Ranked.Select(t => (t.Number, t.Config, t.Parameters, t.Failure)));
+        for (int i = 0; i < alone.Ranked.Count; i++) Assert.Equal(alone.Ranked[i].History!.Values, spread.Ranked[i].History!.Values);
+        Assert.Equal(alone.Baseline!.History!.Values, spread.Baseline!.History!.Values);
     }
 }
