@@ -118,8 +118,9 @@ public sealed class EveryLayerTests
         [(typeof(BatchNormalization), "axis")] = "only -1, the channels of channels-last data, is supported",
     };
 
+    /// <summary>The public one-input layers: the merge layers (several inputs) take the same checks in MergeLayerTests.</summary>
     private static IEnumerable<Type> PublicLayerTypes() =>
-        typeof(Layer).Assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract);
+        typeof(Layer).Assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && !t.IsSubclassOf(typeof(MultiInputLayer)));
 
     public static TheoryData<string> LayerNames() => [.. Examples.Keys.Select(t => t.Name).Order(StringComparer.Ordinal)];
 

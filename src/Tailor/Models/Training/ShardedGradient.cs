@@ -34,7 +34,7 @@ public sealed class ShardedGradient : GradientStep
     private readonly ShardTransport? _transport;
     private IReadOnlyList<Metric>? _metricsFor;
     private Metric[] _shardMetrics = [];
-    private Sequential? _modelFor;
+    private Model? _modelFor;
     private Parameter[] _trainable = [], _state = [];
     private float[] _stateSnapshot = [];
     private double[] _mine = [], _all = [];
@@ -64,12 +64,12 @@ public sealed class ShardedGradient : GradientStep
     }
 
     /// <summary>Keys the random draws by the number of calls so far, as steps of one epoch.</summary>
-    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
+    public override float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
         Compute(model, x, y, sampleWeights, metrics, 0, _calls);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step)
+    public override float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -80,7 +80,7 @@ public sealed class ShardedGradient : GradientStep
             throw new ArgumentException($"sample_weight holds {sampleWeights.Length} values for a batch of {batch} samples.");
         Prepare(model, metrics, workers);
         int perWorker = (Shards + workers - 1) / workers;
-        var layers = model.Layers;
+        var layers = model.RunningLayers;
         for (int i = 0; i < _state.Length; i++) _state[i].Value.Span.CopyTo(_stateSnapshot.AsSpan(StateOffset(i)));
         try
         {
@@ -121,7 +121,7 @@ public sealed class ShardedGradient : GradientStep
 
     /// <summary>Adds the shards' records in shard order into the model's gradients and state and the run's metrics; returns the loss.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float Combine(Sequential model, int batch, IReadOnlyList<Metric> metrics, int workers, int perWorker)
+    private float Combine(Model model, int batch, IReadOnlyList<Metric> metrics, int workers, int perWorker)
     {
         double lossSum = 0;
         bool first = true;
@@ -198,7 +198,7 @@ public sealed class ShardedGradient : GradientStep
     }
 
     /// <summary>Sizes the buffers for this model and these metrics: once per Fit, not per batch.</summary>
-    private void Prepare(Sequential model, IReadOnlyList<Metric> metrics, int workers)
+    private void Prepare(Model model, IReadOnlyList<Metric> metrics, int workers)
     {
         if (ReferenceEquals(model, _modelFor) && ReferenceEquals(metrics, _metricsFor) && _trainable.Length + _state.Length == model.Parameters.Count) return;
         _modelFor = model;
