@@ -440,6 +440,76 @@ public class Model
         return ComputeGradientsOnBatch(x, y, sampleWeights, metrics);
     }
 
+    /// <summary>
+    /// <see cref="ComputeGradients(Tensor, Tensor)"/> for a model of several inputs: <paramref name="inputs"/> holds one
+    /// batch per model input, in the order of the model's inputs. Thread-safe as it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float ComputeGradients(IReadOnlyList<Tensor> inputs, Tensor y)
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        using var held = _gate.EnterScope();
+        RequireCompiled();
+        int samples = CheckInputList(inputs, "inputs");
+        if (y.Rank == 0 || y.Dim(0) != samples)
+            throw new ArgumentException($"inputs and y must hold the same number of samples: the inputs have {samples}, y has {(y.Rank == 0 ? 0 : y.Dim(0))} ({y.ShapeString}).");
+        CheckTargets(y.Shape, "y");
+        for (int i = 0; i < inputs.Count; i++) _values[i] = inputs[i];
+        return ComputeGradientsOnBatch(null, y, default, _noMetrics);
+    }
+
+    /// <summary>
+    /// The outputs for every sample of <paramref name="inputs"/> (one tensor per model input, in the order of the
+    /// model's inputs), in inference mode: one new tensor per model output, as Keras's predict on a model of
+    /// several inputs or outputs. Thread-safe as <see cref="Predict(Tensor, int, CancellationToken)"/>.
+    /// </summary>
+    public Tensor[] Predict(IReadOnlyList<Tensor> inputs, int batchSize = 32, CancellationToken cancellationToken = default)
+    {
+        Guard.Positive(batchSize, "batch_size");
+        using var held = _gate.EnterScope();
+        int samples = CheckInputList(inputs, "inputs");
+        var results = _outputSlots.Select(slot => new Tensor([samples, .. _slotShapes[slot]])).ToArray();
+        if (_inputBatches.Length != inputs.Count) _inputBatches = new Tensor?[inputs.Count];
+        for (int start = 0; start < samples; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(batchSize, samples - start);
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                var batch = Layer.Ensure(ref _inputBatches[i], count, _inputShapes![i]);
+                inputs[i].Span.Slice(start * inputs[i].ItemLength, count * inputs[i].ItemLength).CopyTo(batch.Span);
+                _values[i] = batch;
+            }
+            RunForward(training: false);
+            for (int o = 0; o < results.Length; o++)
+            {
+                int length = results[o].ItemLength;
+                OutputValue(o).Span[..(count * length)].CopyTo(results[o].Span.Slice(start * length, count * length));
+            }
+        }
+        return results;
+    }
+
+    private Tensor?[] _inputBatches = [];
+
+    /// <summary>Refuses inputs that are not one batch per model input, each of its shape, all of one size; returns the size.</summary>
+    private int CheckInputList(IReadOnlyList<Tensor> inputs, string what)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!IsBuilt) throw new InvalidOperationException($"Model '{Name}' is not built.");
+        if (inputs.Count != _inputShapes!.Length)
+            throw new ArgumentException($"Model '{Name}' has {_inputShapes.Length} inputs, received {inputs.Count} tensors in {what}.");
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(inputs[i], what);
+            var shape = inputs[i].Shape;
+            if (shape.Length != _inputShapes[i].Length + 1 || !shape[1..].SequenceEqual(_inputShapes[i]) || shape[0] != inputs[0].Dim(0))
+                throw new ArgumentException(
+                    $"Model '{Name}' input {i}{(Graph == null ? "" : $" ('{Graph.Inputs[i].Name}')")} expects {what} of shape {Layer.FormatBatchShape(_inputShapes[i])} with {inputs[0].Dim(0)} samples, received {inputs[i].ShapeString}.");
+        }
+        return inputs[0].Dim(0);
+    }
+
     /// <summary>One optimizer step on one batch; returns the loss before the step. Thread-safe: concurrent calls on one model run one after another.</summary>
     public float TrainOnBatch(Tensor x, Tensor y)
     {
@@ -476,10 +546,11 @@ public class Model
     /// is at 1), the batch added to <paramref name="metrics"/>; no regularization. Returns the batch's mean loss.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float ForwardBackward(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share)
+    private float ForwardBackward(Tensor? x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share)
     {
-        int batch = x.Dim(0), outputs = OutputLength;
-        var prediction = ForwardAll(x, training: true);
+        // Without x, the inputs are in their slots already (a model of several inputs).
+        int batch = y.Dim(0), outputs = OutputLength;
+        var prediction = x == null ? RunForward(training: true) : ForwardAll(x, training: true);
         var gradient = Ensure(ref _lossGradient, batch, outputs);
         float loss;
         if (OutputLayer is ActivatedLayer { GradientIsPreActivation: true })
@@ -495,7 +566,7 @@ public class Model
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float ComputeGradientsOnBatch(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
+    private float ComputeGradientsOnBatch(Tensor? x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
     {
         float loss = ForwardBackward(x, y, sampleWeights, metrics, share: 1);
         foreach (var p in _parameters)
