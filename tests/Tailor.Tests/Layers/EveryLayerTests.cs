@@ -210,6 +210,31 @@ public sealed class EveryLayerTests
         Assert.True(difference <= 1e-5f, $"{name}: ONNX Runtime differs from Tailor by {difference}.");
     }
 
+    /// <summary>
+    /// A layer called twice in a functional model runs its second call on a twin (a memberwise copy made before it is
+    /// built): the twin may share only what never changes (strings, initializers, regularizers, empty arrays), never a
+    /// job, scratch or random stream of the layer, which would then run the wrong layer or draw from the wrong stream.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Its_twin_for_a_second_call_shares_nothing_that_changes(string name)
+    {
+        var layer = For(name).Create();
+        var twin = layer.CreateTwin();
+
+        var shared = new List<string>();
+        for (var type = layer.GetType(); type != null && type != typeof(object); type = type.BaseType)
+            foreach (var field in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.DeclaredOnly))
+            {
+                if (field.FieldType.IsValueType || field.GetValue(layer) is not { } value || !ReferenceEquals(value, field.GetValue(twin))) continue;
+                // A readonly int[] is a hyperparameter (Reshape's target shape), set once in the constructor.
+                if (value is string or Initializers.Initializer or Regularizer or Array { Length: 0 } || (field.IsInitOnly && value is int[])) continue;
+                shared.Add($"{type.Name}.{field.Name} ({value.GetType().Name})");
+            }
+
+        Assert.True(shared.Count == 0, $"{name}'s twin shares {string.Join(", ", shared)}; give it its own in OnTwinCreated.");
+    }
+
     /// <summary>A built model of the one layer, with random weights (and moving statistics) so that nothing is trivially zero or one.</summary>
     private static Sequential Model(Example example)
     {

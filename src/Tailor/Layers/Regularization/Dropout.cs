@@ -47,7 +47,11 @@ public sealed class Dropout : Layer
     internal override void RestoreTrainingRng(Rng rng) => _rng = rng;
 
     // A twin (a shared Dropout's second call) keys its own draws.
-    private protected override void OnTwinCreated() => _keyed = new Rng(0);
+    private protected override void OnTwinCreated()
+    {
+        _keyed = new Rng(0);
+        _rng = new Rng(Seed ?? 0);
+    }
 
     internal override void KeyTrainingDraws(int epoch, int step, int shard)
     {
