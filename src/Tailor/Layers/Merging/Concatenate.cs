@@ -51,9 +51,11 @@ public sealed class Concatenate : MultiInputLayer
     }
 
     /// <summary>Each input's values from the axis on, per index before it: the blocks the output interleaves (sized once).</summary>
-    private int[] Blocks()
+    private int[] Blocks() => _blocks.Length == InputShapes.Count ? _blocks : SizeBlocks();
+
+    // Apart from Blocks: the lambda's closure would otherwise be allocated on every call, before the early return.
+    private int[] SizeBlocks()
     {
-        if (_blocks.Length == InputShapes.Count) return _blocks;
         int axis = SampleAxis(InputShapes[0].Length);
         _outer = 1;
         for (int d = 0; d < axis; d++) _outer *= InputShapes[0][d];
