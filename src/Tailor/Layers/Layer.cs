@@ -71,11 +71,11 @@ public abstract class Layer
     public void Build(ReadOnlySpan<int> inputShape, Rng rng)
     {
         int[] input = inputShape.ToArray();
-        Build(input, ComputeOutputShape(input), rng);
+        FinishBuild(input, ComputeOutputShape(input), rng);
     }
 
     /// <summary>Pins the shapes and creates the weights: the end of every build, one input or several.</summary>
-    private protected void Build(int[] inputShape, int[] outputShape, Rng rng)
+    private protected void FinishBuild(int[] inputShape, int[] outputShape, Rng rng)
     {
         _outputShape = outputShape;
         _inputShape = inputShape;

@@ -22,7 +22,7 @@ public abstract class MultiInputLayer : Layer
         int[][] shapes = [.. inputShapes.Select(s => (int[])s.Clone())];
         var output = ComputeOutputShape(shapes);
         _inputShapes = shapes;
-        Build(shapes[0], output, rng);
+        FinishBuild(shapes[0], output, rng);
     }
 
     /// <summary>The per-sample output shape for these inputs; throws, naming the layer and the shapes, when they do not fit together.</summary>

@@ -186,7 +186,7 @@ public class Model
     public long ActivationValues { get; private set; }
 
     /// <summary>
-    /// The most values <see cref="Build"/> lets the layers' outputs hold for one sample: a loader lowers it so
+    /// The most values building lets the layers' outputs hold for one sample: a loader lowers it so
     /// that a damaged file (65,536 filters over a large image) fails before any batch is allocated.
     /// </summary>
     internal long ActivationBudget { get; set; } = long.MaxValue;

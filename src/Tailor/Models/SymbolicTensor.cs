@@ -39,11 +39,12 @@ public class SymbolicTensor
 }
 
 /// <summary>
-/// Keras's <c>keras.Input(shape)</c>: where a functional model's data enters, a symbolic tensor of the per-sample
-/// <paramref name="shape"/> (no batch axis). Named "input_1", "input_2"... in its model when no name is given.
+/// Keras's <c>keras.Input(shape)</c>: where a functional model's data enters, a symbolic tensor of a per-sample
+/// shape (no batch axis). Named "input_1", "input_2"... in its model when no name is given.
 /// </summary>
 public sealed class Input : SymbolicTensor
 {
+    /// <summary>An input of per-sample <paramref name="shape"/>, e.g. [28, 28, 1]; <paramref name="name"/> names it in summaries and files.</summary>
     public Input(int[] shape, string? name = null) : base(Checked(shape), null, []) => Name = name;
 
     /// <summary>The name given, or the one its model gave it.</summary>

@@ -114,7 +114,8 @@ internal static class FunctionalFile
         }
 
         // Keras's replay: call each layer's next call once every tensor it reads exists, until no call is left.
-        var next = pending.ToDictionary(p => p.Layer, _ => 0, ReferenceEqualityComparer.Instance);
+        var next = new Dictionary<Layer, int>(ReferenceEqualityComparer.Instance);
+        foreach (var (layer, _) in pending) next[layer] = 0;
         bool progress = true;
         while (progress)
         {
@@ -126,8 +127,9 @@ internal static class FunctionalFile
                     progress = true;
                 }
         }
-        if (pending.FirstOrDefault(p => next[p.Layer] < p.Calls.Count) is { Layer: not null } stuck)
-            throw new ModelFormatException(path, $"call {next[stuck.Layer]} of layer '{stuck.Layer.Name}' reads a tensor that no layer gives (or the calls form a cycle).");
+        foreach (var (layer, calls) in pending)
+            if (next[layer] < calls.Count)
+                throw new ModelFormatException(path, $"call {next[layer]} of layer '{layer.Name}' reads a tensor that no layer gives (or the calls form a cycle).");
 
         var inputOrder = References(config, "input_layers", path).Select(r => inputs.GetValueOrDefault(r.Layer)
             ?? throw new ModelFormatException(path, $"'input_layers' names '{r.Layer}', which is no InputLayer.")).ToList();
