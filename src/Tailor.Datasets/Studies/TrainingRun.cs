@@ -27,7 +27,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     /// <summary>
     /// Trains with validation at each epoch, then evaluates on the test images. With
     /// <paramref name="checkpointing"/>, writes checkpoints as it goes, resumes from one when asked, and
-    /// on <see cref="Sequential.RequestInterrupt"/> writes one and throws <see cref="TrainingInterruptedException"/>.
+    /// on <see cref="Model.RequestInterrupt"/> writes one and throws <see cref="TrainingInterruptedException"/>.
     /// </summary>
     public static TrainingRun Train(FashionSample data, TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1,
         Checkpointing? checkpointing = null) =>
