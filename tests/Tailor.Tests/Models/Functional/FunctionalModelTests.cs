@@ -55,6 +55,51 @@ public sealed class FunctionalModelTests
         Assert.Equal(sequential.Predict(x).Span.ToArray(), functional.Predict(x).Span.ToArray());
     }
 
+    [Fact]
+    public void Sharded_training_of_a_residual_model_is_the_whole_batch_with_one_shard_and_the_same_on_any_order()
+    {
+        // With dropout (a shared Dropout: its twin keys its own draws) for the shard order; without, to compare with the whole batch,
+        // whose masks come from the running stream rather than keyed by shard.
+        bool dropout = false;
+        Model Residual()
+        {
+            var input = new Input([6]);
+            var shared = new Dense(6, Activation.Tanh);
+            var drop = new Tailor.Layers.Regularization.Dropout(0.3f);
+            var block = new Add().Call(input, dropout ? drop.Call(shared.Call(drop.Call(shared.Call(input)))) : shared.Call(shared.Call(input)));
+            var model = new Model(input, new Dense(3, Activation.Softmax).Call(block), seed: 4);
+            model.Compile("adam", "categorical_crossentropy", "accuracy");
+            return model;
+        }
+        var rng = new Rng(5);
+        var x = new Tensor(RandomData.Uniform(rng, 40 * 6), 40, 6);
+        var y = new Tensor([.. Enumerable.Range(0, 40 * 3).Select(i => i % 3 == i / 3 % 3 ? 1f : 0f)], 40, 3);
+        var whole = Residual();
+        var oneShard = Residual();
+
+        whole.Fit(x, y, epochs: 2, batchSize: 8, seed: 6, verbose: 0);
+        oneShard.Fit(x, y, epochs: 2, batchSize: 8, seed: 6, verbose: 0, shards: 1);
+        dropout = true;
+        var threeShards = Residual();
+        var step = new ShardedGradientProbe(3);
+        new Tailor.Models.Training.Trainer(threeShards) { GradientStep = step.Step }.Fit(new Tailor.Models.Training.TensorBatchSource(x, y),
+            new Tailor.Models.Training.FitOptions { Epochs = 2, BatchSize = 8, Seed = 6, Verbose = 0 });
+        var reversed = Residual();
+        var reversedStep = new ShardedGradientProbe(3, reverse: true);
+        new Tailor.Models.Training.Trainer(reversed) { GradientStep = reversedStep.Step }.Fit(new Tailor.Models.Training.TensorBatchSource(x, y),
+            new Tailor.Models.Training.FitOptions { Epochs = 2, BatchSize = 8, Seed = 6, Verbose = 0 });
+
+        Assert.Equal(whole.GetWeights(), oneShard.GetWeights());
+        Assert.Equal(threeShards.GetWeights(), reversed.GetWeights());
+        Assert.NotEqual(whole.GetWeights(), threeShards.GetWeights());
+    }
+
+    /// <summary>A ShardedGradient, computing its shards in reverse order when asked (the order must not matter).</summary>
+    private sealed class ShardedGradientProbe(int shards, bool reverse = false)
+    {
+        public Tailor.Models.Training.ShardedGradient Step { get; } = new(shards) { Reverse = reverse };
+    }
+
     /// <summary>Random weights and one-hot targets of <paramref name="classes"/> classes for <see cref="Batch"/> samples.</summary>
     private static Tensor Prepare(Model model, int classes, Rng rng)
     {
