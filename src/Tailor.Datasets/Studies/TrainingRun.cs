@@ -27,7 +27,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     /// <summary>
     /// Trains with validation at each epoch, then evaluates on the test images. With
     /// <paramref name="checkpointing"/>, writes checkpoints as it goes, resumes from one when asked, and
-    /// on <see cref="Sequential.RequestInterrupt"/> writes one and throws <see cref="TrainingInterruptedException"/>.
+    /// on <see cref="Model.RequestInterrupt"/> writes one and throws <see cref="TrainingInterruptedException"/>.
     /// </summary>
     public static TrainingRun Train(FashionSample data, TrainingOptions options, IReadOnlyList<Callback>? callbacks = null, int verbose = 1,
         Checkpointing? checkpointing = null) =>
@@ -56,7 +56,8 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         TrainingState? resume = null;
         if (checkpointing?.ResumeFrom is { } checkpoint)
         {
-            (model, resume) = (checkpoint.Model, checkpoint.State);
+            (model, resume) = (checkpoint.Model as Sequential
+                ?? throw new ArgumentException($"The checkpoint '{checkpoint.Path}' holds a functional model; training runs resume the notebook's Sequential models."), checkpoint.State);
             if (resume.Epoch > options.Epochs)
                 throw new ArgumentException($"--epochs is {options.Epochs}, but the checkpoint '{checkpoint.Path}' has already trained {resume.Epoch} epochs.");
             if (resume.IsMidEpoch && resume.Order.Length != train.Count)
@@ -127,7 +128,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     /// ones beyond Keep - 1 go before it is written (freeing their space for it); with Keep = 1 the previous one
     /// goes only once the new one is complete, so that a folder never loses its only checkpoint.
     /// </summary>
-    private static string WriteCheckpoint(Checkpointing checkpointing, Sequential model, TrainingState state, IReadOnlyDictionary<string, string> extra)
+    private static string WriteCheckpoint(Checkpointing checkpointing, Model model, TrainingState state, IReadOnlyDictionary<string, string> extra)
     {
         if (checkpointing.Keep > 1) CheckpointFile.Prune(checkpointing.Directory, checkpointing.Keep - 1);
         string path = CheckpointFile.Write(checkpointing.Directory, model, state, extra);

@@ -3,9 +3,9 @@ using Tailor.Models;
 namespace Tailor.Callbacks;
 
 /// <summary>
-/// Turns the cancellation of <paramref name="cancellationToken"/> into <see cref="Sequential.RequestInterrupt"/>:
+/// Turns the cancellation of <paramref name="cancellationToken"/> into <see cref="Model.RequestInterrupt"/>:
 /// a running Fit stops after the batch in progress (or at once, if the token was cancelled before it began)
-/// and reports where in <see cref="Sequential.Interruption"/>. A token cancelled during the last batch lets
+/// and reports where in <see cref="Model.Interruption"/>. A token cancelled during the last batch lets
 /// Fit finish; the caller checks the token after it.
 /// </summary>
 public sealed class InterruptOnCancellation(CancellationToken cancellationToken) : Callback

@@ -14,11 +14,11 @@ namespace Tailor.Callbacks;
 public sealed partial class ModelCheckpoint : Callback
 {
     private readonly MonitoredQuantity _monitor;
-    private readonly Action<Sequential, string> _save;
+    private readonly Action<Model, string> _save;
     private readonly double? _initialValueThreshold;
 
     public ModelCheckpoint(string filepath, string monitor = "val_loss", bool saveBestOnly = false, MonitorMode mode = MonitorMode.Auto,
-        double? initialValueThreshold = null, Action<Sequential, string>? save = null)
+        double? initialValueThreshold = null, Action<Model, string>? save = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filepath);
         Filepath = filepath;

@@ -17,7 +17,7 @@ public static class WeightsFile
 
     /// <summary>Writes the model's weights to <paramref name="path"/> (a <see cref="ModelCheckpoint"/> saver).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Write(Sequential model, string path)
+    public static void Write(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         var tensors = model.Layers.SelectMany(l => l.Parameters.Select(p => (Name: $"{l.Name}/{p.Name}", p.Value))).ToList();
@@ -88,5 +88,5 @@ public static class WeightsFile
     private static InvalidDataException Truncated(string path) => new($"'{path}' ends before the weights it announces: the file is truncated.");
 
     /// <summary>Puts the weights of a file into a model with the same layers.</summary>
-    public static void Load(Sequential model, string path) => model.SetWeights(Read(path).Select(t => t.Values).ToArray());
+    public static void Load(Model model, string path) => model.SetWeights(Read(path).Select(t => t.Values).ToArray());
 }

@@ -16,7 +16,7 @@ namespace Tailor.Layers;
 /// </summary>
 public abstract class Layer
 {
-    private readonly List<Parameter> _parameters = [];
+    private List<Parameter> _parameters = [];
     private int[] _inputShape = [];
     private int[] _outputShape = [];
 
@@ -71,11 +71,43 @@ public abstract class Layer
     public void Build(ReadOnlySpan<int> inputShape, Rng rng)
     {
         int[] input = inputShape.ToArray();
-        _outputShape = ComputeOutputShape(input);
-        _inputShape = input;
+        FinishBuild(input, ComputeOutputShape(input), rng);
+    }
+
+    /// <summary>Pins the shapes and creates the weights: the end of every build, one input or several.</summary>
+    private protected void FinishBuild(int[] inputShape, int[] outputShape, Rng rng)
+    {
+        _outputShape = outputShape;
+        _inputShape = inputShape;
         _parameters.Clear();
         CreateParameters(rng);
         IsBuilt = true;
+    }
+
+    /// <summary>
+    /// An unbuilt copy of this unbuilt layer with the same hyperparameters, no weights and no model: what runs a
+    /// shared layer's second and later calls in a functional model (each call needs its own activations), its
+    /// weights then made the first's with <see cref="ShareWeightsOf"/>.
+    /// </summary>
+    internal Layer CreateTwin()
+    {
+        if (IsBuilt) throw new InvalidOperationException($"{Describe()} is already built, so it cannot be called again in a new model; create another layer.");
+        var twin = (Layer)MemberwiseClone();
+        twin._parameters = [];
+        twin._owner = null;
+        twin.OnTwinCreated();
+        return twin;
+    }
+
+    /// <summary>Gives a twin its own copy of any workspace its constructor created (the memberwise copy shares it).</summary>
+    private protected virtual void OnTwinCreated() { }
+
+    /// <summary>Makes this built twin read and write <paramref name="primary"/>'s weights; its gradients stay its own.</summary>
+    internal void ShareWeightsOf(Layer primary)
+    {
+        if (primary._parameters.Count != _parameters.Count)
+            throw new InvalidOperationException($"{Describe()} has {_parameters.Count} weights, its shared original {primary._parameters.Count}.");
+        for (int i = 0; i < _parameters.Count; i++) _parameters[i].ShareValueOf(primary._parameters[i]);
     }
 
     /// <summary>The per-sample output shape for a per-sample input shape; throws, naming the layer, when the input does not fit.</summary>

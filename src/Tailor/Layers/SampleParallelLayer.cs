@@ -10,7 +10,7 @@ namespace Tailor.Layers;
 /// </summary>
 public abstract class SampleParallelLayer : Layer
 {
-    private readonly SampleJob _job;
+    private SampleJob _job;
     private Tensor? _input;
     private Tensor? _output;
     private Tensor? _outputGradient;
@@ -21,6 +21,9 @@ public abstract class SampleParallelLayer : Layer
         Name = name;
         _job = new SampleJob(this);
     }
+
+    // A twin's job must run the twin, not the layer it was copied from.
+    private protected override void OnTwinCreated() => _job = new SampleJob(this);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, bool training)

@@ -2,12 +2,12 @@ namespace Tailor.Models;
 
 /// <summary>
 /// Hooks that a <see cref="Training.Trainer"/> (so <c>Sequential.Fit</c>) calls at training, epoch and batch boundaries, as Keras's
-/// callbacks. Epochs are 0-based here, as in Keras's callback API. Set <see cref="Sequential.StopTraining"/> to stop.
+/// callbacks. Epochs are 0-based here, as in Keras's callback API. Set <see cref="Models.Model.StopTraining"/> to stop.
 /// </summary>
 public abstract class Callback
 {
     /// <summary>The model being trained, set before <see cref="OnTrainBegin"/>.</summary>
-    public Sequential? Model { get; internal set; }
+    public Model? Model { get; internal set; }
 
     /// <summary>The trainer running the loop, set before <see cref="OnTrainBegin"/>: its state makes a checkpoint.</summary>
     public Training.Trainer? Trainer { get; internal set; }

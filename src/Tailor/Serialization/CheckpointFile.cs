@@ -6,7 +6,7 @@ namespace Tailor.Serialization;
 
 /// <summary>A checkpoint read back: the compiled model with its optimizer state, and where and how to go on.</summary>
 public sealed record TrainingCheckpoint(
-    string Path, Sequential Model, TrainingState State, IReadOnlyDictionary<string, string> Metadata);
+    string Path, Model Model, TrainingState State, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>
 /// A training checkpoint is a model file (<see cref="ModelFile"/>, optimizer state included) whose
@@ -24,7 +24,7 @@ public static class CheckpointFile
     public static string FileName(int epoch, int step) => $"{Prefix}{epoch:D4}-s{step:D5}{Extension}";
 
     /// <summary>Writes a checkpoint into <paramref name="directory"/> and returns its path.</summary>
-    public static string Write(string directory, Sequential model, TrainingState progress,
+    public static string Write(string directory, Model model, TrainingState progress,
         IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         ArgumentNullException.ThrowIfNull(progress);
@@ -107,7 +107,7 @@ public static class CheckpointFile
 
     private static TrainingCheckpoint Read(SafeTensorsContent content, string path)
     {
-        var model = ModelFile.Load(content, path);
+        var model = ModelFile.LoadModel(content, path);
         if (model.Optimizer == null)
             throw new ModelFormatException(path, "a checkpoint must hold the compile settings, found a model without them.");
         if (!content.Metadata.TryGetValue(CheckpointKey, out string? json))
@@ -163,7 +163,7 @@ public static class CheckpointFile
     /// The metric sums of the epoch in progress: mid-epoch, one finite, non-negative entry of the right length
     /// per compiled metric (what the resumed epoch adds to).
     /// </summary>
-    private static Dictionary<string, double[]> ReadMetricSums(JsonElement element, Sequential model, int step)
+    private static Dictionary<string, double[]> ReadMetricSums(JsonElement element, Model model, int step)
     {
         var sums = element.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray());
         foreach (var (name, values) in sums)

@@ -41,7 +41,7 @@ public static class ModelFile
     public const long MaxActivationValues = 1 << 26;
 
     /// <summary>Writes the model atomically: readers see the old file or the complete new one.</summary>
-    public static void Save(Sequential model, string path, bool includeOptimizer = true, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    public static void Save(Model model, string path, bool includeOptimizer = true, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!model.IsBuilt) throw new InvalidOperationException($"Model '{model.Name}' is not built, so it has no weights to save. Build it (or call Fit) first.");
@@ -50,7 +50,7 @@ public static class ModelFile
         AtomicFile.Write(path, stream => SafeTensors.Write(stream, tensors, metadata));
     }
 
-    public static (List<NamedTensor> Tensors, Dictionary<string, string> Metadata) Describe(Sequential model, bool includeOptimizer)
+    public static (List<NamedTensor> Tensors, Dictionary<string, string> Metadata) Describe(Model model, bool includeOptimizer)
     {
         var tensors = new List<NamedTensor>();
         foreach (var layer in model.Layers)
@@ -91,7 +91,9 @@ public static class ModelFile
 
     public static string TensorName(Layer layer, Parameter parameter) => $"{layer.Name}/{parameter.Name}";
 
-    public static string ArchitectureJson(Sequential model) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    public static string ArchitectureJson(Model model) => model is Sequential sequential ? ArchitectureJson(sequential) : FunctionalFile.ArchitectureJson(model);
+
+    private static string ArchitectureJson(Sequential model) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["class_name"] = "Sequential",
         ["config"] = new Dictionary<string, object?>
@@ -106,29 +108,34 @@ public static class ModelFile
     /// <summary>Reads a model file: a built model with its weights, compiled (with its optimizer's state) when the file says how.</summary>
     public static Sequential Load(string path) => Load(SafeTensors.Read(path), path);
 
+    /// <summary>
+    /// Reads a model file of either kind: a Sequential's, or a functional model's (class "Functional", its layers
+    /// with the calls that connect them); otherwise as <see cref="Load(string)"/>.
+    /// </summary>
+    public static Model LoadModel(string path) => LoadModel(SafeTensors.Read(path), path);
+
+    /// <summary><see cref="LoadModel(string)"/> from a file already read.</summary>
+    public static Model LoadModel(SafeTensorsContent content, string path)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        string? architecture = CheckHeader(content.Metadata, path);
+        if (!FunctionalFile.IsFunctional(architecture!, path)) return Load(content, path);
+        var held = HeldPerLayer(content);
+        Model model;
+        try { model = FunctionalFile.Parse(architecture!, path, held, BuildSlack, MaxActivationValues, MaxLayers); }
+        catch (ArgumentException e) { throw new ModelFormatException(path, $"the architecture does not build: {e.Message}", e); }
+        LoadWeights(model, content, path);
+        return model;
+    }
+
     /// <summary>Rebuilds the model from a parsed file; <paramref name="path"/> names it in errors.</summary>
     public static Sequential Load(SafeTensorsContent content, string path)
     {
-        var metadata = content.Metadata;
-        if (!metadata.TryGetValue(FormatKey, out string? format) || format != Format)
-            throw new ModelFormatException(path, format == null
-                ? $"no '{FormatKey}' in the safetensors metadata: not a Tailor model file (expected format '{Format}')."
-                : $"expected format '{Format}', found '{format}'.");
-        if (!metadata.TryGetValue(VersionKey, out string? version) || version != Version.ToString(CultureInfo.InvariantCulture))
-            throw new ModelFormatException(path, $"format version {version ?? "(none)"} is not supported; this Tailor reads version {Version}.");
-        if (!metadata.TryGetValue(ArchitectureKey, out string? architecture))
-            throw new ModelFormatException(path, $"no '{ArchitectureKey}' in the metadata: the architecture is missing.");
-
+        string architecture = CheckHeader(content.Metadata, path);
+        if (FunctionalFile.IsFunctional(architecture, path))
+            throw new ModelFormatException(path, "it holds a functional model (class 'Functional'), not a Sequential one; read it with Model.Load (ModelFile.LoadModel).");
         var model = ParseArchitecture(architecture, path);
-        var stored = content.Tensors.Keys.Where(k => !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToHashSet();
-        // What the file holds for a layer (summed once over the tensors, by the name before the last '/'), plus
-        // slack so that a small mismatch still reaches the clearer per-tensor message below.
-        var held = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var tensor in content.Tensors.Values)
-        {
-            int slash = tensor.Name.LastIndexOf('/');
-            if (slash > 0) held[tensor.Name[..slash]] = held.GetValueOrDefault(tensor.Name[..slash]) + tensor.Data.Length;
-        }
+        var held = HeldPerLayer(content);
         foreach (var layer in model.Layers)
             layer.ParameterBudget = BuildSlack + held.GetValueOrDefault(layer.Name!);
         model.ActivationBudget = MaxActivationValues;
@@ -139,7 +146,44 @@ public static class ModelFile
             foreach (var layer in model.Layers) layer.ParameterBudget = long.MaxValue;
             model.ActivationBudget = long.MaxValue;
         }
+        LoadWeights(model, content, path);
+        return model;
+    }
 
+    /// <summary>Checks the format and version; returns the architecture's JSON.</summary>
+    private static string CheckHeader(IReadOnlyDictionary<string, string> metadata, string path)
+    {
+        if (!metadata.TryGetValue(FormatKey, out string? format) || format != Format)
+            throw new ModelFormatException(path, format == null
+                ? $"no '{FormatKey}' in the safetensors metadata: not a Tailor model file (expected format '{Format}')."
+                : $"expected format '{Format}', found '{format}'.");
+        if (!metadata.TryGetValue(VersionKey, out string? version) || version != Version.ToString(CultureInfo.InvariantCulture))
+            throw new ModelFormatException(path, $"format version {version ?? "(none)"} is not supported; this Tailor reads version {Version}.");
+        if (!metadata.TryGetValue(ArchitectureKey, out string? architecture))
+            throw new ModelFormatException(path, $"no '{ArchitectureKey}' in the metadata: the architecture is missing.");
+        return architecture;
+    }
+
+    /// <summary>
+    /// What the file holds for each layer (summed once over the tensors, by the name before the last '/'), plus
+    /// slack so that a small mismatch still reaches the clearer per-tensor message of <see cref="LoadWeights"/>.
+    /// </summary>
+    private static Dictionary<string, long> HeldPerLayer(SafeTensorsContent content)
+    {
+        var held = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var tensor in content.Tensors.Values)
+        {
+            int slash = tensor.Name.LastIndexOf('/');
+            if (slash > 0) held[tensor.Name[..slash]] = held.GetValueOrDefault(tensor.Name[..slash]) + tensor.Data.Length;
+        }
+        return held;
+    }
+
+    /// <summary>Copies every weight of the built <paramref name="model"/> from the file, then its compile settings and optimizer state.</summary>
+    private static void LoadWeights(Model model, SafeTensorsContent content, string path)
+    {
+        var metadata = content.Metadata;
+        var stored = content.Tensors.Keys.Where(k => !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToHashSet();
         foreach (var layer in model.Layers)
             foreach (var p in layer.Parameters)
             {
@@ -152,7 +196,6 @@ public static class ModelFile
             throw new ModelFormatException(path, $"tensor '{stored.First()}' belongs to no layer of the architecture.");
 
         if (metadata.TryGetValue(CompileKey, out string? compile)) Compile(model, compile, content, path);
-        return model;
     }
 
     /// <summary>A NaN or infinite weight makes every prediction meaningless: refused, naming the tensor and the first such value.</summary>
@@ -224,7 +267,7 @@ public static class ModelFile
         return dims;
     }
 
-    private static void Compile(Sequential model, string json, SafeTensorsContent content, string path)
+    private static void Compile(Model model, string json, SafeTensorsContent content, string path)
     {
         using var document = ParseJson(json, path, CompileKey);
         var root = document.RootElement;

@@ -3,13 +3,13 @@ using Tailor.Models;
 namespace Tailor.Serialization;
 
 /// <summary>
-/// <c>model.Save(path)</c> and <c>Sequential.Load(path)</c>: a model's safetensors file, as members of
-/// <see cref="Sequential"/> where this namespace is imported. They live here, not in the model, so that
+/// <c>model.Save(path)</c>, <c>Sequential.Load(path)</c> and <c>Model.Load(path)</c>: a model's safetensors file, as members of
+/// the models where this namespace is imported. They live here, not in the model, so that
 /// the models know nothing of files (Serialization depends on Models, not the other way).
 /// </summary>
 public static class SequentialFiles
 {
-    extension(Sequential model)
+    extension(Model model)
     {
         /// <summary>
         /// Writes the model to one .safetensors file (architecture, compile settings, weights and, with
@@ -28,4 +28,15 @@ public static class SequentialFiles
         /// <summary>Reads a model written by Save; a damaged or foreign file is a <see cref="ModelFormatException"/>.</summary>
         public static Sequential Load(string path) => ModelFile.Load(path);
     }
+}
+
+/// <summary><c>Model.Load(path)</c>: a model file of either kind, functional or Sequential.</summary>
+public static class ModelFiles
+{
+    extension(Model)
+    {
+        /// <summary>Reads a model file of either kind, a functional model's or a Sequential's (see <see cref="ModelFile.LoadModel(string)"/>).</summary>
+        public static Model Load(string path) => ModelFile.LoadModel(path);
+    }
+
 }

@@ -118,8 +118,9 @@ public sealed class EveryLayerTests
         [(typeof(BatchNormalization), "axis")] = "only -1, the channels of channels-last data, is supported",
     };
 
+    /// <summary>The public one-input layers: the merge layers (several inputs) take the same checks in MergeLayerTests.</summary>
     private static IEnumerable<Type> PublicLayerTypes() =>
-        typeof(Layer).Assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract);
+        typeof(Layer).Assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && !t.IsSubclassOf(typeof(MultiInputLayer)));
 
     public static TheoryData<string> LayerNames() => [.. Examples.Keys.Select(t => t.Name).Order(StringComparer.Ordinal)];
 
@@ -207,6 +208,31 @@ public sealed class EveryLayerTests
         float difference = OnnxExportTests.MaxDifference(model, Input(example, seed: 9), out _);
 
         Assert.True(difference <= 1e-5f, $"{name}: ONNX Runtime differs from Tailor by {difference}.");
+    }
+
+    /// <summary>
+    /// A layer called twice in a functional model runs its second call on a twin (a memberwise copy made before it is
+    /// built): the twin may share only what never changes (strings, initializers, regularizers, empty arrays), never a
+    /// job, scratch or random stream of the layer, which would then run the wrong layer or draw from the wrong stream.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Its_twin_for_a_second_call_shares_nothing_that_changes(string name)
+    {
+        var layer = For(name).Create();
+        var twin = layer.CreateTwin();
+
+        var shared = new List<string>();
+        for (var type = layer.GetType(); type != null && type != typeof(object); type = type.BaseType)
+            foreach (var field in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.DeclaredOnly))
+            {
+                if (field.FieldType.IsValueType || field.GetValue(layer) is not { } value || !ReferenceEquals(value, field.GetValue(twin))) continue;
+                // A readonly int[] is a hyperparameter (Reshape's target shape), set once in the constructor.
+                if (value is string or Initializers.Initializer or Regularizer or Array { Length: 0 } || (field.IsInitOnly && value is int[])) continue;
+                shared.Add($"{type.Name}.{field.Name} ({value.GetType().Name})");
+            }
+
+        Assert.True(shared.Count == 0, $"{name}'s twin shares {string.Join(", ", shared)}; give it its own in OnTwinCreated.");
     }
 
     /// <summary>A built model of the one layer, with random weights (and moving statistics) so that nothing is trivially zero or one.</summary>

@@ -24,12 +24,12 @@ public abstract class Convolution : Core.ActivatedLayer
     private Tensor? _outputGradient;
     private int _samplesPerFold;
     private bool _colsReady;
-    private readonly SingleChannelConvolution _singleChannel = new();
+    private SingleChannelConvolution _singleChannel = new();
     private bool _singleChannelForward;
 
     /// <summary>About 512 KB of patch gradients per fold task: within a core's L2 cache.</summary>
     private const int FoldBufferValues = 131_072;
-    private readonly SampleJob _job;
+    private SampleJob _job;
 
     protected Convolution(int filters, Padding padding, Activation activation, bool useBias,
         Initializer? kernelInitializer, Initializer? biasInitializer,
@@ -46,6 +46,13 @@ public abstract class Convolution : Core.ActivatedLayer
         BiasRegularizer = biasRegularizer;
         Name = name;
         _job = new SampleJob(this);
+    }
+
+    // A twin runs its own jobs and scratch, not those of the layer it was copied from.
+    private protected override void OnTwinCreated()
+    {
+        _job = new SampleJob(this);
+        _singleChannel = new SingleChannelConvolution();
     }
 
     public int Filters { get; }

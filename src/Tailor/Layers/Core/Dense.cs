@@ -14,7 +14,7 @@ public sealed class Dense : ActivatedLayer
     private Tensor? _input;
     private Tensor? _inputGradient;
     /// <summary>Images and ReLU outputs are about half exact zeros: the products with them skip those terms.</summary>
-    private readonly ZeroSkippingGemm _zeroSkipping = new();
+    private ZeroSkippingGemm _zeroSkipping = new();
 
     public Dense(int units, Activation activation = Activation.Linear, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
@@ -30,6 +30,9 @@ public sealed class Dense : ActivatedLayer
         BiasRegularizer = biasRegularizer;
         Name = name;
     }
+
+    // A twin keeps its own scratch.
+    private protected override void OnTwinCreated() => _zeroSkipping = new ZeroSkippingGemm();
 
     public int Units { get; }
     public bool UseBias { get; }

@@ -23,7 +23,7 @@ public sealed class BatchNormalization : Layer
     /// <summary>Rows per reduction chunk: the unit of parallel work, fixed so sums never depend on threads.</summary>
     private const int ChunkRows = 256;
 
-    private readonly ChunkJob _job;
+    private ChunkJob _job;
     private Tensor? _input;
     private Tensor? _output;
     private Tensor? _outputGradient;
@@ -59,6 +59,9 @@ public sealed class BatchNormalization : Layer
         Name = name;
         _job = new ChunkJob(this);
     }
+
+    // A twin's job must run the twin, not the layer it was copied from.
+    private protected override void OnTwinCreated() => _job = new ChunkJob(this);
 
     public float Momentum { get; }
     public float Epsilon { get; }

@@ -13,7 +13,7 @@ namespace Tailor.Layers.Regularization;
 public sealed class Dropout : Layer
 {
     private Rng _rng;
-    private readonly Rng _keyed = new(0);
+    private Rng _keyed = new(0);
     private bool _useKeyed;
     private float[] _mask = [];
     private Tensor? _output;
@@ -45,6 +45,13 @@ public sealed class Dropout : Layer
     internal override Rng? TrainingRngForCheckpoint => _rng;
 
     internal override void RestoreTrainingRng(Rng rng) => _rng = rng;
+
+    // A twin (a shared Dropout's second call) keys its own draws.
+    private protected override void OnTwinCreated()
+    {
+        _keyed = new Rng(0);
+        _rng = new Rng(Seed ?? 0);
+    }
 
     internal override void KeyTrainingDraws(int epoch, int step, int shard)
     {

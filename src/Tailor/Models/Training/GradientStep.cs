@@ -17,14 +17,14 @@ public abstract class GradientStep
     /// <paramref name="metrics"/> and returns that loss. The model is built and compiled, and
     /// <paramref name="x"/> and <paramref name="y"/> hold one batch in the shapes it takes.
     /// </summary>
-    public abstract float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics);
+    public abstract float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics);
 
     /// <summary>
-    /// <see cref="Compute(Sequential, Tensor, Tensor, ReadOnlySpan{float}, IReadOnlyList{Metric})"/> for step
+    /// <see cref="Compute(Model, Tensor, Tensor, ReadOnlySpan{float}, IReadOnlyList{Metric})"/> for step
     /// <paramref name="step"/> of epoch <paramref name="epoch"/> (both from 0), what the <see cref="Trainer"/> calls:
     /// a step that keys its random draws by batch (sharded data parallelism) needs to know which one it is.
     /// </summary>
-    public virtual float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step) =>
+    public virtual float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step) =>
         Compute(model, x, y, sampleWeights, metrics);
 }
 
@@ -33,6 +33,6 @@ public sealed class WholeBatchGradient : GradientStep
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
+    public override float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
         model.ComputeGradients(x, y, sampleWeights, metrics);
 }

@@ -13,10 +13,10 @@ namespace Tailor.Models.Training;
 public static class ShardedEvaluation
 {
     /// <summary>
-    /// <see cref="Sequential.Evaluate(BatchSource, int, float[], CancellationToken)"/>'s loss and accuracy (the same
+    /// <see cref="Model.Evaluate(BatchSource, int, float[], CancellationToken)"/>'s loss and accuracy (the same
     /// bits), each worker of <paramref name="transport"/> evaluating its share of the batches.
     /// </summary>
-    public static Evaluation Evaluate(Sequential model, BatchSource data, ShardTransport transport, int batchSize = 32)
+    public static Evaluation Evaluate(Model model, BatchSource data, ShardTransport transport, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -49,7 +49,7 @@ public static class ShardedEvaluation
     /// the workers of <paramref name="transport"/>, or done alone in the same records when it is null, so that a
     /// sharded run validates to the same bits alone and on any number of processes.
     /// </summary>
-    internal static double Validate(Sequential model, BatchSource data, int batchSize, ShardTransport? transport, IReadOnlyList<Metric> metrics)
+    internal static double Validate(Model model, BatchSource data, int batchSize, ShardTransport? transport, IReadOnlyList<Metric> metrics)
     {
         var batchMetrics = metrics.Select(m => m.CloneEmpty()).ToArray();
         int recordLength = 1 + batchMetrics.Sum(m => m.State.Length);
@@ -88,7 +88,7 @@ public static class ShardedEvaluation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static BatchRecords Records(Sequential model, BatchSource data, int batchSize, ShardTransport? transport, int length, BatchRecord evaluate)
+    private static BatchRecords Records(Model model, BatchSource data, int batchSize, ShardTransport? transport, int length, BatchRecord evaluate)
     {
         Common.Guard.Positive(batchSize, "batch_size");
         int samples = data.Count;

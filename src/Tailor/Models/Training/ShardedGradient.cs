@@ -32,10 +32,10 @@ namespace Tailor.Models.Training;
 public sealed class ShardedGradient : GradientStep
 {
     private readonly ShardTransport? _transport;
-    private readonly Func<Sequential>? _replicas;
+    private readonly Func<Model>? _replicas;
     private readonly ShardJob _job;
     private IReadOnlyList<Metric>? _metricsFor;
-    private Sequential? _modelFor;
+    private Model? _modelFor;
     private Parameter[] _trainable = [], _state = [];
     private float[] _stateSnapshot = [];
     private float[] _weights = [];
@@ -51,7 +51,7 @@ public sealed class ShardedGradient : GradientStep
     /// as many threads as the kernels may use, each thread one shard at a time through all the layers of its own
     /// replica: the same bits as one thread, since a shard's numbers do not depend on who computes it.
     /// </summary>
-    public ShardedGradient(int shards, ShardTransport? transport = null, Func<Sequential>? replicas = null)
+    public ShardedGradient(int shards, ShardTransport? transport = null, Func<Model>? replicas = null)
     {
         Guard.Positive(shards, "shards");
         Shards = shards;
@@ -77,12 +77,12 @@ public sealed class ShardedGradient : GradientStep
     }
 
     /// <summary>Keys the random draws by the number of calls so far, as steps of one epoch.</summary>
-    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
+    public override float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics) =>
         Compute(model, x, y, sampleWeights, metrics, 0, _calls);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step)
+    public override float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, int epoch, int step)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -120,7 +120,7 @@ public sealed class ShardedGradient : GradientStep
 
     /// <summary>Adds the shards' records in shard order into the model's gradients and state and the run's metrics; returns the loss.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float Combine(Sequential model, int batch, IReadOnlyList<Metric> metrics, int workers, int perWorker)
+    private float Combine(Model model, int batch, IReadOnlyList<Metric> metrics, int workers, int perWorker)
     {
         double lossSum = 0;
         bool first = true;
@@ -197,7 +197,7 @@ public sealed class ShardedGradient : GradientStep
     }
 
     /// <summary>Sizes the buffers for this model and these metrics: once per Fit, not per batch.</summary>
-    private void Prepare(Sequential model, IReadOnlyList<Metric> metrics, int workers)
+    private void Prepare(Model model, IReadOnlyList<Metric> metrics, int workers)
     {
         if (ReferenceEquals(model, _modelFor) && ReferenceEquals(metrics, _metricsFor) && _trainable.Length + _state.Length == model.Parameters.Count) return;
         _modelFor = model;
@@ -221,7 +221,7 @@ public sealed class ShardedGradient : GradientStep
     /// Replicas for <paramref name="threads"/> workers (built once per Fit), each given the model's weights, state
     /// and dropout streams of this step: worker 0 computes on the model itself.
     /// </summary>
-    private void SyncReplicas(Sequential model, int threads)
+    private void SyncReplicas(Model model, int threads)
     {
         if (_workers.Length < threads)
         {
@@ -230,7 +230,7 @@ public sealed class ShardedGradient : GradientStep
             for (int w = _workers.Length; w < threads; w++)
             {
                 var replica = _replicas!() ?? throw new InvalidOperationException("The replica function of a ShardedGradient returned null.");
-                if (!replica.IsBuilt) replica.Build([.. model.InputShape]);
+                if (replica is Sequential { IsBuilt: false } linear) linear.Build([.. model.InputShape]);
                 var theirs = replica.Parameters;
                 var ours = model.Parameters;
                 if (theirs.Count != ours.Count || Enumerable.Range(0, ours.Count).Any(i => theirs[i].Value.Length != ours[i].Value.Length || theirs[i].Trainable != ours[i].Trainable))
@@ -241,7 +241,7 @@ public sealed class ShardedGradient : GradientStep
             _workers = grown;
         }
         var source = model.Parameters;
-        var layers = model.Layers;
+        var layers = model.RunningLayers;
         for (int w = 1; w < threads; w++)
         {
             var replica = _workers[w].Model;
@@ -249,15 +249,15 @@ public sealed class ShardedGradient : GradientStep
             for (int i = 0; i < source.Count; i++) source[i].Value.Span.CopyTo(target[i].Value.Span);
             // Keyed draws read the layer's stream without advancing it: the replica may read the same one.
             for (int i = 0; i < layers.Count; i++)
-                if (layers[i].TrainingRngForCheckpoint is { } stream && !ReferenceEquals(replica.Layers[i].TrainingRngForCheckpoint, stream))
-                    replica.Layers[i].RestoreTrainingRng(stream);
+                if (layers[i].TrainingRngForCheckpoint is { } stream && !ReferenceEquals(replica.RunningLayers[i].TrainingRngForCheckpoint, stream))
+                    replica.RunningLayers[i].RestoreTrainingRng(stream);
         }
     }
 
     /// <summary>A model that computes shards (the model itself, or a replica), with its own metrics and shard buffers.</summary>
-    private sealed class ShardWorker(Sequential model, IReadOnlyList<Metric> metrics)
+    private sealed class ShardWorker(Model model, IReadOnlyList<Metric> metrics)
     {
-        public Sequential Model { get; } = model;
+        public Model Model { get; } = model;
         public Parameter[] Trainable { get; } = [.. model.Parameters.Where(p => p.Trainable)];
         public Parameter[] State { get; } = [.. model.Parameters.Where(p => !p.Trainable)];
         public Metric[] Metrics { get; } = [.. metrics.Select(m => m.CloneEmpty())];
@@ -290,7 +290,7 @@ public sealed class ShardedGradient : GradientStep
             if (count == 0) { record.Clear(); return; }
             var state = worker.State;
             for (int i = 0; i < state.Length; i++) owner._stateSnapshot.AsSpan(owner.StateOffset(i), state[i].Value.Length).CopyTo(state[i].Value.Span);
-            var layers = worker.Model.Layers;
+            var layers = worker.Model.RunningLayers;
             for (int i = 0; i < layers.Count; i++) layers[i].KeyTrainingDraws(_epoch, _step, shard);
             try
             {

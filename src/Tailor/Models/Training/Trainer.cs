@@ -31,13 +31,13 @@ public class Trainer
     private int _completedEpochs;
 
     /// <summary>A trainer for <paramref name="model"/>, which must be compiled before <see cref="Fit(BatchSource, FitOptions, CancellationToken)"/>.</summary>
-    public Trainer(Sequential model)
+    public Trainer(Model model)
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
     }
 
-    public Sequential Model { get; }
+    public Model Model { get; }
 
     /// <summary>How each batch's gradient is computed and combined; one forward and backward pass by default.</summary>
     public GradientStep GradientStep { get; init; } = new WholeBatchGradient();
@@ -51,8 +51,8 @@ public class Trainer
     /// <summary>
     /// Trains on <paramref name="train"/> as Keras's fit does: a shuffled order per epoch, batches of
     /// <see cref="FitOptions.BatchSize"/>, validation at each epoch's end, callbacks at each boundary.
-    /// Cancelling <paramref name="cancellationToken"/> or <see cref="Sequential.RequestInterrupt"/> stops after
-    /// the batch in progress: Fit returns the History so far and <see cref="Sequential.Interruption"/> holds
+    /// Cancelling <paramref name="cancellationToken"/> or <see cref="Models.Model.RequestInterrupt"/> stops after
+    /// the batch in progress: Fit returns the History so far and <see cref="Models.Model.Interruption"/> holds
     /// the state that resumes it exactly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

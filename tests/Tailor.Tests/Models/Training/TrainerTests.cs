@@ -26,7 +26,7 @@ public sealed class TrainerTests
 
     private static (Tensor X, Tensor Y) Data(int count, ulong seed) => ModelFileTests.SyntheticImages(count, seed);
 
-    private static float[][] Weights(Sequential model) => model.GetWeights();
+    private static float[][] Weights(Model model) => model.GetWeights();
 
     private static void AssertSameRun(History expected, History actual)
     {
@@ -61,7 +61,7 @@ public sealed class TrainerTests
     {
         public int Batches { get; private set; }
 
-        public override float Compute(Sequential model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
+        public override float Compute(Model model, Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics)
         {
             Batches++;
             int n = x.Dim(0), first = (n + 1) / 2;
