@@ -23,8 +23,9 @@ internal static class ModelCommands
         var heatmap = new Option<string?>("--heatmap") { Description = "Also write the confusion matrix as a heatmap to this PNG." };
         var confused = new Option<string?>("--confused") { Description = "Also write test images of the most confused pairs of classes to this PNG." };
         var images = ImagesOption("Evaluate a model trained on an image folder on DIR/test instead of the test images of the folder it was trained on.");
+        var flipAverage = new Option<bool>("--flip-average") { Description = "Test-time augmentation: average the model's outputs on each image and on its mirror image (image models only)." };
         var command = new Command("evaluate", "Test loss and accuracy of a saved model on the test images it was trained beside, its classification report and confusion matrix.")
-            { modelFile, full, probabilities, heatmap, confused, images };
+            { modelFile, full, probabilities, heatmap, confused, images, flipAverage };
         command.SetAction(parsed =>
         {
             var (model, data, description) = LoadWithTestImages(parsed, parsed.GetValue(modelFile)!, parsed.GetValue(full), images);
@@ -32,12 +33,17 @@ internal static class ModelCommands
             if (model.Loss == null) model.Compile(new Optimizers.RmsProp(), new Losses.CategoricalCrossentropy(), "accuracy");
             var x = TrainingRun.Inputs(test, model);
             string path = parsed.GetValue(modelFile)!;
-            var result = model.Evaluate(x, test.OneHot, batchSize: InferenceBatch(model));
+            bool flip = parsed.GetValue(flipAverage);
+            if (flip && x.Rank != 4)
+                throw new UsageException($"--flip-average mirrors images, but {path} takes flat inputs of {model.InputShape[0]:N0} values (a dense model).");
+            Tensors.Tensor? averaged = flip ? model.PredictFlipAveraged(x, InferenceBatch(model)) : null;
+            var result = averaged is null ? model.Evaluate(x, test.OneHot, batchSize: InferenceBatch(model)) : model.EvaluatePredictions(averaged, test.OneHot);
+            if (flip) description += " with flip averaging";
             if (!double.IsFinite(result.Loss))
                 throw new ModelFormatException(path, $"the test loss is {result.Loss}: the model's outputs are not finite numbers for some test images, so its loss and accuracy mean nothing.");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{description}: test loss {result.Loss:F4}, test accuracy {result.Accuracy:F4} on {test.Count:N0} images."));
-            var analysis = ClassificationAnalysis.Of(model, x, test, InferenceBatch(model), data.ClassNames);
+            var analysis = averaged is null ? ClassificationAnalysis.Of(model, x, test, InferenceBatch(model), data.ClassNames) : ClassificationAnalysis.Of(averaged, test, data.ClassNames);
             Console.WriteLine();
             Console.Write(analysis.Report());
             Console.WriteLine();
@@ -62,7 +68,7 @@ internal static class ModelCommands
             }
             if (parsed.GetValue(probabilities) is string csv)
             {
-                Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(model.Predict(x, batchSize: InferenceBatch(model)), data));
+                Common.AtomicFile.WriteAllText(csv, ProbabilitiesCsv(averaged ?? model.Predict(x, batchSize: InferenceBatch(model)), data));
                 Console.WriteLine($"Wrote the probabilities of {test.Count:N0} test images to {Path.GetFullPath(csv)}");
             }
             return ExitCodes.Ok;

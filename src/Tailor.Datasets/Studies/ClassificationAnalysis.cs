@@ -34,7 +34,15 @@ public sealed class ClassificationAnalysis
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);
         var names = classNames ?? FashionMnist.ClassNames;
-        var probabilities = model.Predict(inputs, batchSize);
+        return Of(model.Predict(inputs, batchSize), set, classNames);
+    }
+
+    /// <summary>Counts <paramref name="probabilities"/> (one row per image of <paramref name="set"/>, e.g. flip-averaged) against the set's labels.</summary>
+    public static ClassificationAnalysis Of(Tensor probabilities, LabeledTensors set, IReadOnlyList<string>? classNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        ArgumentNullException.ThrowIfNull(set);
+        var names = classNames ?? FashionMnist.ClassNames;
         int outputs = probabilities.ItemLength;
         var matrix = new ConfusionMatrix(ConfusionMatrix.ClassesOf(outputs));
         matrix.Add(new CategoricalCrossentropy(), probabilities.Span, set.OneHot.Span, set.Count, outputs);
