@@ -41,6 +41,29 @@ internal static class ExactSpansSweep
                         failures.Add($"Max n={n} with {bad} at {at}: {max:R}, TensorPrimitives gives {reference:R}");
                 }
         }
+        // AllFinite sums x - x in blocks of 64, 32 and 4 values, then checks the tail one by one: every
+        // position of odd lengths around those blocks, against the scalar definition.
+        foreach (int n in new[] { 1, 3, 4, 5, 7, 17, 31, 33, 63, 64, 65, 95, 97, 100, 129, 131, 1001 })
+        {
+            var a = RandomData.Uniform(rng, n, -1e30f, 1e30f);
+            if (!ExactSpans.AllFinite(a)) failures.Add($"AllFinite n={n}: finite values reported non-finite");
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+                for (int at = 0; at < n; at++)
+                {
+                    var c = (float[])a.Clone();
+                    c[at] = bad;
+                    if (ExactSpans.AllFinite(c) != ScalarAllFinite(c)) { failures.Add($"AllFinite n={n}: missed {bad} at {at}"); break; }
+                }
+            // float.MaxValue - float.MaxValue is 0, and sums of zeros never overflow.
+            var large = Enumerable.Repeat(float.MaxValue, n).ToArray();
+            if (!ExactSpans.AllFinite(large)) failures.Add($"AllFinite n={n}: float.MaxValue reported non-finite");
+        }
         return failures;
+    }
+
+    private static bool ScalarAllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 }
