@@ -196,7 +196,7 @@ internal sealed unsafe class ZeroSkippingGemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Multiply()
         {
-            try { Execute(owner.Density * _rows * _n * _k >= 1 << 18); }
+            try { Execute(owner.Density * _rows * _n * _k >= Gemm.ParallelMultiplyAdds); }
             finally { _x = _b = _c = _bias = null; }
         }
 
