@@ -73,6 +73,9 @@ internal sealed unsafe class ZeroSkippingGemm
         return true;
     }
 
+    /// <summary>Forgets the x of the last <see cref="TryForward"/>: the caller computed a forward product without it.</summary>
+    public void Forget() => _rowsReady = _columnsReady = false;
+
     /// <summary>
     /// dw = x^T dz (dw: k x n, overwritten) for the x of the last successful <see cref="TryForward"/>,
     /// when dz is finite; the same bits as <see cref="Gemm"/> with a transposed left operand.
