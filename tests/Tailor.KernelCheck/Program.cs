@@ -17,6 +17,7 @@ foreach (var activation in Enum.GetValues<Activation>()) failures.AddRange(Eleme
 failures.AddRange(ElementwiseSweep.ReluBackward());
 failures.AddRange(ElementwiseSweep.Bias());
 failures.AddRange(ExactSpansSweep.Run());
+failures.AddRange(PoolingSweep.Run());
 
 // A path wider than the detected one is refused.
 if (KernelIsa.Detected < Isa.Avx512)

@@ -32,7 +32,7 @@ internal static unsafe class Im2Col
                 if (g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.KernelWidth <= g.Width)
                 {
                     // The whole kernel row is inside: one contiguous copy of kw * C values.
-                    image.Slice((ih * g.Width + iw0) * c, g.KernelWidth * c).CopyTo(dst.Slice(o));
+                    ShortRows.Copy(image.Slice((ih * g.Width + iw0) * c, g.KernelWidth * c), dst.Slice(o));
                     o += g.KernelWidth * c;
                     continue;
                 }

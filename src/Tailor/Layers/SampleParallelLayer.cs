@@ -31,6 +31,7 @@ public abstract class SampleParallelLayer : Layer
         CheckInput(input);
         int batch = input.Dim(0);
         _input = input;
+        Training = training;
         Ensure(ref _output, batch, OutputShape);
         PrepareForward(batch);
         _job.Backward = false;
@@ -48,6 +49,16 @@ public abstract class SampleParallelLayer : Layer
         _job.Backward = true;
         WorkerPool.Run(_job, batch);
         return _inputGradient;
+    }
+
+    /// <summary>Whether the last forward pass ran in training mode (a backward pass may follow).</summary>
+    private protected bool Training { get; private set; }
+
+    /// <summary>Sample <paramref name="sample"/> of the last forward pass's input.</summary>
+    private protected ReadOnlySpan<float> InputOf(int sample)
+    {
+        int length = Tensor.SizeOf(InputShape);
+        return _input!.Buffer.AsSpan(sample * length, length);
     }
 
     /// <summary>Sizes per-batch state (e.g. argmax indices) before the samples run in parallel.</summary>

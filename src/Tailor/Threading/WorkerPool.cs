@@ -119,14 +119,18 @@ internal static class WorkerPool
     private static void HelpWhileStalled(ParallelJob job, int victim, long stallTicks)
     {
         ref long range = ref _ranges[victim * RangeStride];
+        int dealtStart = (int)_ranges[victim * RangeStride + 1];
         long seen = Volatile.Read(ref range), since = Stopwatch.GetTimestamp();
         while ((int)seen < (int)(seen >> 32))
         {
-            Thread.SpinWait(10);
+            // Not one of its tasks started while this thread ran its whole block: it has not been scheduled
+            // (a busy machine), and waiting for it only adds its delay to ours.
+            bool neverStarted = (int)seen == dealtStart;
+            if (!neverStarted) Thread.SpinWait(10);
             long now = Volatile.Read(ref range), time = Stopwatch.GetTimestamp();
             if ((int)now != (int)seen) { seen = now; since = time; continue; }
             seen = now;
-            if (time - since < stallTicks) continue;
+            if (!neverStarted && time - since < stallTicks) continue;
             // Stalled: keep taking its tasks until it starts one again.
             if (TakeBack(victim, out int task)) job.Run(task);
             seen = Volatile.Read(ref range);
@@ -136,7 +140,7 @@ internal static class WorkerPool
     /// <summary>2 microseconds: about what waking a spinning worker takes.</summary>
     private static readonly long MinStallTicks = Stopwatch.Frequency / 500_000;
 
-    /// <summary>Deals contiguous blocks of the tasks to the participants: the range of s is packed as (end, next).</summary>
+    /// <summary>Deals contiguous blocks of the tasks to the participants: the range of s is packed as (end, next), and the start it was dealt kept beside it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Deal(int taskCount, int participants)
     {
@@ -144,6 +148,7 @@ internal static class WorkerPool
         for (int s = 0; s < participants; s++)
         {
             long start = (long)taskCount * s / participants, end = (long)taskCount * (s + 1) / participants;
+            _ranges[s * RangeStride + 1] = start;
             Volatile.Write(ref _ranges[s * RangeStride], end << 32 | start);
         }
     }

@@ -93,4 +93,20 @@ public class PoolingKernelTests
         var backward = Comparison.Of("AverageBackward", dx, expectedDx, 1e-6);
         Assert.True(backward.Passed, backward.ToString());
     }
+
+    /// <summary>Inference max pooling gives the scalar reference's and the training kernel's maxima bit for bit (each ISA through Tailor.KernelCheck).</summary>
+    [Fact]
+    public void Inference_max_pooling_equals_the_scalar_reference_and_the_training_kernel()
+    {
+        var failures = PoolingSweep.Run();
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
+    public void Inference_max_pooling_refuses_buffers_too_small()
+    {
+        var g = ConvGeometry.Create(4, 4, 3, 2, 2, 2, 2, Padding.Valid);
+        Assert.Throws<ArgumentException>(() => PoolingKernels.MaxForward(g, new float[g.InputLength - 1], new float[12]));
+        Assert.Throws<ArgumentException>(() => PoolingKernels.MaxForward(g, new float[g.InputLength], new float[11]));
+    }
 }

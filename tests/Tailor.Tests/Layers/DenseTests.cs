@@ -63,4 +63,35 @@ public class DenseTests
         LayerGradientCheck.Run(layer, [6], 8, (x, p) => LayerReference.Dense(x, 8, p[0], p[1], 4, Activation.Tanh), seed: 3).AssertPassed();
         LayerGradientCheck.Run(layer, [6], 3, (x, p) => LayerReference.Dense(x, 3, p[0], p[1], 4, Activation.Tanh), seed: 4).AssertPassed();
     }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(64)]
+    public void Inference_gives_the_training_outputs_and_a_backward_after_it_uses_its_own_input(int batch)
+    {
+        // Sparse rows, as images and ReLU outputs are: training takes the zero-skipping product, inference at
+        // a GEMM tile's rows or more the plain product; both must give the same bits.
+        var rng = new Rng(17);
+        const int inputs = 300, units = 32;
+        float[] Sparse(int at) => RandomData.Uniform(rng, batch * inputs, -1, 1).Select((v, i) => i % 3 == at ? v : 0f).ToArray();
+        // Zeros in other places in the two batches, so stale non-zero masks would drop terms.
+        var first = new Tensors.Tensor(Sparse(0), batch, inputs);
+        var second = new Tensors.Tensor(Sparse(1), batch, inputs);
+        var trained = new Dense(units, Activation.Relu);
+        var inferred = new Dense(units, Activation.Relu);
+        trained.Build([inputs], new Rng(5));
+        inferred.Build([inputs], new Rng(5));
+        var dy = new Tensors.Tensor(RandomData.Uniform(rng, batch * units, -1, 1), batch, units);
+
+        var expected = trained.Forward(second, training: true).Span.ToArray();
+        trained.Backward(dy);
+        var expectedGradient = trained.Kernel.Gradient.Span.ToArray();
+
+        // A training forward on another batch first, then the inference forward whose backward follows.
+        inferred.Forward(first, training: true);
+        var actual = inferred.Forward(second, training: false).Span.ToArray();
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+        inferred.Backward(dy);
+        Assert.Equal(expectedGradient.Select(BitConverter.SingleToInt32Bits), inferred.Kernel.Gradient.Span.ToArray().Select(BitConverter.SingleToInt32Bits));
+    }
 }

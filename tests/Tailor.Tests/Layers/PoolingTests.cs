@@ -103,4 +103,26 @@ public class PoolingTests
         var dx = layer.Backward(new Tensor([3f], 1, 1, 1, 1))!;
         Assert.Equal([3f, 0f, 0f, 0f], dx.Span.ToArray());
     }
+
+    [Theory]
+    [InlineData(2, 2, Padding.Valid, 3)]
+    [InlineData(3, 2, Padding.Same, 17)]
+    public void Max_pooling_in_inference_gives_the_training_output_and_a_backward_pass_still_routes_to_the_winners(int pool, int stride, Padding padding, int channels)
+    {
+        var rng = new Rng(41);
+        var x = new Tensor(RandomData.Distinct(rng, Batch * 9 * 7 * channels), Batch, 9, 7, channels);
+        var trained = new MaxPooling2D((pool, pool), (stride, stride), padding);
+        var inferred = new MaxPooling2D((pool, pool), (stride, stride), padding);
+        trained.Build([9, 7, channels], new Rng(0));
+        inferred.Build([9, 7, channels], new Rng(0));
+        var expected = trained.Forward(x, training: true).Clone();
+        var actual = inferred.Forward(x, training: false);
+        Assert.Equal(expected.Span.ToArray(), actual.Span.ToArray());
+
+        // Inference keeps no winners: a backward pass after it finds them again from the same input.
+        var dy = new Tensor(RandomData.Uniform(rng, expected.Span.Length, -1, 1), expected.Shape.ToArray());
+        var dxTrained = trained.Backward(dy)!.Clone();
+        var dxInferred = inferred.Backward(dy)!;
+        Assert.Equal(dxTrained.Span.ToArray(), dxInferred.Span.ToArray());
+    }
 }

@@ -8,6 +8,8 @@ namespace Tailor.Layers.Pooling;
 public sealed class MaxPooling2D : BasePooling2D
 {
     private int[] _argmax = [];
+    /// <summary>Whether _argmax holds the windows' winners of the last forward pass: inference keeps none.</summary>
+    private bool _argmaxReady;
 
     [ConfigConstructor]
     public MaxPooling2D([ConfigDefault(2)] (int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
@@ -21,15 +23,26 @@ public sealed class MaxPooling2D : BasePooling2D
     {
         int needed = batch * Geometry.OutputPositions * Geometry.Channels;
         if (_argmax.Length < needed) _argmax = new int[needed];
+        _argmaxReady = Training;
     }
 
     public override void DescribeInference(InferenceGraph graph) => DescribePooling(graph, "MaxPool");
 
+    /// <summary>Training keeps each window's winner for backward; inference only takes the maxima, the same values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output) =>
-        PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(image * output.Length, output.Length));
+    protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output)
+    {
+        if (Training) PoolingKernels.MaxForward(Geometry, input, output, _argmax.AsSpan(image * output.Length, output.Length));
+        else PoolingKernels.MaxForward(Geometry, input, output);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void BackwardSample(int image, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
-        PoolingKernels.MaxBackward(Geometry, outputGradient, _argmax.AsSpan(image * outputGradient.Length, outputGradient.Length), inputGradient);
+    protected override void BackwardSample(int image, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
+    {
+        var argmax = _argmax.AsSpan(image * outputGradient.Length, outputGradient.Length);
+        // After an inference forward pass (input gradients of a model in inference mode): the winners of
+        // the same input, found again; the maxima are written to the scratch gradient and overwritten below.
+        if (!_argmaxReady) PoolingKernels.MaxForward(Geometry, InputOf(image), inputGradient[..outputGradient.Length], argmax);
+        PoolingKernels.MaxBackward(Geometry, outputGradient, argmax, inputGradient);
+    }
 }
