@@ -269,6 +269,6 @@ internal static class BenchCommand
         return rows;
     }
 
-    private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
+    internal static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
     private static string I(int v) => v.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -10,6 +10,8 @@ using Tailor.Kernels;
 using Tailor.Models;
 using Tailor.Threading;
 
+using static Tailor.Cli.Commands.BenchCommand;
+
 namespace Tailor.Cli.Commands;
 
 /// <summary>
@@ -132,6 +134,4 @@ internal static class DistributedBench
     private static string Ms(double seconds) => F(1e3 * seconds, 3);
 
     private static string Size(double bytes) => bytes >= 1 << 20 ? $"{bytes / (1 << 20):G3} MiB" : bytes >= 1024 ? $"{bytes / 1024:G3} KiB" : $"{bytes:G3} B";
-
-    private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
 }

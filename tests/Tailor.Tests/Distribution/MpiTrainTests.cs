@@ -113,16 +113,20 @@ public sealed class MpiTrainTests
         Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
     }
 
+    /// <summary>A one-process dense train into <paramref name="output"/> under <paramref name="environment"/>, which must fail in one line: that line.</summary>
+    private static string RefusalLine(string output, Dictionary<string, string> environment)
+    {
+        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", output], environment);
+        Assert.NotEqual(0, code);
+        return Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public void Srun_tasks_without_an_mpi_plugin_are_refused_in_one_line()
     {
         using var folder = new TempDirectory();
-        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", folder.Path],
-            new Dictionary<string, string> { ["SLURM_PROCID"] = "1", ["SLURM_NTASKS"] = "2" });
-        Assert.NotEqual(0, code);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Contains("srun --mpi=pmi2", lines[0]);
+        string line = RefusalLine(folder.Path, new() { ["SLURM_PROCID"] = "1", ["SLURM_NTASKS"] = "2" });
+        Assert.Contains("srun --mpi=pmi2", line);
         Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
     }
 
@@ -133,13 +137,9 @@ public sealed class MpiTrainTests
     {
         // What a machine without MPICH sees under an MPI-style environment: the library it tried, and the apt command.
         using var folder = new TempDirectory();
-        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", folder.Path],
-            new Dictionary<string, string> { ["PMI_RANK"] = "0", ["PMI_SIZE"] = "1", ["TAILOR_MPI_LIBRARY"] = library });
-        Assert.NotEqual(0, code);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Contains(library, lines[0]);
-        Assert.Contains("apt-get install mpich", lines[0]);
+        string line = RefusalLine(folder.Path, new() { ["PMI_RANK"] = "0", ["PMI_SIZE"] = "1", ["TAILOR_MPI_LIBRARY"] = library });
+        Assert.Contains(library, line);
+        Assert.Contains("apt-get install mpich", line);
         Assert.False(File.Exists(Path.Combine(folder.Path, "model.safetensors")));
     }
 
@@ -147,11 +147,7 @@ public sealed class MpiTrainTests
     public void Open_mpi_is_refused_in_one_line()
     {
         using var folder = new TempDirectory();
-        var (code, _, stderr) = Run(null, ["train", "--model", "dense", "--epochs", "1", "--shards", "2", "--out", folder.Path],
-            new Dictionary<string, string> { ["OMPI_COMM_WORLD_RANK"] = "0", ["OMPI_COMM_WORLD_SIZE"] = "1" });
-        Assert.NotEqual(0, code);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Contains("only MPICH-ABI MPIs", lines[0]);
+        string line = RefusalLine(folder.Path, new() { ["OMPI_COMM_WORLD_RANK"] = "0", ["OMPI_COMM_WORLD_SIZE"] = "1" });
+        Assert.Contains("only MPICH-ABI MPIs", line);
     }
 }

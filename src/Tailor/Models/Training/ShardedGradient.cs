@@ -36,13 +36,17 @@ public sealed class ShardedGradient : GradientStep
     private readonly ShardJob _job;
     private IReadOnlyList<Metric>? _metricsFor;
     private Model? _modelFor;
-    private Parameter[] _trainable = [], _state = [];
     private float[] _stateSnapshot = [];
     private float[] _weights = [];
     private double[] _mine = [], _all = [];
     private int _recordLength, _blockLength, _metricsLength, _gradientLength, _stateLength;
     private ShardWorker[] _workers = [];
     private int _calls;
+
+    /// <summary>The model's own parameters, as worker 0 (the model itself) holds them.</summary>
+    private Parameter[] ModelTrainable => _workers[0].Trainable;
+
+    private Parameter[] ModelState => _workers[0].State;
 
     /// <summary>
     /// Cuts every batch into <paramref name="shards"/> shards, computed here, or shared by the workers of
@@ -93,7 +97,7 @@ public sealed class ShardedGradient : GradientStep
             throw new ArgumentException($"sample_weight holds {sampleWeights.Length} values for a batch of {batch} samples.");
         Prepare(model, metrics, workers);
         int perWorker = (Shards + workers - 1) / workers;
-        for (int i = 0; i < _state.Length; i++) _state[i].Value.Span.CopyTo(_stateSnapshot.AsSpan(StateOffset(i)));
+        for (int i = 0; i < ModelState.Length; i++) ModelState[i].Value.Span.CopyTo(_stateSnapshot.AsSpan(StateOffset(i)));
         int mineCount = rank < Shards ? (Shards - 1 - rank) / workers + 1 : 0;
         int threads = _replicas == null ? 1 : Math.Min(Threading.WorkerPool.Threads, mineCount);
         if (threads > 1) SyncReplicas(model, threads);
@@ -102,7 +106,7 @@ public sealed class ShardedGradient : GradientStep
             if (_weights.Length < batch) _weights = new float[batch];
             sampleWeights.CopyTo(_weights);
         }
-        _job.Set(x, y, sampleWeights.IsEmpty ? 0 : batch, epoch, step, rank, workers, mineCount, threads);
+        _job.Set(x, y, !sampleWeights.IsEmpty, epoch, step, rank, workers, mineCount, threads);
         if (threads == 1)
             for (int k = 0; k < mineCount; k++) _job.Run(_workers[0], Reverse ? mineCount - 1 - k : k);
         else Threading.WorkerPool.Run(_job, threads);
@@ -137,7 +141,7 @@ public sealed class ShardedGradient : GradientStep
                 for (int j = 0; j < state.Length; j++) state[j] += record[at + j];
                 at += state.Length;
             }
-            foreach (var p in _trainable)
+            foreach (var p in ModelTrainable)
             {
                 var g = p.Gradient.Span;
                 var part = record.Slice(at, g.Length);
@@ -149,9 +153,9 @@ public sealed class ShardedGradient : GradientStep
         }
         // State that some shard changed (moving averages) becomes the shards' values weighted by their rows.
         int stateAt = 1 + _metricsLength + _gradientLength;
-        for (int i = 0; i < _state.Length; i++)
+        for (int i = 0; i < ModelState.Length; i++)
         {
-            var value = _state[i].Value.Span;
+            var value = ModelState[i].Value.Span;
             var before = _stateSnapshot.AsSpan(StateOffset(i), value.Length);
             for (int j = 0; j < value.Length; j++)
             {
@@ -187,7 +191,7 @@ public sealed class ShardedGradient : GradientStep
     private int StateOffset(int index)
     {
         int offset = 0;
-        for (int i = 0; i < index; i++) offset += _state[i].Value.Length;
+        for (int i = 0; i < index; i++) offset += ModelState[i].Value.Length;
         return offset;
     }
 
@@ -199,15 +203,13 @@ public sealed class ShardedGradient : GradientStep
     /// <summary>Sizes the buffers for this model and these metrics: once per Fit, not per batch.</summary>
     private void Prepare(Model model, IReadOnlyList<Metric> metrics, int workers)
     {
-        if (ReferenceEquals(model, _modelFor) && ReferenceEquals(metrics, _metricsFor) && _trainable.Length + _state.Length == model.Parameters.Count) return;
+        if (ReferenceEquals(model, _modelFor) && ReferenceEquals(metrics, _metricsFor) && _workers.Length > 0 && ModelTrainable.Length + ModelState.Length == model.Parameters.Count) return;
         _modelFor = model;
         _metricsFor = metrics;
-        _trainable = [.. model.Parameters.Where(p => p.Trainable)];
-        _state = [.. model.Parameters.Where(p => !p.Trainable)];
         _workers = [new ShardWorker(model, metrics)];
         _metricsLength = _workers[0].Metrics.Sum(m => m.State.Length);
-        _gradientLength = _trainable.Sum(p => p.Value.Length);
-        _stateLength = _state.Sum(p => p.Value.Length);
+        _gradientLength = ModelTrainable.Sum(p => p.Value.Length);
+        _stateLength = ModelState.Sum(p => p.Value.Length);
         _stateSnapshot = new float[_stateLength];
         _recordLength = 1 + _metricsLength + _gradientLength + _stateLength;
         int perWorker = (Shards + workers - 1) / workers;
@@ -268,9 +270,10 @@ public sealed class ShardedGradient : GradientStep
     private sealed class ShardJob(ShardedGradient owner) : Threading.ParallelJob
     {
         private Tensor? _x, _y;
-        private int _weighted, _epoch, _step, _rank, _workers, _mine, _threads;
+        private bool _weighted;
+        private int _epoch, _step, _rank, _workers, _mine, _threads;
 
-        public void Set(Tensor x, Tensor y, int weighted, int epoch, int step, int rank, int workers, int mine, int threads) =>
+        public void Set(Tensor x, Tensor y, bool weighted, int epoch, int step, int rank, int workers, int mine, int threads) =>
             (_x, _y, _weighted, _epoch, _step, _rank, _workers, _mine, _threads) = (x, y, weighted, epoch, step, rank, workers, mine, threads);
 
         public override void Run(int task)
@@ -304,7 +307,7 @@ public sealed class ShardedGradient : GradientStep
                 }
                 foreach (var m in worker.Metrics) m.Reset();
                 float share = count == batch ? 1f : (float)count / batch;
-                var weights = _weighted == 0 ? default : owner._weights.AsSpan(start, count);
+                var weights = _weighted ? owner._weights.AsSpan(start, count) : default;
                 record[0] = worker.Model.ComputeShardGradients(xs, ys, weights, worker.Metrics, share);
                 int at = 1;
                 foreach (var m in worker.Metrics) { m.State.CopyTo(record.Slice(at)); at += m.State.Length; }
