@@ -10,7 +10,15 @@ internal static class MpiRanks
     public const string TimeoutVariable = "TAILOR_MPI_TIMEOUT";
 
     /// <summary>MPI, when an MPI launcher started this process or <paramref name="asked"/>; else null, and nothing of MPI is loaded.</summary>
-    public static MpiTransport? Start(bool asked = false) => asked || MpiTransport.LaunchedByMpi ? MpiTransport.Start(ExchangeTimeout()) : null;
+    public static MpiTransport? Start(bool asked = false) => asked || MpiTransport.LaunchedByMpi ? MpiTransport.Start(ExchangeTimeout(), ThisProgram()) : null;
+
+    /// <summary>How to start this program again (as the ranks' death witness): the apphost alone, or dotnet and the entry assembly.</summary>
+    private static string[]? ThisProgram()
+    {
+        if (Environment.ProcessPath is not { Length: > 0 } path) return null;
+        if (!Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.Ordinal)) return [path];
+        return System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry ? [path, entry] : null;
+    }
 
     private static TimeSpan? ExchangeTimeout()
     {

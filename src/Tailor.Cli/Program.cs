@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Tailor.Cli;
 
+// Started again by an MPI rank to watch its machine's ranks (see DeathWitness): nothing of the command line is meant.
+if (args.Length > 0 && args[0] == Tailor.Distribution.Mpi.DeathWitness.Argument) return Tailor.Distribution.Mpi.DeathWitness.Run(args[1..]);
+
 // First of all, so that a signal at any later moment stops the command cleanly.
 SignalCancellation.Register();
 

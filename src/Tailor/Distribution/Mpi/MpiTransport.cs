@@ -7,13 +7,14 @@ namespace Tailor.Distribution.Mpi;
 /// The ranks of an MPI job as the workers of a <see cref="ShardedGradient"/>: rank r computes shards s with
 /// s % size == r and MPI_Allgather gives every rank every shard's partial sums, so all ranks combine the same
 /// numbers in shard order and hold the same weights. Binds MPICH's ABI (libmpich.so.12), loaded only when
-/// <see cref="Start"/> is called; nothing of MPI is touched otherwise.
+/// <see cref="Start(TimeSpan?)"/> is called; nothing of MPI is touched otherwise.
 /// </summary>
 public sealed class MpiTransport : ShardTransport, IDisposable
 {
     private static MpiTransport? s_started;
     private bool _finalized;
     private PeerWatchdog? _watchdog;
+    private int _leaderPid;
 
     /// <summary>How long one exchange may wait for the other ranks before the job is ended, by default.</summary>
     public static readonly TimeSpan DefaultExchangeTimeout = TimeSpan.FromMinutes(2);
@@ -53,7 +54,15 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     /// or when one exchange waits longer than <paramref name="exchangeTimeout"/> (default
     /// <see cref="DefaultExchangeTimeout"/>), rather than let it wait forever.
     /// </summary>
-    public static MpiTransport Start(TimeSpan? exchangeTimeout = null)
+    public static MpiTransport Start(TimeSpan? exchangeTimeout = null) => Start(exchangeTimeout, witnessCommand: null);
+
+    /// <summary>
+    /// As <see cref="Start(TimeSpan?)"/>; with <paramref name="witnessCommand"/> (this program and its leading
+    /// arguments, whose Main hands <see cref="DeathWitness.Argument"/> to <see cref="DeathWitness.Run"/>), the lowest
+    /// rank on each machine also starts a <see cref="DeathWitness"/>, which names a rank that dies even when the
+    /// launcher ends the others at once.
+    /// </summary>
+    internal static MpiTransport Start(TimeSpan? exchangeTimeout, IReadOnlyList<string>? witnessCommand)
     {
         if (s_started != null) return s_started;
         if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") != null)
@@ -72,7 +81,12 @@ public sealed class MpiTransport : ShardTransport, IDisposable
         if (size > 1)
         {
             var ranks = transport.GatherProcesses();
+            var local = ranks.Where(r => r.Host == ranks[rank].Host).ToList();
+            transport._leaderPid = local[0].Pid;
+            if (witnessCommand != null && local.Count > 1 && local[0].Rank == rank) DeathWitness.Launch(witnessCommand, local, size);
             transport._watchdog = new PeerWatchdog(ranks[rank], ranks, exchangeTimeout ?? DefaultExchangeTimeout);
+            // An exit through Environment.Exit or the end of Main is on purpose too.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => transport.MarkLeaving();
         }
         return s_started = transport;
     }
@@ -166,13 +180,24 @@ public sealed class MpiTransport : ShardTransport, IDisposable
     internal const int MaxPauseMilliseconds = 16;
 
     /// <summary>Ends every rank of the job with <paramref name="exitCode"/> (after an error on this one, so that no rank waits forever).</summary>
-    public void Abort(int exitCode) => MpiNative.Abort(MpiNative.CommWorld, exitCode);
+    public void Abort(int exitCode)
+    {
+        MarkLeaving();
+        MpiNative.Abort(MpiNative.CommWorld, exitCode);
+    }
+
+    /// <summary>Tells this machine's witness, if one watches, that this rank's exit is on purpose and no death to report.</summary>
+    private void MarkLeaving()
+    {
+        if (_leaderPid != 0) DeathWitness.MarkLeaving(_leaderPid, Rank);
+    }
 
     /// <summary>Finalizes MPI, the last MPI call of the process, once every rank has come to it (waiting asleep: <see cref="BarrierAsleep"/>).</summary>
     public void Dispose()
     {
         if (_finalized) return;
         _finalized = true;
+        MarkLeaving();
         BarrierAsleep();
         // From here ranks may exit, which is no failure: every watchdog stops before any rank passes the second barrier.
         _watchdog?.Dispose();

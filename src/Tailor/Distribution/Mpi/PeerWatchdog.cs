@@ -52,6 +52,7 @@ internal sealed partial class PeerWatchdog : IDisposable
     private readonly RankProcess _self;
     private readonly int _size;
     private readonly RankProcess[] _neighbours;
+    private readonly int _leaderPid;
     private readonly TimeSpan _timeout;
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
@@ -62,6 +63,7 @@ internal sealed partial class PeerWatchdog : IDisposable
         _self = self;
         _size = ranks.Count;
         _neighbours = [.. ranks.Where(r => r.Rank != self.Rank && r.Host == self.Host)];
+        _leaderPid = LeaderPid(self, ranks);
         _timeout = exchangeTimeout;
         _thread = new Thread(Watch) { IsBackground = true, Name = "tailor MPI watchdog" };
         _thread.Start();
@@ -105,7 +107,8 @@ internal sealed partial class PeerWatchdog : IDisposable
                 long since = Volatile.Read(ref _exchangeSince);
                 var waited = since == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(since, now);
                 if (Judge(_self, _size, seen, waited, _timeout) is not { } verdict || _stop.IsCancellationRequested) continue;
-                if (verdict.Reports)
+                // A death is the witness's to tell, when one watches: it outlives the launcher's cleanup.
+                if (verdict.Reports && !(verdict.Death && DeathWitness.Watching(_leaderPid)))
                 {
                     Console.Error.WriteLine(verdict.Line);
                     Console.Error.Flush();
@@ -114,6 +117,7 @@ internal sealed partial class PeerWatchdog : IDisposable
                 // reporter running (and so below it), or it would report again.
                 Thread.Sleep(ExitDelay);
                 if (_stop.IsCancellationRequested) return;
+                DeathWitness.MarkLeaving(_leaderPid, _self.Rank);
                 ExitNow(1);
             }
         }
@@ -132,12 +136,17 @@ internal sealed partial class PeerWatchdog : IDisposable
         var dead = new PeerState(PeerCondition.Gone, 9);
         _ = Judge(_self, _size, [(_self with { Rank = _self.Rank + 1 }, dead, TimeSpan.Zero)], TimeSpan.Zero, _timeout)?.Line.Length;
         _ = StateOf(Environment.ProcessId);
+        _ = DeathWitness.Watching(_leaderPid);
         _ = StateOfStat("1 (x) Z 0");
         _ = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp());
         Console.Error.Flush();
     }
 
-    private const short PollIn = 1;
+    /// <summary>The process id of the lowest rank on <paramref name="self"/>'s machine, which starts its witness.</summary>
+    internal static int LeaderPid(RankProcess self, IReadOnlyList<RankProcess> ranks) =>
+        ranks.Where(r => r.Host == self.Host).MinBy(r => r.Rank).Pid;
+
+    internal const short PollIn = 1;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct PollFd
@@ -148,7 +157,7 @@ internal sealed partial class PeerWatchdog : IDisposable
     }
 
     /// <summary>pidfd_open(2), through syscall(2): glibc before 2.36 has no wrapper. -1 when the kernel has none.</summary>
-    private static int PidFdOpen(int pid) => (int)Syscall(PidFdOpenNumber, pid, 0);
+    internal static int PidFdOpen(int pid) => (int)Syscall(PidFdOpenNumber, pid, 0);
 
     /// <summary>pidfd_open's number on x86-64 and on the architectures of the generic table (arm64).</summary>
     private const long PidFdOpenNumber = 434;
@@ -160,10 +169,10 @@ internal sealed partial class PeerWatchdog : IDisposable
     private static partial int PollFds([In, Out] PollFd[] fds, nint count, int timeoutMilliseconds);
 
     [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int CloseFd(int fd);
+    internal static partial int CloseFd(int fd);
 
     /// <summary>The line a verdict prints, and whether this rank prints it (the lowest-numbered rank still running on this machine does).</summary>
-    internal readonly record struct Verdict(string Line, bool Reports);
+    internal readonly record struct Verdict(string Line, bool Reports, bool Death = false);
 
     /// <summary>
     /// What this rank makes of its neighbours (the other ranks on its machine, each with its state and how long
@@ -182,8 +191,7 @@ internal sealed partial class PeerWatchdog : IDisposable
         {
             if (gone.All(n => n.State.Exited)) return new Verdict("", Reports: false);
             var killed = gone.Where(n => !n.State.Exited).ToList();
-            what = $"{Describe([.. killed.Select(n => n.Peer)], size)} died" +
-                (killed.Count == 1 && killed[0].State.Signal is int signal ? $" (killed by signal {signal}{SignalName(signal)})" : "");
+            return new Verdict(DeathLine([.. killed.Select(n => n.Peer)], size, killed.Count == 1 ? killed[0].State.Signal : null), lowest, Death: true);
         }
         else if (stopped.Count > 0) what = string.Create(inv, $"{Describe(stopped, size)} {(stopped.Count == 1 ? "has" : "have")} been stopped (SIGSTOP) for {StopGrace.TotalSeconds:F0} s");
         else if (waited >= timeout)
@@ -191,6 +199,10 @@ internal sealed partial class PeerWatchdog : IDisposable
         else return null;
         return new Verdict($"tailor: {what}; the job is ended.", lowest);
     }
+
+    /// <summary>The line that names the dead <paramref name="ranks"/> of a job of <paramref name="size"/>, with the signal when one died and it is known.</summary>
+    internal static string DeathLine(IReadOnlyList<RankProcess> ranks, int size, int? signal) =>
+        $"tailor: {Describe(ranks, size)} died{(signal is int s ? $" (killed by signal {s}{SignalName(s)})" : "")}; the job is ended.";
 
     private static string SignalName(int signal) => signal switch { 9 => ", SIGKILL", 15 => ", SIGTERM", 11 => ", SIGSEGV", 6 => ", SIGABRT", 2 => ", SIGINT", _ => "" };
 
