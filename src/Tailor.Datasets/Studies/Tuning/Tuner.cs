@@ -64,6 +64,9 @@ public static class Tuner
             if (progress != null && progress.TryLoad(NameOf(number), e => ReadTrial(e, number, ConfigOf(number)), out var kept)) Finish(unit, kept);
             else pending.Add(unit);
         }
+        // Several workers end sooner when the costliest trials go first; every trial's result is its own whatever
+        // the order, and one worker keeps the plan's order.
+        if (scheduler.Workers > 1) pending = CostliestFirst(pending, unit => ConfigOf(first + unit));
         bool complete = scheduler.Run(pending, unit =>
         {
             if (cancellationToken.IsCancellationRequested) return null;
@@ -86,6 +89,14 @@ public static class Tuner
         if (!complete) throw Interrupted(results.Count(r => r != null), total, options.Baseline, progress, cancellationToken);
         return new TuningResult(options, space, [.. results.Skip(options.Baseline ? 1 : 0).Select(r => r!)], options.Baseline ? results[0] : null);
     }
+
+    /// <summary>
+    /// <paramref name="units"/> ordered by the training FLOPs per image of their configurations, the largest first
+    /// (ties in the given order): trials of the same epochs on the same images cost in proportion.
+    /// </summary>
+    internal static List<int> CostliestFirst(IReadOnlyList<int> units, Func<int, ConvNetConfig> configOf) =>
+        [.. units.Select(u => (Unit: u, Flops: Benchmarks.FlopCounter.TrainingPerSample(configOf(u).Build(0))))
+            .OrderByDescending(u => u.Flops).Select(u => u.Unit)];
 
     /// <summary>
     /// The progress of a search in <paramref name="directory"/>, keyed by everything its trials depend on:
