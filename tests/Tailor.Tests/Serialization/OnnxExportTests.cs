@@ -139,9 +139,9 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     /// A residual block (with or without BatchNormalization), a 1x1 convolution called twice (shared), Subtract,
     /// Multiply, Average and Maximum of three, Concatenate over the channels, over the height and over features.
     /// </summary>
-    internal static Model ResidualModel(bool batchNorm)
+    internal static Model ResidualModel(bool batchNorm, int[]? inputShape = null)
     {
-        var input = new Input([12, 10, 2], "image");
+        var input = new Input(inputShape ?? [12, 10, 2], "image");
         var stem = new Conv2D(8, 3, padding: Padding.Same, activation: Activation.Relu).Call(input);
         var y = new Conv2D(8, 3, padding: Padding.Same, useBias: !batchNorm).Call(stem);
         if (batchNorm) y = new BatchNormalization(momentum: 0.5f).Call(y);
