@@ -7,7 +7,9 @@
 
 The file is read with json + numpy alone (no safetensors package needed): 8-byte little-endian header
 length, JSON header, raw little-endian float32 data. The architecture comes from the "model_config"
-metadata. Tailor is channels-last like Keras, so the torch model permutes NHWC -> NCHW (NWC -> NCW)
+metadata: a Sequential's layers run in turn; a functional model's ("Functional", Keras 2's config) run
+call by call as each layer's inbound_nodes connect them, merges (Add, Subtract, Multiply, Average,
+Maximum, Concatenate) on channels-last tensors, a shared layer's calls on its one set of weights. Tailor is channels-last like Keras, so the torch model permutes NHWC -> NCHW (NWC -> NCW)
 before the first convolution or pooling and back before Flatten, Reshape or Dense, keeping Keras's (height, width, channel) order of the flattened
 features and the Dense kernels as stored (transposed into torch's (out, in)). Not run in CI.
 """
@@ -75,11 +77,23 @@ def first(value):
     return value[0] if isinstance(value, list) else value
 
 
+MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Concatenate")
+
+
+def input_shape(config):
+    """The per-sample input shape: a Sequential's input_shape, a functional model's first InputLayer's."""
+    if config["class_name"] != "Functional":
+        return config["config"]["input_shape"]
+    inputs = {layer["name"]: layer for layer in config["config"]["layers"] if layer["class_name"] == "InputLayer"}
+    return inputs[config["config"]["input_layers"][0][0]]["config"]["batch_input_shape"][1:]
+
+
 class TailorTorchModel(torch.nn.Module):
-    """Runs the layers of a Tailor Sequential in torch with Tailor's weights."""
+    """Runs the layers of a Tailor model file (a Sequential or a functional model) in torch with Tailor's weights."""
 
     def __init__(self, config, tensors):
         super().__init__()
+        self.functional = config["class_name"] == "Functional"
         self.config = config["config"]
         self.weights = {k: torch.from_numpy(v) for k, v in tensors.items() if not k.startswith("optimizer/")}
 
@@ -109,66 +123,105 @@ class TailorTorchModel(torch.nn.Module):
         return (x.permute(0, *range(2, x.dim()), 1) if channels_first else x), False
 
     def forward(self, x):
+        if self.functional:
+            return self.forward_graph(x)
         channels_first = False
         for layer in self.config["layers"]:
-            kind, c = layer["class_name"], layer["config"]
-            name = c["name"]
-            if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Conv1D", "MaxPooling1D", "AveragePooling1D"):
-                x, channels_first = self.to_channels_first(x, channels_first)
-            if kind == "Conv2D":
-                kh, kw = c["kernel_size"]
-                sh, sw = c["strides"]
-                w = self.weights[f"{name}/kernel"].permute(3, 2, 0, 1).contiguous()
-                b = self.weights.get(f"{name}/bias")
-                if c["padding"] == "same":
-                    (t, bo), (l, r) = same_pads(x.shape[2], kh, sh), same_pads(x.shape[3], kw, sw)
-                    x = F.pad(x, (l, r, t, bo))
-                x = F.conv2d(x, w, b, stride=(sh, sw))
-                x = self.activation(c["activation"], x, True)
-            elif kind == "Conv1D":
-                k, s, d = first(c["kernel_size"]), first(c["strides"]), first(c["dilation_rate"])
-                w = self.weights[f"{name}/kernel"].permute(2, 1, 0).contiguous()  # (k, cin, cout) -> (cout, cin, k)
-                x = F.pad(x, pads_1d(c["padding"], x.shape[2], k, s, d))
-                x = F.conv1d(x, w, self.weights.get(f"{name}/bias"), stride=s, dilation=d)
-                x = self.activation(c["activation"], x, True)
-            elif kind in ("MaxPooling2D", "AveragePooling2D"):
-                ph, pw = c["pool_size"]
-                sh, sw = c["strides"]
-                (t, bo), (l, r) = (same_pads(x.shape[2], ph, sh), same_pads(x.shape[3], pw, sw)) if c["padding"] == "same" else ((0, 0), (0, 0))
-                x = pool(kind, x, (l, r, t, bo), (ph, pw), (sh, sw))
-            elif kind in ("MaxPooling1D", "AveragePooling1D"):
-                p, s = first(c["pool_size"]), first(c["strides"])
-                x = pool(kind, x, pads_1d(c["padding"], x.shape[2], p, s), (p,), (s,))
-            elif kind.startswith("Global"):
-                axes = tuple(range(2, x.dim())) if channels_first else tuple(range(1, x.dim() - 1))
-                x = x.amax(dim=axes) if "Max" in kind else x.mean(dim=axes)
-                channels_first = False
-            elif kind == "BatchNormalization":
-                # Inference: the moving statistics, computed as the layer fuses them.
-                mean, var = self.weights[f"{name}/moving_mean"], self.weights[f"{name}/moving_variance"]
-                gamma = self.weights.get(f"{name}/gamma", torch.ones_like(mean))
-                beta = self.weights.get(f"{name}/beta", torch.zeros_like(mean))
-                scale = (1 / torch.sqrt(var.double() + c["epsilon"])).float() * gamma
-                shift = beta - mean * scale
-                shape = [1, -1] + [1] * (x.dim() - 2) if channels_first else [-1]
-                x = x * scale.reshape(shape) + shift.reshape(shape)
-            elif kind in ("Flatten", "Reshape"):
-                x, channels_first = self.to_channels_last(x, channels_first)
-                x = x.reshape([x.shape[0], -1] if kind == "Flatten" else [x.shape[0]] + list(c["target_shape"]))
-            elif kind == "Dense":
-                x, channels_first = self.to_channels_last(x, channels_first)
-                x = x @ self.weights[f"{name}/kernel"]
-                if f"{name}/bias" in self.weights:
-                    x = x + self.weights[f"{name}/bias"]
-                x = self.activation(c["activation"], x, False)
-            elif kind == "Dropout":
-                pass  # identity at inference
-            elif kind == "Activation":
-                x = self.activation(c["activation"], x, channels_first)
-            else:
-                raise ValueError(f"layer type {kind} is not supported by this script")
+            x, channels_first = self.apply(layer["class_name"], layer["config"], x, channels_first)
         x, _ = self.to_channels_last(x, channels_first)
         return x
+
+    def forward_graph(self, x):
+        """Each layer call once its inputs are known: values[(layer, call)] = (tensor, channels_first)."""
+        layers = self.config["layers"]
+        values = {(self.config["input_layers"][0][0], 0): (x, False)}
+        pending = [(layer, call, node) for layer in layers if layer["class_name"] != "InputLayer"
+                   for call, node in enumerate(layer["inbound_nodes"])]
+        while pending:
+            ready = [p for p in pending if all((ref[0], ref[1]) in values for ref in p[2])]
+            if not ready:
+                raise ValueError(f"calls {[(p[0]['name'], p[1]) for p in pending]} read values no call gives")
+            for layer, call, node in ready:
+                inputs = [values[(ref[0], ref[1])] for ref in node]
+                kind, c = layer["class_name"], layer["config"]
+                if kind in MERGES:
+                    values[(layer["name"], call)] = (self.merge(kind, c, [self.to_channels_last(*v)[0] for v in inputs]), False)
+                else:
+                    values[(layer["name"], call)] = self.apply(kind, c, *inputs[0])
+                pending.remove((layer, call, node))
+        name, call = self.config["output_layers"][0][:2]
+        x, channels_first = values[(name, call)]
+        x, _ = self.to_channels_last(x, channels_first)
+        return x
+
+    @staticmethod
+    def merge(kind, c, xs):
+        """A merge of channels-last tensors, in Tailor's order of operations (left to right; the mean divides the sum)."""
+        if kind == "Concatenate":
+            return torch.cat(xs, dim=c["axis"])
+        out = xs[0]
+        for x in xs[1:]:
+            out = {"Add": torch.add, "Average": torch.add, "Subtract": torch.sub, "Multiply": torch.mul, "Maximum": torch.maximum}[kind](out, x)
+        return out / len(xs) if kind == "Average" else out
+
+    def apply(self, kind, c, x, channels_first):
+        """One layer on x (channels-first or not); returns the output and whether it is channels-first."""
+        name = c["name"]
+        if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Conv1D", "MaxPooling1D", "AveragePooling1D"):
+            x, channels_first = self.to_channels_first(x, channels_first)
+        if kind == "Conv2D":
+            kh, kw = c["kernel_size"]
+            sh, sw = c["strides"]
+            w = self.weights[f"{name}/kernel"].permute(3, 2, 0, 1).contiguous()
+            b = self.weights.get(f"{name}/bias")
+            if c["padding"] == "same":
+                (t, bo), (l, r) = same_pads(x.shape[2], kh, sh), same_pads(x.shape[3], kw, sw)
+                x = F.pad(x, (l, r, t, bo))
+            x = F.conv2d(x, w, b, stride=(sh, sw))
+            x = self.activation(c["activation"], x, True)
+        elif kind == "Conv1D":
+            k, s, d = first(c["kernel_size"]), first(c["strides"]), first(c["dilation_rate"])
+            w = self.weights[f"{name}/kernel"].permute(2, 1, 0).contiguous()  # (k, cin, cout) -> (cout, cin, k)
+            x = F.pad(x, pads_1d(c["padding"], x.shape[2], k, s, d))
+            x = F.conv1d(x, w, self.weights.get(f"{name}/bias"), stride=s, dilation=d)
+            x = self.activation(c["activation"], x, True)
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            ph, pw = c["pool_size"]
+            sh, sw = c["strides"]
+            (t, bo), (l, r) = (same_pads(x.shape[2], ph, sh), same_pads(x.shape[3], pw, sw)) if c["padding"] == "same" else ((0, 0), (0, 0))
+            x = pool(kind, x, (l, r, t, bo), (ph, pw), (sh, sw))
+        elif kind in ("MaxPooling1D", "AveragePooling1D"):
+            p, s = first(c["pool_size"]), first(c["strides"])
+            x = pool(kind, x, pads_1d(c["padding"], x.shape[2], p, s), (p,), (s,))
+        elif kind.startswith("Global"):
+            axes = tuple(range(2, x.dim())) if channels_first else tuple(range(1, x.dim() - 1))
+            x = x.amax(dim=axes) if "Max" in kind else x.mean(dim=axes)
+            channels_first = False
+        elif kind == "BatchNormalization":
+            # Inference: the moving statistics, computed as the layer fuses them.
+            mean, var = self.weights[f"{name}/moving_mean"], self.weights[f"{name}/moving_variance"]
+            gamma = self.weights.get(f"{name}/gamma", torch.ones_like(mean))
+            beta = self.weights.get(f"{name}/beta", torch.zeros_like(mean))
+            scale = (1 / torch.sqrt(var.double() + c["epsilon"])).float() * gamma
+            shift = beta - mean * scale
+            shape = [1, -1] + [1] * (x.dim() - 2) if channels_first else [-1]
+            x = x * scale.reshape(shape) + shift.reshape(shape)
+        elif kind in ("Flatten", "Reshape"):
+            x, channels_first = self.to_channels_last(x, channels_first)
+            x = x.reshape([x.shape[0], -1] if kind == "Flatten" else [x.shape[0]] + list(c["target_shape"]))
+        elif kind == "Dense":
+            x, channels_first = self.to_channels_last(x, channels_first)
+            x = x @ self.weights[f"{name}/kernel"]
+            if f"{name}/bias" in self.weights:
+                x = x + self.weights[f"{name}/bias"]
+            x = self.activation(c["activation"], x, False)
+        elif kind == "Dropout":
+            pass  # identity at inference
+        elif kind == "Activation":
+            x = self.activation(c["activation"], x, channels_first)
+        else:
+            raise ValueError(f"layer type {kind} is not supported by this script")
+        return x, channels_first
 
 
 def read_idx_images(path):
@@ -199,7 +252,7 @@ def main():
 
     images = read_idx_images(f"{args.data}/t10k-images-idx3-ubyte.gz")[file_indices]
     x = torch.from_numpy(images.astype(np.float32) / np.float32(255))
-    x = x.reshape([len(rows)] + list(config["config"]["input_shape"]))
+    x = x.reshape([len(rows)] + list(input_shape(config)))
     with torch.no_grad():
         actual = model(x).numpy()
 

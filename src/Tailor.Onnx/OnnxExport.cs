@@ -7,9 +7,11 @@ using Tailor.Models;
 namespace Tailor.Serialization;
 
 /// <summary>
-/// Writes a <see cref="Sequential"/> as an ONNX model (opset 13) with the input named as Keras names it
-/// ("conv2d_input") and shaped (N, ...) with a dynamic batch. The layers describe their own inference nodes
-/// (<see cref="SequentialInference.DescribeInference"/>), ONNX-named and with the layout changes in place
+/// Writes a <see cref="Model"/> as an ONNX model (opset 13): a Sequential's input named as Keras names it
+/// ("conv2d_input"), a functional model's inputs as its <see cref="Input"/>s, each shaped (N, ...) with a dynamic
+/// batch; the outputs named as the layers that give them. Merge layers become Add, Sub, Mul, Mean, Max and Concat
+/// nodes; a shared layer is written once per call. The layers describe their own inference nodes
+/// (<see cref="ModelInference.DescribeInference"/>), ONNX-named and with the layout changes in place
 /// (Tailor is channels-last, ONNX's Conv and pooling channels-first); this class only writes them as ONNX's
 /// protobuf, whose classes come from OnnxSharp (ONNX's generated types).
 /// </summary>
@@ -17,23 +19,28 @@ public static class OnnxExport
 {
     public const int Opset = 13;
 
-    public static string InputName(Sequential model) => SequentialInference.InputName(model);
+    /// <summary>The name of the model's (first) input in the exported graph.</summary>
+    public static string InputName(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ModelInference.InputNames(model)[0];
+    }
 
-    public static void Save(Sequential model, string path)
+    public static void Save(Model model, string path)
     {
         var onnx = Build(model);
         AtomicFile.Write(path, stream => onnx.WriteTo(stream));
     }
 
-    public static ModelProto Build(Sequential model)
+    public static ModelProto Build(Model model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var description = model.DescribeInference();
         var graph = new GraphProto { Name = description.Name };
-        graph.Input.Add(ValueInfo(description.InputName, description.InputShape));
+        for (int i = 0; i < description.InputNames.Count; i++) graph.Input.Add(ValueInfo(description.InputNames[i], description.InputShapes[i]));
         foreach (var node in description.Nodes) graph.Node.Add(Node(node));
         foreach (var constant in description.Constants) graph.Initializer.Add(Initializer(constant));
-        graph.Output.Add(ValueInfo(description.OutputName, description.OutputShape));
+        for (int i = 0; i < description.OutputNames.Count; i++) graph.Output.Add(ValueInfo(description.OutputNames[i], description.OutputShapes[i]));
         return new ModelProto
         {
             IrVersion = 7,

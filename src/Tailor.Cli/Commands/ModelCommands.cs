@@ -137,7 +137,7 @@ internal static class ModelCommands
 
     public static Command Import()
     {
-        var onnx = new Option<string>("--onnx") { Description = "The ONNX model to read: a chain of layers (PyTorch's channels-first images are taken channels-last).", Required = true }
+        var onnx = new Option<string>("--onnx") { Description = "The ONNX model to read: a chain of layers, or a graph that branches and merges (PyTorch's channels-first images are taken channels-last).", Required = true }
             .AsInput("the ONNX model given as --onnx");
         var output = new Option<string>("--out") { Description = "The Tailor model file to write (.safetensors).", Required = true };
         var command = new Command("import", "Write an ONNX model (opsets 9 to 21) as a Tailor model file: its layers and weights, not compiled.") { onnx, output };

@@ -4,56 +4,97 @@ using Tailor.Kernels;
 using Tailor.Layers;
 using Tailor.Layers.Convolutional;
 using Tailor.Layers.Core;
+using Tailor.Layers.Merging;
 using Tailor.Layers.Normalization;
 using Tailor.Layers.Pooling;
 using Tailor.Layers.Regularization;
 
 namespace Tailor.Serialization.OnnxImporting;
 
-/// <summary>A layer made from an ONNX node, with the values of its parameters in the layer's order and layouts.</summary>
-internal sealed record ImportedLayer(Layer Layer, NodeProto Node, float[][] Weights);
+/// <summary>
+/// A layer made from an ONNX node, with the values of its parameters in the layer's order and layouts, and what it
+/// reads: the index of each layer whose output it takes, -1 for the graph's input.
+/// </summary>
+internal sealed record ImportedLayer(Layer Layer, NodeProto Node, float[][] Weights, int[] Inputs);
+
+/// <summary>The imported model: how Tailor takes the input, the layers in an order they can run, and the layer that gives the output.</summary>
+internal sealed record ImportedGraph(TensorMap Input, IReadOnlyList<ImportedLayer> Layers, int Output)
+{
+    /// <summary>Whether each layer reads the one before (the first, the input) and the last gives the output: a Sequential.</summary>
+    public bool IsChain => Output == Layers.Count - 1 && Layers.Select((layer, i) => layer.Inputs is [var from] && from == i - 1).All(linked => linked);
+}
 
 /// <summary>
 /// Turns ONNX operators, in the order they run, into Tailor layers holding the same weights in Keras's layouts.
 /// It follows where each tensor's values sit in Tailor's (<see cref="TensorMap"/>): Conv and pooling read
 /// channels-first tensors that Tailor holds channels-last; Transpose, Reshape and Flatten move no values, so a
 /// Dense after them gets its kernel rows in Tailor's order. An activation right after a Conv or Dense becomes
-/// that layer's activation (Keras's way); elsewhere an Activation layer. Each operator is one method over the
-/// tensor it reads. A chain has one current tensor; for functional models the same methods would read the
-/// TensorMap of their input by name, and a merge (Add, Concat) would become one more method.
+/// that layer's activation (Keras's way) when the activation is the Conv's or Dense's only reader; elsewhere an
+/// Activation layer. Each operator is one method over the tensor it reads, looked up by name with the layer that
+/// gives it. Add, Sub, Mul, Sum, Max, Mean and Concat of computed tensors become Tailor's merge layers (a residual
+/// block's Add); ONNX's channels axis of channels-first images is Tailor's last.
 /// </summary>
 internal sealed class LayerMapping
 {
     private static readonly string Supported =
         "Conv, Gemm, MatMul (+ Add of a bias), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax, BatchNormalization, " +
-        "Relu, Sigmoid, Tanh, Elu, LeakyRelu, Gelu, Softmax, Flatten, Reshape, Transpose, Pad (of zeros), Dropout, Identity";
+        "Relu, Sigmoid, Tanh, Elu, LeakyRelu, Gelu, Softmax, Flatten, Reshape, Transpose, Pad (of zeros), Dropout, Identity, " +
+        "and Add, Sub, Mul, Sum, Max, Mean, Concat of computed tensors";
 
     private readonly OnnxGraph _graph;
+    private readonly NodeOrder _order;
     private readonly List<ImportedLayer> _layers = [];
+    /// <summary>Each computed tensor by name: where its values sit in Tailor's, and the layer that gives it (-1: the graph's input).</summary>
+    private readonly Dictionary<string, (TensorMap Map, int Source)> _values = new(StringComparer.Ordinal);
+    /// <summary>The tensor the node being converted reads, and its layer; layers appended read it and replace it.</summary>
     private TensorMap _tensor;
+    private int _source = -1;
 
-    private LayerMapping(OnnxGraph graph, TensorMap input)
+    private LayerMapping(OnnxGraph graph, NodeOrder order, TensorMap input)
     {
         _graph = graph;
+        _order = order;
         _tensor = input;
+        _values[graph.InputName] = (input, -1);
     }
 
-    /// <summary>The Tailor input (per-sample shape and order) and the layers for <paramref name="nodes"/>, in order.</summary>
-    public static (TensorMap Input, IReadOnlyList<ImportedLayer> Layers) Convert(OnnxGraph graph, IReadOnlyList<NodeProto> nodes)
+    /// <summary>The Tailor input (per-sample shape and order) and the layers for the nodes of <paramref name="order"/>.</summary>
+    public static ImportedGraph Convert(OnnxGraph graph, NodeOrder order)
     {
-        var input = InputLayout(graph, nodes);
-        var mapping = new LayerMapping(graph, input);
-        int i = 0;
-        while (i < nodes.Count) i += mapping.Convert(nodes, i);
-        mapping.Finish(nodes[^1]);
-        return (input, mapping._layers);
+        var input = InputLayout(graph, order);
+        var mapping = new LayerMapping(graph, order, input);
+        var absorbed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        foreach (var node in order.Nodes)
+            if (!absorbed.Contains(node)) mapping.Convert(node, absorbed);
+        mapping.Finish();
+        return new ImportedGraph(input, mapping._layers, mapping._source);
     }
 
-    /// <summary>Converts nodes[i] (and the nodes it absorbs: a bias Add, an activation); returns how many it took.</summary>
-    private int Convert(IReadOnlyList<NodeProto> nodes, int i)
+    /// <summary>Converts <paramref name="node"/> and the followers it absorbs (a bias Add, an activation), and names the result.</summary>
+    private void Convert(NodeProto node, HashSet<NodeProto> absorbed)
     {
-        var node = nodes[i];
-        var next = i + 1 < nodes.Count ? nodes[i + 1] : null;
+        if (IsMerge(node))
+        {
+            Merge(node);
+            _values[node.Output[0]] = (_tensor, _source);
+            return;
+        }
+        var inputs = NodeOrder.DataInputs(_graph, node).ToList();
+        if (inputs.Count != 1)
+            throw _graph.Error(node, $"takes {inputs.Count} computed inputs ({string.Join(", ", inputs.Select(i => $"'{i}'"))}); Tailor merges computed tensors only by Add, Sub, Mul, Sum, Max, Mean and Concat, and reads the other inputs of a {node.OpType} as constants.");
+        (_tensor, _source) = _values[inputs[0]];
+        var next = _order.Follower(node);
+        var afterNext = next == null ? null : _order.Follower(next);
+        int taken = Convert(node, next, afterNext);
+        var last = taken switch { 1 => node, 2 => next!, _ => afterNext! };
+        if (taken >= 2) absorbed.Add(next!);
+        if (taken == 3) absorbed.Add(afterNext!);
+        _values[last.Output[0]] = (_tensor, _source);
+    }
+
+    /// <summary>Converts <paramref name="node"/>, absorbing <paramref name="next"/> (and <paramref name="afterNext"/>) where it can; returns how many it took.</summary>
+    private int Convert(NodeProto node, NodeProto? next, NodeProto? afterNext)
+    {
         switch (node.OpType)
         {
             case "Identity": new NodeAttributes(_graph, node); return 1;
@@ -64,14 +105,17 @@ internal sealed class LayerMapping
             case "Dropout": Dropout(node); return 1;
             case "Conv": return Conv(node, next);
             case "Gemm": return Gemm(node, next);
-            case "MatMul": return MatMul(node, next, i + 2 < nodes.Count ? nodes[i + 2] : null);
+            case "MatMul": return MatMul(node, next, afterNext);
             case "MaxPool" or "AveragePool": Pool(node); return 1;
             case "GlobalAveragePool" or "GlobalMaxPool": GlobalPool(node); return 1;
             case "ReduceMean" or "ReduceMax": Reduce(node); return 1;
             case "BatchNormalization": BatchNorm(node); return 1;
-            case "Add" or "Sub" or "Mul" or "Div":
+            case "Sum" or "Max" or "Mean" when node.Input.Count == 1:
+                new NodeAttributes(_graph, node);
+                return 1;
+            case "Add" or "Sub" or "Mul" or "Div" or "Sum" or "Max" or "Mean":
                 string operand = node.Input.FirstOrDefault(_graph.IsConstant) is { } constant ? $"a constant ('{constant}')" : "its input and itself";
-                throw _graph.Error(node, $"{Verb(node.OpType)} {operand}; Tailor has no layer for that (it imports Add only as the bias right after a MatMul).");
+                throw _graph.Error(node, $"{Verb(node.OpType)} {operand}; Tailor has no layer for that (it imports Add of a constant only as the bias right after a MatMul).");
             case "Concat":
                 throw _graph.Error(node, "concatenates its input with constants; Tailor has no layer for that.");
             default:
@@ -86,7 +130,75 @@ internal sealed class LayerMapping
         }
     }
 
-    private static string Verb(string op) => op switch { "Add" => "adds", "Sub" => "subtracts", "Mul" => "multiplies by", _ => "divides by" };
+    private static string Verb(string op) => op switch
+    {
+        "Add" or "Sum" => "adds", "Sub" => "subtracts", "Mul" => "multiplies by", "Max" => "takes the maximum with", "Mean" => "averages with", _ => "divides by",
+    };
+
+    /// <summary>Whether <paramref name="node"/> merges two or more computed tensors (no constants), as Tailor's merge layers do.</summary>
+    private bool IsMerge(NodeProto node) =>
+        node.OpType is "Add" or "Sub" or "Mul" or "Sum" or "Max" or "Mean" or "Concat"
+        && node.Input.Count >= 2 && node.Input.All(i => i.Length > 0 && !_graph.IsConstant(i));
+
+    /// <summary>
+    /// A merge layer over the tensors <paramref name="node"/> reads. Element-wise merges need inputs of one shape (ONNX
+    /// broadcasts; Tailor does not). The inputs must sit in Tailor's layers in one order: all channels-last images
+    /// (then ONNX's Concat over the channels, axis 1, is Tailor's last axis), or all in ONNX's order.
+    /// </summary>
+    private void Merge(NodeProto node)
+    {
+        bool concat = node.OpType == "Concat";
+        var attributes = concat ? new NodeAttributes(_graph, node, "axis") : new NodeAttributes(_graph, node);
+        var inputs = node.Input.Select(name => (Name: name, Value: _values[name])).ToList();
+        var first = inputs[0].Value.Map.Onnx;
+        string type = node.OpType switch { "Add" or "Sum" => "Add", "Sub" => "Subtract", "Mul" => "Multiply", "Max" => "Maximum", "Mean" => "Average", _ => "Concatenate" };
+        int axis = -1;
+        if (concat)
+        {
+            if (!attributes.Has("axis")) throw attributes.Error("axis", "attribute axis is missing; Concat needs it.");
+            long given = attributes.Int("axis", 1), normalized = given < 0 ? given + first.Length + 1 : given;
+            if (normalized == 0) throw attributes.Refuse("axis", given, "it joins along the batch axis; Tailor's Concatenate keeps the batch and joins the samples' own axes.");
+            if (normalized < 0 || normalized > first.Length) throw attributes.Refuse("axis", given, $"its inputs {TensorMap.Format(first)} have {first.Length + 1} axes.");
+            axis = (int)normalized - 1;
+        }
+        foreach (var (name, value) in inputs.Skip(1))
+        {
+            var shape = value.Map.Onnx;
+            bool fits = shape.Length == first.Length && shape.Select((d, i) => i == axis || d == first[i]).All(same => same);
+            if (!fits)
+                throw _graph.Error(node, concat
+                    ? $"inputs '{inputs[0].Name}' {TensorMap.Format(first)} and '{name}' {TensorMap.Format(shape)} differ on an axis other than the joined one ({axis + 1}); Tailor's Concatenate joins inputs that agree on every other axis."
+                    : $"inputs '{inputs[0].Name}' {TensorMap.Format(first)} and '{name}' {TensorMap.Format(shape)} differ in shape; Tailor's {type} takes inputs of one shape (ONNX's broadcasting is not imported).");
+        }
+        bool channelsLast = first.Length > 1 && inputs.All(i => i.Value.Map.IsChannelsLast);
+        if (!channelsLast && !inputs.All(i => i.Value.Map.InOnnxOrder))
+            throw _graph.Error(node, $"its inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}) sit in Tailor's layers in different orders (channels-last images beside values a Transpose or Flatten moved); Tailor's {type} merges values held in one order.");
+        int[] onnx = [.. first];
+        if (concat) onnx[axis] = inputs.Sum(i => i.Value.Map.Onnx[axis]);
+        var sources = new int[inputs.Count];
+        var shapes = new int[inputs.Count][];
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            (_tensor, _source) = inputs[i].Value;
+            TailorShape(channelsLast ? TensorMap.ChannelsLastShape(_tensor.Onnx) : _tensor.Onnx, node);
+            (sources[i], shapes[i]) = (_source, _tensor.Tailor);
+        }
+        // Keras counts the batch as axis 0; ONNX's channels (per-sample axis 0) are Tailor's last axis, -1.
+        int kerasAxis = !channelsLast ? axis + 1 : axis == 0 ? -1 : axis;
+        MultiInputLayer layer = type switch
+        {
+            "Add" => new Add(), "Subtract" => new Subtract(), "Multiply" => new Multiply(), "Maximum" => new Maximum(), "Average" => new Average(),
+            _ => new Concatenate(kerasAxis),
+        };
+        var output = channelsLast ? TensorMap.ChannelsLast(onnx) : TensorMap.Same(onnx);
+        int[] computed;
+        try { computed = layer.ComputeOutputShape(shapes); }
+        catch (ArgumentException e) { throw _graph.Error(node, $"Tailor's {layer.TypeName} cannot take its inputs: {ErrorText.Of(e)}", innerException: e); }
+        if (!computed.AsSpan().SequenceEqual(output.Tailor))
+            throw _graph.Error(node, $"Tailor's {layer.TypeName} computes {TensorMap.Format(computed)} where the node computes {TensorMap.Format(output.Tailor)} (channels-last).");
+        _layers.Add(new ImportedLayer(layer, node, [], sources));
+        (_tensor, _source) = (output, _layers.Count - 1);
+    }
 
     private void Dropout(NodeProto node)
     {
@@ -390,8 +502,8 @@ internal sealed class LayerMapping
         catch (ArgumentException e) { throw _graph.Error(node, $"Tailor's {layer.TypeName} cannot take its input: {ErrorText.Of(e)}", innerException: e); }
         if (!computed.AsSpan().SequenceEqual(output.Tailor))
             throw _graph.Error(node, $"Tailor's {layer.TypeName} computes {TensorMap.Format(computed)} where the node computes {TensorMap.Format(output.Tailor)} (channels-last).");
-        _layers.Add(new ImportedLayer(layer, node, weights));
-        _tensor = output;
+        _layers.Add(new ImportedLayer(layer, node, weights, [_source]));
+        (_tensor, _source) = (output, _layers.Count - 1);
     }
 
     private T Create<T>(NodeProto node, Func<T> create) where T : Layer
@@ -400,8 +512,10 @@ internal sealed class LayerMapping
         catch (ArgumentException e) { throw _graph.Error(node, $"Tailor's layer refuses its settings: {ErrorText.Of(e)}", innerException: e); }
     }
 
-    private void Finish(NodeProto last)
+    private void Finish()
     {
+        (_tensor, _source) = _values[_graph.OutputName];
+        var last = _order.Nodes.Last(n => n.Output.Contains(_graph.OutputName));
         if (!_tensor.InOnnxOrder)
             throw _graph.Error(null,
                 $"the graph's output '{_graph.OutputName}' {TensorMap.Format(_tensor.Onnx)} is channels-first; Tailor's layers would give it channels-last, {TensorMap.Format(_tensor.Tailor)}. End the model with Flatten and Gemm, a global pooling, or a Transpose to channels-last.");
@@ -417,14 +531,17 @@ internal sealed class LayerMapping
     /// <summary>
     /// How Tailor takes the graph's input. An image input (N, C, H, W) is given channels-last, (H, W, C), as Tailor's
     /// images are; but where the Transposes and Reshapes before the first Conv or pooling show that the input is
-    /// already channels-last (a model Tailor exported: (N, H, W, C), then a Transpose), it is taken as it is.
+    /// already channels-last (a model Tailor exported: (N, H, W, C), then a Transpose), it is taken as it is. The
+    /// probe follows the input's first reader, then that node's, up to the first node that decides.
     /// </summary>
-    private static TensorMap InputLayout(OnnxGraph graph, IReadOnlyList<NodeProto> nodes)
+    private static TensorMap InputLayout(OnnxGraph graph, NodeOrder nodes)
     {
         var input = graph.InputShape;
         var probe = TensorMap.Same(input);
-        foreach (var node in nodes)
+        string tensor = graph.InputName;
+        while (nodes.Consumers(tensor).FirstOrDefault() is { } node)
         {
+            tensor = node.Output[0];
             switch (node.OpType)
             {
                 case "Transpose": probe = Transposed(graph, node, probe); continue;

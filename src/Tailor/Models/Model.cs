@@ -104,6 +104,9 @@ public class Model
     /// <summary>The calls in running order (a shared layer's later calls run on twins that share its weights).</summary>
     internal IReadOnlyList<CallNode> Nodes => _nodes;
 
+    /// <summary>The slots of the outputs, in the model's order.</summary>
+    internal IReadOnlyList<int> OutputSlots => _outputSlots;
+
     /// <summary>Every layer object that runs: the model's layers, then the twins of shared layers, in running order.</summary>
     internal IReadOnlyList<Layer> RunningLayers => _running;
 

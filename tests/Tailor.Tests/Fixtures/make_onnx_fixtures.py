@@ -12,6 +12,11 @@ the same images given channels-last (N, 28, 28, 1), with these outputs.
   bn_cnn    a small CNN for the other operators: same-padded convolutions, average pooling, max pooling
             with ceil_mode, global average pooling, BatchNormalization on images and on features (each
             after a layer other than a convolution, into which the export would fold it), ELU, Sigmoid
+  resnet    a small torchvision-style ResNet: a Conv-BN-ReLU stem and MaxPool, then three BasicBlocks
+            (conv3x3-BN-ReLU-conv3x3-BN, plus the shortcut, then ReLU): one with the identity shortcut,
+            two that halve the size with a 1x1-conv-BN shortcut; global average pooling, Linear(10),
+            logits. Sizes are odd where a block strides (13, then 7), so that PyTorch's padding of 1
+            gives the windows of Keras's 'same'. The export folds each BN into its convolution.
 
 Each is trained with Adam for three passes over 5,000 training images, so that its weights and the
 batch-normalization statistics are a trained model's (the script prints its accuracy on the 100
@@ -47,7 +52,8 @@ def load(kind, count):
 def glorot(m):
     if isinstance(m, (nn.Linear, nn.Conv2d)):
         nn.init.xavier_uniform_(m.weight)
-        nn.init.zeros_(m.bias)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
 
 
 def peer_cnn():
@@ -71,6 +77,44 @@ def bn_cnn():
         nn.Dropout(0.3), nn.Linear(64, 32), nn.BatchNorm1d(32), nn.Sigmoid(), nn.Linear(32, 10), nn.Softmax(dim=1))
 
 
+class BasicBlock(nn.Module):
+    """torchvision's BasicBlock: two 3x3 convolutions with BN, the shortcut added before the last ReLU."""
+
+    def __init__(self, inplanes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inplanes != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(out + identity)
+
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))  # 13 x 13
+        self.layers = nn.Sequential(BasicBlock(16, 16), BasicBlock(16, 32, 2), BasicBlock(32, 64, 2))       # 13, 7, 4
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.avgpool(self.layers(self.stem(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+def resnet():
+    return ResNet()
+
+
 def train(model, x, y, flat):
     """Three passes of Adam over the images, in batches of 64."""
     model.train()
@@ -79,7 +123,8 @@ def train(model, x, y, flat):
         xb = x[i:i + 64].reshape(-1, 784) if flat else x[i:i + 64]
         out = model(xb)
         # The softmax models end in probabilities: their loss is the log of them.
-        loss = nn.functional.nll_loss(torch.log(out.clamp_min(1e-7)), y[i:i + 64]) if isinstance(model[-1], nn.Softmax) \
+        softmax = isinstance(model, nn.Sequential) and isinstance(model[-1], nn.Softmax)
+        loss = nn.functional.nll_loss(torch.log(out.clamp_min(1e-7)), y[i:i + 64]) if softmax \
             else nn.functional.cross_entropy(out, y[i:i + 64])
         opt.zero_grad()
         loss.backward()
@@ -118,6 +163,7 @@ def main():
     export("peer_cnn", peer_cnn(), False, xtrain, ytrain, xtest, ytest)
     export("dense", dense(), True, xtrain, ytrain, xtest, ytest)
     export("bn_cnn", bn_cnn(), False, xtrain, ytrain, xtest, ytest)
+    export("resnet", resnet(), False, xtrain, ytrain, xtest, ytest)
 
 
 if __name__ == "__main__":

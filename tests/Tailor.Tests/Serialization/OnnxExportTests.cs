@@ -1,7 +1,9 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Tailor.Kernels;
+using Tailor.Layers.Convolutional;
 using Tailor.Layers.Core;
+using Tailor.Layers.Merging;
 using Tailor.Layers.Normalization;
 using Tailor.Layers.Pooling;
 using Tailor.Models;
@@ -83,6 +85,78 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.True(difference <= Tolerance, $"max abs difference {difference:E3}");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_trained_residual_model_with_every_merge_and_a_shared_layer_exports_exactly(bool batchNorm)
+    {
+        var (x, y) = ModelFileTests.SyntheticImages(40, seed: 3);
+        var model = ResidualModel(batchNorm);
+        model.Compile("adam", "categorical_crossentropy", "accuracy");
+        model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, seed: 1);
+
+        float difference = MaxDifference(model, x, out float[] onnx);
+
+        output.WriteLine($"residual model (batch normalization: {batchNorm}): max abs difference {difference:E3} on 40 samples");
+        Assert.True(difference <= Tolerance, $"max abs difference {difference:E3}");
+        Assert.Equal(1f, onnx.Take(3).Sum(), 1e-5f);
+    }
+
+    [Fact]
+    public void A_functional_model_exports_its_inputs_and_outputs_by_name()
+    {
+        var image = new Input([12, 10, 2], "image");
+        var extra = new Input([5], "extra");
+        var features = new GlobalAveragePooling2D().Call(new Conv2D(5, 3, activation: Activation.Relu).Call(image));
+        var sum = new Add(name: "sum").Call(features, extra);
+        var probabilities = new Dense(3, Activation.Softmax, name: "probabilities").Call(sum);
+        var model = new Model([image, extra], [probabilities, sum], seed: 2);
+        var (x, _) = ModelFileTests.SyntheticImages(6, seed: 4);
+        var x2 = Tailor.Tensors.Tensor.FromArray(Enumerable.Range(0, 30).Select(i => i / 30f).ToArray(), 6, 5);
+        using var folder = new TempDirectory();
+        OnnxExport.Save(model, folder.File("two.onnx"));
+
+        using var session = new InferenceSession(folder.File("two.onnx"));
+        using var results = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("image", new DenseTensor<float>(x.Span.ToArray(), x.Shape.ToArray())),
+            NamedOnnxValue.CreateFromTensor("extra", new DenseTensor<float>(x2.Span.ToArray(), x2.Shape.ToArray())),
+        ]);
+
+        Assert.Equal(["image", "extra"], session.InputMetadata.Keys);
+        Assert.Equal(["probabilities", "sum"], results.Select(r => r.Name));
+        var expected = model.Predict([x, x2]);
+        for (int i = 0; i < 2; i++)
+        {
+            var tailor = expected[i].Span.ToArray();
+            var runtime = results.ElementAt(i).AsEnumerable<float>().ToArray();
+            Assert.Equal(tailor.Length, runtime.Length);
+            Assert.True(tailor.Zip(runtime, (a, b) => Math.Abs(a - b)).Max() <= Tolerance);
+        }
+    }
+
+    /// <summary>
+    /// A residual block (with or without BatchNormalization), a 1x1 convolution called twice (shared), Subtract,
+    /// Multiply, Average and Maximum of three, Concatenate over the channels, over the height and over features.
+    /// </summary>
+    internal static Model ResidualModel(bool batchNorm, int[]? inputShape = null)
+    {
+        var input = new Input(inputShape ?? [12, 10, 2], "image");
+        var stem = new Conv2D(8, 3, padding: Padding.Same, activation: Activation.Relu).Call(input);
+        var y = new Conv2D(8, 3, padding: Padding.Same, useBias: !batchNorm).Call(stem);
+        if (batchNorm) y = new BatchNormalization(momentum: 0.5f).Call(y);
+        var block = new ActivationLayer(Activation.Relu).Call(new Add().Call(stem, y));
+        var shared = new Conv2D(8, 1, activation: Activation.Tanh);
+        var a = shared.Call(block);
+        var b = shared.Call(stem);
+        var mean = new Average().Call(new Subtract().Call(a, b), new Multiply().Call(a, block), a);
+        var max = new Maximum().Call(mean, y, block);
+        var channels = new Concatenate().Call(max, block);
+        var tall = new MaxPooling2D(2).Call(new Concatenate(axis: 1).Call(channels, channels));
+        var features = new Concatenate().Call(new Flatten().Call(tall), new GlobalAveragePooling2D().Call(tall));
+        return new Model(input, new Dense(3, Activation.Softmax).Call(features), name: "residual", seed: 7);
+    }
+
     [Fact]
     public void The_input_is_named_and_shaped_as_in_keras_with_a_dynamic_batch()
     {
@@ -111,7 +185,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs the model in Tailor and, exported, in ONNX Runtime; returns the largest difference of the outputs.</summary>
-    internal static float MaxDifference(Sequential model, Tailor.Tensors.Tensor x, out float[] onnx)
+    internal static float MaxDifference(Model model, Tailor.Tensors.Tensor x, out float[] onnx)
     {
         using var folder = new TempDirectory();
         string path = folder.File("model.onnx");

@@ -112,8 +112,44 @@ public sealed class OnnxImportErrorTests(ITestOutputHelper output) : IDisposable
                 m.Graph.Output[0].Type.TensorType.Shape = null;
             }),
             "the graph's output '/7/Relu_output_0' (N, 64, 3, 3) is channels-first"),
-        ["residual-branch"] = new(Residual,
-            "node 'relu' (Relu): its output 'relu_out' feeds 2 nodes ('gemm2' (Gemm), 'add' (Add)), so the graph branches; Tailor imports chains of layers until functional models land"),
+        ["output-written-by-no-node"] = new(() => Edit("dense", m => m.Graph.Output[0].Name = "nothing"),
+            "the graph's output 'nothing' is written by no node"),
+        // Graphs that branch and merge: (N, 8) -> Gemm + Relu ('b'), then a branch and a merge.
+        ["add-shapes"] = new(() => Branching(Node("g2", "Gemm", ["b", "w4"], "c"), Node("add", "Add", ["b", "c"], "output")),
+            "node 'add' (Add): inputs 'b' (N, 8) and 'c' (N, 4) differ in shape; Tailor's Add takes inputs of one shape (ONNX's broadcasting is not imported)"),
+        ["concat-batch-axis"] = new(() => Branching(Node("g2", "Gemm", ["b", "w8"], "c"), Node("concat", "Concat", ["b", "c"], "output", ("axis", 0))),
+            "node 'concat' (Concat): attribute axis=0: it joins along the batch axis"),
+        ["input-never-produced"] = new(() => Branching(Node("add", "Add", ["b", "ghost"], "output")),
+            "node 'add' (Add): input 'ghost' is defined nowhere"),
+        ["cycle"] = new(() => Branching(
+                Node("add", "Add", ["b", "e"], "c"), Node("r2", "Relu", ["c"], "d"), Node("g2", "Gemm", ["d", "w8"], "e"), Node("out", "Identity", ["d"], "output")),
+            "node 'add' (Add): reads its own output through a cycle ('r2' -> 'g2' -> 'add' -> 'r2'); an ONNX graph is acyclic"),
+        ["unsupported-operator-in-branch"] = new(() => Branching(Node("cos", "Cos", ["b"], "c"), Node("add", "Add", ["b", "c"], "output")),
+            "node 'cos' (Cos): operator Cos has no Tailor layer"),
+        ["branch-leading-nowhere"] = new(() => Branching(Node("g2", "Gemm", ["b", "w8"], "c"), Node("out", "Identity", ["b"], "output")),
+            "node 'g2' (Gemm): its output 'c' does not lead to the graph's output 'output'; Tailor imports every operator of a graph or none"),
+        ["divide-branches"] = new(() => Branching(Node("g2", "Gemm", ["b", "w8"], "c"), Node("div", "Div", ["b", "c"], "output")),
+            "node 'div' (Div): takes 2 computed inputs ('b', 'c'); Tailor merges computed tensors only by Add, Sub, Mul, Sum, Max, Mean and Concat"),
+        ["second-output-used"] = new(() => Branching(Node("drop", "Dropout", ["b"], "c", "mask"), Node("add", "Add", ["c", "mask"], "output")),
+            "node 'drop' (Dropout): its second output 'mask' is used; Tailor's layers give one output"),
+        // The ResNet fixture: its first block's shortcut transposed (a (16, 13, 13) tensor still), or a third, larger input joined.
+        ["merge-of-different-orders"] = new(() => Edit("resnet", m =>
+            {
+                var add = Node(m, "/layers/layers.0/Add");
+                var swap = new NodeProto { Name = "swap", OpType = "Transpose", Input = { add.Input[1] }, Output = { "swapped" } };
+                swap.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeType.Ints, Ints = { 0, 1, 3, 2 } });
+                m.Graph.Node.Insert(m.Graph.Node.IndexOf(add), swap);
+                add.Input[1] = "swapped";
+            }),
+            "node '/layers/layers.0/Add' (Add): its inputs ('/layers/layers.0/conv2/Conv_output_0', 'swapped') sit in Tailor's layers in different orders"),
+        ["concat-of-different-sizes"] = new(() => Edit("resnet", m =>
+            {
+                var add = Node(m, "/layers/layers.1/Add");
+                add.OpType = "Concat";
+                add.Input.Add("/stem/stem.3/MaxPool_output_0");
+                add.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeType.Int, I = 1 });
+            }),
+            "node '/layers/layers.1/Add' (Concat): inputs '/layers/layers.1/conv2/Conv_output_0' (N, 32, 7, 7) and '/stem/stem.3/MaxPool_output_0' (N, 16, 13, 13) differ on an axis other than the joined one (1)"),
     };
 
     [Theory]
@@ -165,23 +201,34 @@ public sealed class OnnxImportErrorTests(ITestOutputHelper output) : IDisposable
 
     private static AttributeProto Attribute(ModelProto model, string node, string name) => Node(model, node).Attribute.Single(a => a.Name == name);
 
-    /// <summary>(N, 8) -> Gemm -> Relu -> Gemm -> Add (the Relu's output: a residual connection) -> output.</summary>
-    private static byte[] Residual()
+    /// <summary>(N, 8) -> Gemm 'g1' -> Relu 'r' (tensor 'b'), then <paramref name="nodes"/> to the output (N, 8); weights 'w8' (8, 8) and 'w4' (8, 4).</summary>
+    internal static byte[] Branching(params NodeProto[] nodes)
     {
-        var graph = new GraphProto { Name = "residual" };
+        var graph = new GraphProto { Name = "branching" };
         graph.Input.Add(Tensor("input", 8));
         graph.Output.Add(Tensor("output", 8));
-        foreach (string w in new[] { "w1", "w2" })
+        foreach (var (name, units) in new[] { ("w8", 8), ("w4", 4) })
         {
-            var weights = new TensorProto { Name = w, DataType = (int)TensorProto.Types.DataType.Float, Dims = { 8, 8 } };
-            weights.FloatData.Add(new float[64]);
+            var weights = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, Dims = { 8, units } };
+            weights.FloatData.Add(Enumerable.Range(0, 8 * units).Select(i => (i % 7 - 3) / 10f));
             graph.Initializer.Add(weights);
         }
-        graph.Node.Add(new NodeProto { Name = "gemm1", OpType = "Gemm", Input = { "input", "w1" }, Output = { "gemm1_out" } });
-        graph.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "gemm1_out" }, Output = { "relu_out" } });
-        graph.Node.Add(new NodeProto { Name = "gemm2", OpType = "Gemm", Input = { "relu_out", "w2" }, Output = { "gemm2_out" } });
-        graph.Node.Add(new NodeProto { Name = "add", OpType = "Add", Input = { "relu_out", "gemm2_out" }, Output = { "output" } });
+        graph.Node.Add(Node("g1", "Gemm", ["input", "w8"], "a"));
+        graph.Node.Add(Node("r", "Relu", ["a"], "b"));
+        graph.Node.Add(nodes);
         return new ModelProto { IrVersion = 7, OpsetImport = { Opset(13) }, Graph = graph }.ToByteArray();
+    }
+
+    internal static NodeProto Node(string name, string opType, string[] inputs, string output, params (string Name, long Value)[] attributes) =>
+        Node(name, opType, inputs, [output], attributes);
+
+    private static NodeProto Node(string name, string opType, string[] inputs, string output, string second) => Node(name, opType, inputs, [output, second], []);
+
+    private static NodeProto Node(string name, string opType, string[] inputs, string[] outputs, (string Name, long Value)[] attributes)
+    {
+        var node = new NodeProto { Name = name, OpType = opType, Input = { inputs }, Output = { outputs } };
+        foreach (var (key, value) in attributes) node.Attribute.Add(new AttributeProto { Name = key, Type = AttributeType.Int, I = value });
+        return node;
     }
 
     private static ValueInfoProto Tensor(string name, int features)

@@ -35,6 +35,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
     [InlineData("peer_cnn", new[] { 28, 28, 1 })]
     [InlineData("dense", new[] { 784 })]
     [InlineData("bn_cnn", new[] { 28, 28, 1 })]
+    [InlineData("resnet", new[] { 28, 28, 1 })]
     public void PyTorch_exports_predict_within_1e5_of_pytorch_on_100_test_images(string name, int[] inputShape)
     {
         var model = OnnxImport.Load(Fixture(name + ".onnx"));
@@ -72,6 +73,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
     [InlineData("peer_cnn")]
     [InlineData("dense")]
     [InlineData("bn_cnn")]
+    [InlineData("resnet")]
     public void Imported_models_fine_tune_one_epoch(string name)
     {
         var model = OnnxImport.Load(Fixture(name + ".onnx"));
@@ -94,6 +96,90 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         Assert.Contains(model.GetWeights().Zip(weights), pair => !pair.First.SequenceEqual(pair.Second));
         // The PyTorch models were trained (72% to 81% on these images): far above chance as imported, and still after fine-tuning.
         Assert.True(before >= 0.65 && after >= 0.65, $"test accuracy {before:P0} imported, {after:P0} after fine-tuning");
+    }
+
+    [Fact]
+    public void The_pytorch_resnet_imports_as_a_functional_model_with_its_three_residual_adds()
+    {
+        var model = Model.LoadOnnx(Fixture("resnet.onnx"));
+
+        Assert.IsNotType<Sequential>(model);
+        Assert.Equal("resnet", model.Name);
+        // PyTorch counts 77,754: each BatchNormalization's 2 values per channel, folded into a bias of 1 per channel by the export.
+        Assert.Equal(77_418, model.ParameterCount);
+        // Each BatchNormalization was folded into its convolution by the export; each block's last ReLU follows the Add.
+        Assert.Equal(9, model.Layers.Count(l => l is Conv2D));
+        Assert.Equal(3, model.Layers.Count(l => l is Tailor.Layers.Merging.Add));
+        Assert.Equal(3, model.Layers.Count(l => l is ActivationLayer { Activation: Activation.Relu }));
+        Assert.Equal(["Conv2D relu", "MaxPooling2D"], model.Layers.Take(2).Select(Describe));
+        Assert.Equal(["GlobalAveragePooling2D", "Dense linear"], model.Layers.TakeLast(2).Select(Describe));
+        Assert.Equal([28, 28, 1], model.InputShape.ToArray());
+    }
+
+    [Fact]
+    public void Sequential_load_onnx_refuses_a_graph_that_branches_in_one_line()
+    {
+        var e = Assert.Throws<OnnxImportException>(() => Sequential.LoadOnnx(Fixture("resnet.onnx")));
+
+        Assert.Equal($"{Fixture("resnet.onnx")}: the graph branches and merges, so it is a functional model, not a Sequential; load it with Model.LoadOnnx or OnnxImport.Load.", e.Message);
+    }
+
+    [Fact]
+    public void A_small_residual_graph_of_gemms_imports_and_computes_relu_plus_its_gemm()
+    {
+        // (N, 8) -> Gemm w8 + Relu ('b') -> Gemm w8 ('c') -> Add(b, c): x -> relu(x W) + relu(x W) W.
+        var bytes = OnnxImportErrorTests.Branching(OnnxImportErrorTests.Node("g2", "Gemm", ["b", "w8"], "c"), OnnxImportErrorTests.Node("add", "Add", ["b", "c"], "output"));
+        var model = OnnxImport.Read(Onnx.ModelProto.Parser.ParseFrom(bytes), "branching");
+        var w = Enumerable.Range(0, 64).Select(i => (i % 7 - 3) / 10.0).ToArray();
+        var x = Enumerable.Range(0, 16).Select(i => (i % 5 - 2) / 4f).ToArray();
+
+        var predicted = model.Predict(Tensor.FromArray(x, 2, 8)).Span.ToArray();
+
+        Assert.Equal(["Dense relu", "Dense linear", "Add"], model.Layers.Select(Describe));
+        for (int n = 0; n < 2; n++)
+        {
+            var b = Enumerable.Range(0, 8).Select(j => Math.Max(0, Enumerable.Range(0, 8).Sum(k => x[n * 8 + k] * w[k * 8 + j]))).ToArray();
+            for (int j = 0; j < 8; j++)
+                Assert.Equal(b[j] + Enumerable.Range(0, 8).Sum(k => b[k] * w[k * 8 + j]), predicted[n * 8 + j], 1e-5);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_tailor_residual_export_imports_back_with_bit_identical_predictions(bool viaFile)
+    {
+        var model = OnnxExportTests.ResidualModel(batchNorm: false);
+        var (x, y) = ModelFileTests.SyntheticImages(40, seed: 3);
+        model.Compile("adam", "categorical_crossentropy");
+        model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, seed: 1);
+        using var folder = new TempDirectory();
+        OnnxExport.Save(model, folder.File("residual.onnx"));
+
+        var imported = viaFile ? OnnxImport.Load(folder.File("residual.onnx")) : OnnxImport.Read(OnnxExport.Build(model), "residual");
+
+        Assert.IsNotType<Sequential>(imported);
+        Assert.Equal(model.InputShape.ToArray(), imported.InputShape.ToArray());
+        // The shared 1x1 convolution is exported once per call, so it imports as two layers with the same weights.
+        Assert.Equal(model.Layers.Count(l => l is Conv2D) + 1, imported.Layers.Count(l => l is Conv2D));
+        foreach (var merge in new[] { typeof(Tailor.Layers.Merging.Add), typeof(Tailor.Layers.Merging.Subtract), typeof(Tailor.Layers.Merging.Multiply),
+                     typeof(Tailor.Layers.Merging.Average), typeof(Tailor.Layers.Merging.Maximum), typeof(Tailor.Layers.Merging.Concatenate) })
+            Assert.Equal(model.Layers.Count(l => l.GetType() == merge), imported.Layers.Count(l => l.GetType() == merge));
+        Assert.Equal(ModelFileTests.Bits(model.Predict(x)), ModelFileTests.Bits(imported.Predict(x)));
+    }
+
+    [Fact]
+    public void The_imported_resnet_saves_and_loads_as_a_functional_model_file()
+    {
+        var model = OnnxImport.Load(Fixture("resnet.onnx"));
+        var x = TestImages(20);
+        using var folder = new TempDirectory();
+        model.Save(folder.File("resnet.safetensors"));
+
+        var loaded = Model.Load(folder.File("resnet.safetensors"));
+
+        Assert.IsNotType<Sequential>(loaded);
+        Assert.Equal(ModelFileTests.Bits(model.Predict(x)), ModelFileTests.Bits(loaded.Predict(x)));
     }
 
     public static TheoryData<string> TailorModels => ["dense", "cnn", "cnn-dropout", "conv1d", "strided-images", "sequences"];

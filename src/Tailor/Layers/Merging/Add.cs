@@ -8,6 +8,8 @@ public sealed class Add : Merge
 {
     public Add(string? name = null) : base(name) { }
 
+    private protected override (string OpType, bool Variadic) OnnxOperator => ("Add", false);
+
     private protected override void Combine(IReadOnlyList<Tensor> inputs, Span<float> output)
     {
         TensorPrimitives.Add(inputs[0].Span, inputs[1].Span, output);

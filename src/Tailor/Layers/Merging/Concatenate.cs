@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Tailor.Graphs;
 using Tailor.Tensors;
 
 namespace Tailor.Layers.Merging;
@@ -104,6 +105,19 @@ public sealed class Concatenate : MultiInputLayer
                 at += blocks[i];
             }
         return _gradientList;
+    }
+
+    /// <summary>
+    /// ONNX's Concat, in the layout the first input arrives in: joining the channels of channels-first tensors is
+    /// ONNX's axis 1, so a block of convolutions needs no Transpose around it.
+    /// </summary>
+    public override void DescribeInference(InferenceGraph graph)
+    {
+        int rank = InputShapes[0].Length, axis = SampleAxis(rank);
+        var layout = graph.Layout;
+        long onnxAxis = layout == TensorLayout.ChannelsLast ? axis + 1 : axis == rank - 1 ? 1 : axis + 2;
+        var inputs = Enumerable.Range(0, graph.InputCount).Select(i => graph.Input(i, layout)).ToArray();
+        graph.SetOutput(graph.Node("Concat", "concat", inputs, ("axis", onnxAxis)), layout);
     }
 
     public override Dictionary<string, object?> GetConfig()

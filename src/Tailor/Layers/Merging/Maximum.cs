@@ -12,6 +12,8 @@ public sealed class Maximum : Merge
 
     public Maximum(string? name = null) : base(name) { }
 
+    private protected override (string OpType, bool Variadic) OnnxOperator => ("Max", true);
+
     private protected override void Combine(IReadOnlyList<Tensor> inputs, Span<float> output)
     {
         if (_inputs.Length != inputs.Count) _inputs = new Tensor[inputs.Count];

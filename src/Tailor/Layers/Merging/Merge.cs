@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Tailor.Graphs;
 using Tailor.Tensors;
 
 namespace Tailor.Layers.Merging;
@@ -52,6 +53,21 @@ public abstract class Merge : MultiInputLayer
         }
         Distribute(outputGradient, batch, _gradientList);
         return _gradientList;
+    }
+
+    /// <summary>ONNX's operator for the merge, and whether it takes any number of inputs (else it is applied pairwise, left to right, as Combine adds).</summary>
+    private protected abstract (string OpType, bool Variadic) OnnxOperator { get; }
+
+    /// <summary>One node of <see cref="OnnxOperator"/> (a chain of them for a pairwise one), in the layout the first input arrives in.</summary>
+    public override void DescribeInference(InferenceGraph graph)
+    {
+        var layout = graph.Layout;
+        var inputs = Enumerable.Range(0, graph.InputCount).Select(i => graph.Input(i, layout)).ToArray();
+        var (opType, variadic) = OnnxOperator;
+        string merged = variadic || inputs.Length == 2 ? graph.Node(opType, "merge", inputs) : inputs[0];
+        for (int i = 1; !variadic && inputs.Length > 2 && i < inputs.Length; i++)
+            merged = graph.Node(opType, $"merge_{i}", [merged, inputs[i]]);
+        graph.SetOutput(merged, layout);
     }
 
     /// <summary>Writes the merged inputs into <paramref name="output"/>.</summary>

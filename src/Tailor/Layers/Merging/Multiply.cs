@@ -10,6 +10,8 @@ public sealed class Multiply : Merge
 
     public Multiply(string? name = null) : base(name) { }
 
+    private protected override (string OpType, bool Variadic) OnnxOperator => ("Mul", false);
+
     private protected override void Combine(IReadOnlyList<Tensor> inputs, Span<float> output)
     {
         // Kept for backward: the inputs are the buffers of the layers before, valid until their next forward.

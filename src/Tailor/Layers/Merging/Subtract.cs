@@ -10,6 +10,8 @@ public sealed class Subtract : Merge
 
     private protected override (int Min, int Max) InputCount => (2, 2);
 
+    private protected override (string OpType, bool Variadic) OnnxOperator => ("Sub", false);
+
     private protected override void Combine(IReadOnlyList<Tensor> inputs, Span<float> output) =>
         TensorPrimitives.Subtract(inputs[0].Span, inputs[1].Span, output);
 

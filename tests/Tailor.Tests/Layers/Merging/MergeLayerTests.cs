@@ -1,17 +1,22 @@
 using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 using Tailor.Common;
 using Tailor.Layers;
 using Tailor.Layers.Merging;
+using Tailor.Models;
 using Tailor.Serialization;
 using Tailor.Tensors;
+using Tailor.Tests.Data;
 using Tailor.Tests.Reference;
 
 namespace Tailor.Tests.Layers.Merging;
 
 /// <summary>
 /// Every merge layer, found by reflection: its forward against a double reference, its input gradients against
-/// central finite differences of that reference (with a random upstream gradient w, L = sum(w * y)), and its
-/// config through the registry. A new merge layer without an example fails the first test.
+/// central finite differences of that reference (with a random upstream gradient w, L = sum(w * y)), its
+/// config through the registry, and its ONNX export run by ONNX Runtime. A new merge layer without an example fails
+/// the first test.
 /// </summary>
 public sealed class MergeLayerTests
 {
@@ -96,6 +101,29 @@ public sealed class MergeLayerTests
 
         Assert.Equal(layer.GetType(), back.GetType());
         Assert.Equal(JsonSerializer.Serialize(layer.GetConfig()), JsonSerializer.Serialize(back.GetConfig()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Onnx_runtime_reproduces_it_from_the_exported_file(string name)
+    {
+        var example = Examples[name];
+        var inputs = example.InputShapes.Select((shape, i) => new Input(shape, $"in{i}")).ToArray();
+        var model = new Model(inputs, [example.Create().Call(inputs)]);
+        var rng = new Rng(5);
+        var x = example.InputShapes.Select(shape => Tensor.FromArray(
+            Enumerable.Range(0, Batch * shape.Aggregate(1, (a, b) => a * b)).Select(_ => rng.NextFloat() * 2 - 1).ToArray(), [Batch, .. shape])).ToArray();
+        using var folder = new TempDirectory();
+        OnnxExport.Save(model, folder.File("merge.onnx"));
+
+        using var session = new InferenceSession(folder.File("merge.onnx"));
+        using var results = session.Run([.. x.Select((t, i) => NamedOnnxValue.CreateFromTensor($"in{i}", new DenseTensor(t.Span.ToArray(), t.Shape.ToArray())))]);
+
+        var expected = model.Predict(x)[0].Span.ToArray();
+        var runtime = results.Single().AsEnumerable<float>().ToArray();
+        Assert.Equal(expected.Length, runtime.Length);
+        float worst = expected.Zip(runtime, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= 1e-6f, $"{name}: max abs difference {worst:E3}");
     }
 
     [Fact]
