@@ -18,7 +18,7 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout, conv1d or cnn-bn.", DefaultValueFactory = _ => "cnn" };
+        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout, conv1d, cnn-bn or resnet.", DefaultValueFactory = _ => "cnn" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train (with --resume: the new total).", DefaultValueFactory = _ => 10 }
             .Within(TrainingOptions.EpochsRange);
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." }
@@ -203,7 +203,7 @@ internal static class TrainCommand
     /// <summary>Refuses images too small for the model's convolutions and poolings, naming the layer that runs out of pixels.</summary>
     private static void EnsureModelFits(TrainingOptions options)
     {
-        try { NotebookModels.Create(options.Model, options.ImageShape, options.Classes); }
+        try { NotebookModels.CreateModel(options.Model, options.ImageShape, options.Classes); }
         catch (ArgumentException e)
         {
             throw new UsageException($"--image-size {options.Images!.Height}x{options.Images.Width} is too small for --model {options.Model.CliName()}: {ErrorText.Of(e)}");

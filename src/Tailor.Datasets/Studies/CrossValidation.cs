@@ -89,7 +89,7 @@ public static class CrossValidation
         var training = options.Training;
         var train = data.Select(fold.TrainIndices);
         var validation = data.Select(fold.ValidationIndices);
-        var model = NotebookModels.Create(options.Model, training.Seed);
+        var model = NotebookModels.CreateModel(options.Model, training.Seed);
         model.Compile(training.CreateOptimizer(), new CategoricalCrossentropy(), "accuracy");
         var clock = Stopwatch.StartNew();
         var history = model.Fit(TrainingRun.Inputs(train, options.Model), train.OneHot, training.Epochs, training.EffectiveBatchSize,
