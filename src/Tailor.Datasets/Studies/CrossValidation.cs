@@ -90,7 +90,7 @@ public static class CrossValidation
         var train = data.Select(fold.TrainIndices);
         var validation = data.Select(fold.ValidationIndices);
         var model = NotebookModels.CreateModel(options.Model, training.Seed);
-        model.Compile(training.CreateOptimizer(), new CategoricalCrossentropy(), "accuracy");
+        model.Compile(training.CreateOptimizer(), training.CreateLoss(), "accuracy");
         var clock = Stopwatch.StartNew();
         var history = model.Fit(TrainingRun.Inputs(train, options.Model), train.OneHot, training.Epochs, training.EffectiveBatchSize,
             validationData: (TrainingRun.Inputs(validation, options.Model), validation.OneHot),

@@ -66,7 +66,7 @@ public sealed record TrainingRun(TrainingOptions Options, Model Model, History H
         else
         {
             model = NotebookModels.CreateModel(options.Model, options.ImageShape, options.Classes, options.Seed);
-            model.Compile(options.CreateOptimizer(), new Losses.CategoricalCrossentropy(), "accuracy");
+            model.Compile(options.CreateOptimizer(), options.CreateLoss(), "accuracy");
         }
         int stepsPerEpoch = (int)(((long)train.Count + options.EffectiveBatchSize - 1) / options.EffectiveBatchSize);
         // A schedule is a function of the step count, which the optimizer's state (and so a checkpoint) carries;
@@ -222,6 +222,10 @@ public sealed record TrainingRun(TrainingOptions Options, Model Model, History H
                 ["kept_weights_of_epoch"] = EarlyStopping.RestoredBestWeights ? EarlyStopping.BestEpoch : History.Epochs[^1],
             },
         };
+        // Only when given, so that the metrics of runs without them stay as they were.
+        if (Options.Momentum is float momentum) metrics["momentum"] = momentum;
+        if (Options.Nesterov) metrics["nesterov"] = true;
+        if (Options.LabelSmoothing is float smoothing) metrics["label_smoothing"] = smoothing;
         // Only for image folders, so that the metrics of Fashion-MNIST runs stay as they were.
         if (Options.Images is { } images)
         {
