@@ -5,7 +5,6 @@ using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Distribution;
-using Tailor.Losses;
 using Tailor.Models;
 
 namespace Tailor.Studies;

@@ -28,6 +28,7 @@ public sealed record TrainingOptions
 
     /// <summary>Null: plain one-hot targets; else Keras's label_smoothing s in [0, 1], targets t (1 - s) + s / classes.</summary>
     public float? LabelSmoothing { get; init; }
+
     /// <summary>Seeds the weights (seed) and the shuffles and dropout masks (seed + 1).</summary>
     public ulong Seed { get; init; }
 
