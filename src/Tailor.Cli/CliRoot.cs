@@ -17,6 +17,7 @@ internal static class CliRoot
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ModelCommands.Evaluate());
         root.Subcommands.Add(ModelCommands.Predict());
+        root.Subcommands.Add(ModelCommands.Summary());
         root.Subcommands.Add(ModelCommands.Export());
         root.Subcommands.Add(ModelCommands.Import());
         root.Subcommands.Add(DataCommands.Create());

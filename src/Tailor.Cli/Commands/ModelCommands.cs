@@ -9,10 +9,10 @@ using Tailor.Studies;
 
 namespace Tailor.Cli.Commands;
 
-/// <summary>`tailor evaluate`, `tailor predict`, `tailor export` and `tailor import`: what can be done with a saved model file, and making one from ONNX.</summary>
+/// <summary>`tailor evaluate`, `tailor predict`, `tailor summary`, `tailor export` and `tailor import`: what can be done with a saved model file, and making one from ONNX.</summary>
 internal static class ModelCommands
 {
-    private static Option<string> ModelFileOption() => new Option<string>("--model") { Description = "A model file written by tailor train or Sequential.Save.", Required = true }
+    private static Option<string> ModelFileOption() => new Option<string>("--model") { Description = "A model file written by tailor train or Model.Save.", Required = true }
         .AsInput("the model given as --model");
 
     public static Command Evaluate()
@@ -96,7 +96,7 @@ internal static class ModelCommands
                 long limit = parsed.GetValue(maxPixels);
                 string path = parsed.GetValue(modelFile)!;
                 var content = SafeTensors.Read(path);
-                var loaded = ModelFile.Load(content, path);
+                var loaded = ModelFile.LoadModel(content, path);
                 if (ImageInputOf(content, path) is { } input)
                     return PhotoCommand.Predict(Classifier(loaded, path, input.ClassNames), input, path, paths, parsed.GetValue(inputsOut), limit);
                 return PhotoCommand.Predict(Classifier(loaded, path), path, paths, parsed.GetValue(inputsOut), limit);
@@ -114,6 +114,22 @@ internal static class ModelCommands
             Console.WriteLine($"Test image {i}: {names[image.Labels[0]]}" + (data.Files is { } files ? $" ({ErrorText.Name(files[i])})" : ""));
             foreach (int c in Enumerable.Range(0, probabilities.Length).OrderByDescending(c => probabilities[c]).Take(3))
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[c].PadRight(width)} {probabilities[c],8:P2}"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Summary()
+    {
+        var modelFile = ModelFileOption();
+        var command = new Command("summary", "Keras's summary of a saved model: each layer with its output shape, parameters and (for a graph) the layers it is connected to.") { modelFile };
+        command.SetAction(parsed =>
+        {
+            string path = parsed.GetValue(modelFile)!;
+            var model = ModelFile.LoadModel(path);
+            Console.Write(model.Summary());
+            if (model.Optimizer != null && model.Loss != null)
+                Console.WriteLine($"Compiled with {model.Optimizer.Name} (step {model.Optimizer.Iterations:N0}) and {model.Loss.Name}.");
             return ExitCodes.Ok;
         });
         return command;
@@ -177,13 +193,13 @@ internal static class ModelCommands
     /// <paramref name="model"/>, once its outputs are known to be probabilities over Fashion-MNIST's classes;
     /// otherwise one line saying why, since percentages of anything else (or of 20 outputs against 10 names) mean nothing.
     /// </summary>
-    internal static Sequential Classifier(Sequential model, string path) =>
+    internal static Model Classifier(Model model, string path) =>
         model.WhyNotClassProbabilities(FashionMnist.NumClasses) is string why
             ? throw new ModelFormatException(path, $"{why}; evaluate and predict need a model ending in a softmax over the {FashionMnist.NumClasses} Fashion-MNIST classes.")
             : model;
 
     /// <summary><paramref name="model"/>, once its outputs are known to be probabilities over the <paramref name="classNames"/> it was saved with.</summary>
-    internal static Sequential Classifier(Sequential model, string path, IReadOnlyList<string> classNames) =>
+    internal static Model Classifier(Model model, string path, IReadOnlyList<string> classNames) =>
         model.WhyNotClassProbabilities(classNames.Count) is string why
             ? throw new ModelFormatException(path, $"{why}; its file names {classNames.Count} classes ({string.Join(", ", classNames)}), and evaluate and predict need a softmax over them.")
             : model;
@@ -196,7 +212,7 @@ internal static class ModelCommands
         new Option<string?>("--images") { Description = description, HelpName = "DIR" }.AsInput("the image folder given as --images");
 
     /// <summary>Images per inference batch: 256, fewer for a model whose layers hold much per image (at most 2^26 values a batch, 256 MiB).</summary>
-    internal static int InferenceBatch(Sequential model) => (int)Math.Clamp(ModelFile.MaxActivationValues / Math.Max(1, model.ActivationValues), 1, 256);
+    internal static int InferenceBatch(Model model) => (int)Math.Clamp(ModelFile.MaxActivationValues / Math.Max(1, model.ActivationValues), 1, 256);
 
     /// <summary>
     /// Test images with their class names: the IDX sample's (<see cref="Sample"/>), or an image folder's test
@@ -216,10 +232,10 @@ internal static class ModelCommands
     /// The model and the test images it was trained beside: those of the IDX sample its file records, or the
     /// test split of the image folder it was trained on (<paramref name="images"/>: of another folder with the same classes).
     /// </summary>
-    private static (Sequential Model, TestImages Data, string Description) LoadWithTestImages(ParseResult parsed, string path, bool full, Option<string?>? images)
+    private static (Model Model, TestImages Data, string Description) LoadWithTestImages(ParseResult parsed, string path, bool full, Option<string?>? images)
     {
         var content = SafeTensors.Read(path);
-        var loaded = ModelFile.Load(content, path);
+        var loaded = ModelFile.LoadModel(content, path);
         var sampleOptions = FashionSampleOptions.Notebook with { Seed = 1 };
         string description = $"Model '{Path.GetFileName(path)}'";
         TrainingOptions? options = null;

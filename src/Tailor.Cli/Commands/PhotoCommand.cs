@@ -9,7 +9,7 @@ namespace Tailor.Cli.Commands;
 /// <summary>`tailor predict --model FILE photo.jpg [more files or folders]`: the top 3 classes of each image file.</summary>
 internal static class PhotoCommand
 {
-    public static int Predict(Sequential model, string modelPath, IReadOnlyList<string> paths, string? inputsOut, long maxImagePixels)
+    public static int Predict(Model model, string modelPath, IReadOnlyList<string> paths, string? inputsOut, long maxImagePixels)
     {
         var files = PhotoPredictor.ExpandPaths(paths);
         if (files.Count == 0) throw new UsageException($"No image files in {string.Join(", ", paths)}; expected files ending in .jpg, .jpeg, .png, .bmp, .webp or .gif.");
@@ -45,7 +45,7 @@ internal static class PhotoCommand
     /// The top 3 classes of each image file under a model trained on an image folder: each file is read as
     /// training read its folder (<paramref name="input"/>: size, fit, channels), not as a Fashion-MNIST photo.
     /// </summary>
-    public static int Predict(Sequential model, ImageInput input, string modelPath, IReadOnlyList<string> paths, string? inputsOut, long maxImagePixels)
+    public static int Predict(Model model, ImageInput input, string modelPath, IReadOnlyList<string> paths, string? inputsOut, long maxImagePixels)
     {
         var files = PhotoPredictor.ExpandPaths(paths);
         if (files.Count == 0) throw new UsageException($"No image files in {string.Join(", ", paths)}; expected files ending in .jpg, .jpeg, .png, .bmp, .webp or .gif.");

@@ -18,7 +18,7 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout, conv1d or cnn-bn.", DefaultValueFactory = _ => "cnn" };
+        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout, conv1d, cnn-bn or resnet.", DefaultValueFactory = _ => "cnn" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train (with --resume: the new total).", DefaultValueFactory = _ => 10 }
             .Within(TrainingOptions.EpochsRange);
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." }
@@ -26,6 +26,11 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, rmsprop, adam or adamw.", DefaultValueFactory = _ => "rmsprop" };
         var learningRate = new Option<float?>("--learning-rate") { Description = "Learning rate (default: Keras's for the optimizer)." }
             .Within(TrainingOptions.LearningRateRange);
+        var momentum = new Option<float?>("--momentum") { Description = "SGD's momentum (with --optimizer sgd; default none)." }
+            .Within(TrainingOptions.MomentumRange);
+        var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (with --optimizer sgd and a --momentum above 0)." };
+        var labelSmoothing = new Option<float?>("--label-smoothing") { Description = "Keras's label_smoothing S: train on targets t (1 - S) + S / classes (default 0)." }
+            .Within(TrainingOptions.LabelSmoothingRange);
         var earlyStopping = new Option<int?>("--early-stopping")
         {
             Description = $"Stop when val_loss has not improved for PATIENCE epochs (default {TrainingOptions.DefaultPatience}) and keep the best epoch's weights.",
@@ -67,13 +72,13 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary, metrics.json and model.safetensors.")
         {
-            model, epochs, batchSize, optimizer, learningRate, earlyStopping, schedule, augment,
+            model, epochs, batchSize, optimizer, learningRate, momentum, nesterov, labelSmoothing, earlyStopping, schedule, augment,
             checkpointEvery, keepCheckpoints, checkpointDir, resume, shards, distributed, seed, sampleSeed, output,
         };
         var sampleSize = SampleSizeOptions.AddTo(command);
         var images = ImageFolderInput.AddTo(command);
         // What a checkpoint fixes: given beside --resume, they would be silently ignored.
-        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, earlyStopping, schedule, augment, shards, seed, sampleSeed, .. sampleSize.All, .. images.Shape];
+        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, momentum, nesterov, labelSmoothing, earlyStopping, schedule, augment, shards, seed, sampleSeed, .. sampleSize.All, .. images.Shape];
         command.SetAction(parsed =>
         {
             // A signal from here on stops the command at its next check, keeping what it has finished.
@@ -112,6 +117,9 @@ internal static class TrainCommand
                     BatchSize = parsed.GetValue(batchSize),
                     Optimizer = parsed.GetValue(optimizer)!,
                     LearningRate = parsed.GetValue(learningRate),
+                    Momentum = parsed.GetValue(momentum),
+                    Nesterov = parsed.GetValue(nesterov),
+                    LabelSmoothing = parsed.GetValue(labelSmoothing),
                     Seed = parsed.GetValue(seed),
                     EarlyStoppingPatience = parsed.GetResult(earlyStopping) == null ? null : parsed.GetValue(earlyStopping) ?? TrainingOptions.DefaultPatience,
                     Schedule = parsed.GetValue(schedule),
@@ -203,7 +211,7 @@ internal static class TrainCommand
     /// <summary>Refuses images too small for the model's convolutions and poolings, naming the layer that runs out of pixels.</summary>
     private static void EnsureModelFits(TrainingOptions options)
     {
-        try { NotebookModels.Create(options.Model, options.ImageShape, options.Classes); }
+        try { NotebookModels.CreateModel(options.Model, options.ImageShape, options.Classes); }
         catch (ArgumentException e)
         {
             throw new UsageException($"--image-size {options.Images!.Height}x{options.Images.Width} is too small for --model {options.Model.CliName()}: {ErrorText.Of(e)}");

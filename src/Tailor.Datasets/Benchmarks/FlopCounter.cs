@@ -19,8 +19,8 @@ internal static class FlopCounter
         _ => 0,
     };
 
-    public static double ForwardPerSample(Sequential model) => model.Layers.Sum(Forward);
+    public static double ForwardPerSample(Model model) => model.Layers.Sum(Forward);
 
-    public static double TrainingPerSample(Sequential model) =>
+    public static double TrainingPerSample(Model model) =>
         model.Layers.Select((layer, i) => Forward(layer) * (i == 0 ? 2 : 3)).Sum();
 }

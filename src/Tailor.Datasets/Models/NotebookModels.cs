@@ -28,6 +28,8 @@ public enum NotebookModel
     /// ReLU, as Ioffe and Szegedy place it; a model whose layers keep non-trainable state.
     /// </summary>
     CnnBatchNorm,
+    /// <summary>Not in the notebook: a small pre-activation ResNet on the functional API (see <see cref="ResidualNetwork"/>).</summary>
+    ResNet,
 }
 
 public static class NotebookModels
@@ -36,6 +38,7 @@ public static class NotebookModels
     {
         ["dense"] = NotebookModel.Dense, ["cnn"] = NotebookModel.Cnn, ["cnn-dropout"] = NotebookModel.CnnDropout,
         ["conv1d"] = NotebookModel.Conv1D, ["cnn-bn"] = NotebookModel.CnnBatchNorm,
+        ["resnet"] = NotebookModel.ResNet,
     };
 
     public static NotebookModel Parse(string name)
@@ -53,6 +56,7 @@ public static class NotebookModels
         NotebookModel.Cnn => "Convolutional network",
         NotebookModel.CnnDropout => "Convolutional network with dropout",
         NotebookModel.CnnBatchNorm => "Convolutional network with batch normalization",
+        NotebookModel.ResNet => "Pre-activation residual network",
         _ => "1D convolutional network over image rows",
     };
 
@@ -74,6 +78,17 @@ public static class NotebookModels
     public static int DefaultBatchSize(this NotebookModel model) => model == NotebookModel.Dense ? 128 : 64;
 
     /// <summary>
+    /// Any of the models, built and uncompiled, as a <see cref="Model"/>: the functional ResNet or one of the
+    /// <see cref="Sequential"/> stacks of <see cref="Create(NotebookModel, ReadOnlySpan{int}, int, ulong, Regularizer?)"/>.
+    /// </summary>
+    public static Model CreateModel(NotebookModel model, ReadOnlySpan<int> imageShape, int classes, ulong seed = 0, Regularizer? kernelRegularizer = null) =>
+        model == NotebookModel.ResNet ? ResidualNetwork.Create(imageShape, classes, seed, kernelRegularizer) : Create(model, imageShape, classes, seed, kernelRegularizer);
+
+    /// <summary><see cref="CreateModel(NotebookModel, ReadOnlySpan{int}, int, ulong, Regularizer?)"/> for Fashion-MNIST's images and ten classes.</summary>
+    public static Model CreateModel(NotebookModel model, ulong seed = 0, Regularizer? kernelRegularizer = null) =>
+        CreateModel(model, FashionImage, 10, seed, kernelRegularizer);
+
+    /// <summary>
     /// A built, uncompiled model with weights drawn from <paramref name="seed"/>; <paramref name="kernelRegularizer"/>,
     /// when given, penalises the kernel of every convolution and dense layer (biases are left free, as is usual).
     /// </summary>
@@ -87,6 +102,8 @@ public static class NotebookModels
     /// </summary>
     public static Sequential Create(NotebookModel model, ReadOnlySpan<int> imageShape, int classes, ulong seed = 0, Regularizer? kernelRegularizer = null)
     {
+        if (model == NotebookModel.ResNet)
+            throw new ArgumentException("The ResNet is a functional model, not a Sequential stack: create it with NotebookModels.CreateModel or ResidualNetwork.Create.", nameof(model));
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), $"A classifier needs at least 2 classes, received {classes}.");
         int[] input = model.InputShape(imageShape);
         int height = imageShape[0], rowLength = imageShape[1] * imageShape[2];

@@ -29,7 +29,7 @@ public sealed class ClassificationAnalysis
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>Runs <paramref name="model"/> over <paramref name="inputs"/> (the set's images as the model takes them) and counts its answers against <paramref name="set"/>'s labels.</summary>
-    public static ClassificationAnalysis Of(Sequential model, Tensor inputs, LabeledTensors set, int batchSize = 256, IReadOnlyList<string>? classNames = null)
+    public static ClassificationAnalysis Of(Model model, Tensor inputs, LabeledTensors set, int batchSize = 256, IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(set);

@@ -5,7 +5,6 @@ using Tailor.Callbacks;
 using Tailor.Common;
 using Tailor.Data;
 using Tailor.Distribution;
-using Tailor.Losses;
 using Tailor.Models;
 
 namespace Tailor.Studies;
@@ -89,8 +88,8 @@ public static class CrossValidation
         var training = options.Training;
         var train = data.Select(fold.TrainIndices);
         var validation = data.Select(fold.ValidationIndices);
-        var model = NotebookModels.Create(options.Model, training.Seed);
-        model.Compile(training.CreateOptimizer(), new CategoricalCrossentropy(), "accuracy");
+        var model = NotebookModels.CreateModel(options.Model, training.Seed);
+        model.Compile(training.CreateOptimizer(), training.CreateLoss(), "accuracy");
         var clock = Stopwatch.StartNew();
         var history = model.Fit(TrainingRun.Inputs(train, options.Model), train.OneHot, training.Epochs, training.EffectiveBatchSize,
             validationData: (TrainingRun.Inputs(validation, options.Model), validation.OneHot),

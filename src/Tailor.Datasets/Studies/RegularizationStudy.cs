@@ -93,7 +93,7 @@ public sealed class RegularizationStudy(RegularizationStudyOptions options, Text
     }
 
     /// <summary>The square root of the sum of the squares of every kernel weight (biases excluded, as the L2 penalty excludes them).</summary>
-    public static double KernelNorm(Sequential model) =>
+    public static double KernelNorm(Model model) =>
         Math.Sqrt(model.Parameters.Where(p => p.Name == "kernel").Sum(p => (double)TensorPrimitives.SumOfSquares(p.Value.Span)));
 
     private string Setting(RegularizationVariant variant, AugmentationPipeline augmentation) => variant switch

@@ -19,6 +19,16 @@ public sealed record TrainingOptions
     public string Optimizer { get; init; } = "rmsprop";
     /// <summary>Null: Keras's default for the optimizer.</summary>
     public float? LearningRate { get; init; }
+
+    /// <summary>Null: no momentum; else SGD's momentum in [0, 1) (only with the sgd optimizer).</summary>
+    public float? Momentum { get; init; }
+
+    /// <summary>SGD with Nesterov momentum (needs a <see cref="Momentum"/> above 0).</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>Null: plain one-hot targets; else Keras's label_smoothing s in [0, 1], targets t (1 - s) + s / classes.</summary>
+    public float? LabelSmoothing { get; init; }
+
     /// <summary>Seeds the weights (seed) and the shuffles and dropout masks (seed + 1).</summary>
     public ulong Seed { get; init; }
 
@@ -63,6 +73,12 @@ public sealed record TrainingOptions
     /// <summary>Early-stopping patience in epochs.</summary>
     public static readonly ValueRange PatienceRange = new(0, 10_000);
 
+    /// <summary>SGD's momentum: 1 would never forget a gradient.</summary>
+    public static readonly ValueRange MomentumRange = new(0, 1, Whole: false, MaxExclusive: true);
+
+    /// <summary>Keras's label_smoothing: 0 keeps the one-hot targets, 1 makes them uniform.</summary>
+    public static readonly ValueRange LabelSmoothingRange = new(0, 1, Whole: false);
+
     /// <summary>Throws an ArgumentException naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -70,6 +86,8 @@ public sealed record TrainingOptions
         if (BatchSize is int b) BatchSizeRange.Check("--batch-size", b);
         if (LearningRate is float lr) LearningRateRange.Check("--learning-rate", lr);
         if (EarlyStoppingPatience is int p) PatienceRange.Check("--early-stopping", p);
+        if (Momentum is float momentum) MomentumRange.Check("--momentum", momentum);
+        if (LabelSmoothing is float smoothing) LabelSmoothingRange.Check("--label-smoothing", smoothing);
         if (Shards is int shards && (shards < 1 || shards > EffectiveBatchSize))
             throw new ArgumentException($"--shards must be from 1 to the batch size ({EffectiveBatchSize}), received {shards}.");
         var optimizer = CreateOptimizer();
@@ -111,6 +129,10 @@ public sealed record TrainingOptions
         if (Images != null) json["images"] = JsonDocument.Parse(Images.ToJson()).RootElement;
         // Written only for sharded runs, for the same reason; a resumed run keeps its shards.
         if (Shards != null) json["shards"] = Shards;
+        // Likewise written only when set, so that a file of a run without them keeps its bytes.
+        if (Momentum != null) json["momentum"] = Momentum;
+        if (Nesterov) json["nesterov"] = true;
+        if (LabelSmoothing != null) json["label_smoothing"] = LabelSmoothing;
         return JsonSerializer.Serialize(json);
     }
 
@@ -134,6 +156,9 @@ public sealed record TrainingOptions
                 Schedule = root.TryGetProperty("lr_schedule", out var schedule) ? NullableString(schedule) : null,
                 Augment = root.TryGetProperty("augment", out var augment) ? NullableString(augment) : null,
                 Shards = root.TryGetProperty("shards", out var shards) ? NullableInt(shards) : null,
+                Momentum = root.TryGetProperty("momentum", out var momentum) && momentum.ValueKind == JsonValueKind.Number ? momentum.GetSingle() : null,
+                Nesterov = root.TryGetProperty("nesterov", out var nesterov) && nesterov.GetBoolean(),
+                LabelSmoothing = root.TryGetProperty("label_smoothing", out var smoothing) && smoothing.ValueKind == JsonValueKind.Number ? smoothing.GetSingle() : null,
                 Images = root.TryGetProperty("images", out var images) && images.ValueKind != JsonValueKind.Null ? ImageInput.FromJson(images) : null,
             };
             var sampleOptions = new FashionSampleOptions
@@ -157,7 +182,18 @@ public sealed record TrainingOptions
 
     public Optimizer CreateOptimizer()
     {
-        try { return Optimizers.Optimizer.Parse(Optimizer, LearningRate); }
+        Optimizer optimizer;
+        try { optimizer = Optimizers.Optimizer.Parse(Optimizer, LearningRate); }
         catch (ArgumentException e) { throw new ArgumentException($"--optimizer: {e.Message}"); }
+        if (Momentum == null && !Nesterov) return optimizer;
+        string given = Momentum != null ? "--momentum" : "--nesterov";
+        if (optimizer is not Sgd sgd)
+            throw new ArgumentException($"{given} applies to --optimizer sgd, received --optimizer {Optimizer}.");
+        if (Nesterov && !(Momentum > 0))
+            throw new ArgumentException($"--nesterov needs a --momentum above 0 (e.g. --momentum 0.9), received {(Momentum is float m ? $"--momentum {m.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "none")}.");
+        return new Sgd(sgd.LearningRate, Momentum ?? 0, Nesterov);
     }
+
+    /// <summary>The categorical crossentropy, its targets smoothed by <see cref="LabelSmoothing"/>.</summary>
+    public Losses.CategoricalCrossentropy CreateLoss() => new(labelSmoothing: LabelSmoothing ?? 0);
 }

@@ -13,7 +13,7 @@ using Tailor.Visualization;
 namespace Tailor.Studies;
 
 /// <summary>One of the notebook's models trained on a sample, evaluated on its test images.</summary>
-public sealed record TrainingRun(TrainingOptions Options, Sequential Model, History History, Evaluation Test, double Seconds)
+public sealed record TrainingRun(TrainingOptions Options, Model Model, History History, Evaluation Test, double Seconds)
 {
     /// <summary>The early-stopping callback of the run, when <see cref="TrainingOptions.EarlyStoppingPatience"/> asked for one.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
@@ -52,12 +52,11 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         ShardTransport? transport = null)
     {
         options.Validate();
-        Sequential model;
+        Model model;
         TrainingState? resume = null;
         if (checkpointing?.ResumeFrom is { } checkpoint)
         {
-            (model, resume) = (checkpoint.Model as Sequential
-                ?? throw new ArgumentException($"The checkpoint '{checkpoint.Path}' holds a functional model; training runs resume the notebook's Sequential models."), checkpoint.State);
+            (model, resume) = (checkpoint.Model, checkpoint.State);
             if (resume.Epoch > options.Epochs)
                 throw new ArgumentException($"--epochs is {options.Epochs}, but the checkpoint '{checkpoint.Path}' has already trained {resume.Epoch} epochs.");
             if (resume.IsMidEpoch && resume.Order.Length != train.Count)
@@ -66,8 +65,8 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         }
         else
         {
-            model = NotebookModels.Create(options.Model, options.ImageShape, options.Classes, options.Seed);
-            model.Compile(options.CreateOptimizer(), new Losses.CategoricalCrossentropy(), "accuracy");
+            model = NotebookModels.CreateModel(options.Model, options.ImageShape, options.Classes, options.Seed);
+            model.Compile(options.CreateOptimizer(), options.CreateLoss(), "accuracy");
         }
         int stepsPerEpoch = (int)(((long)train.Count + options.EffectiveBatchSize - 1) / options.EffectiveBatchSize);
         // A schedule is a function of the step count, which the optimizer's state (and so a checkpoint) carries;
@@ -85,7 +84,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
         var clock = Stopwatch.StartNew();
         // Shards run on the kernels' threads, each thread a shard through all the layers of its own replica.
         GradientStep step = (options.Shards ?? (transport == null ? null : (int?)1)) is int shards
-            ? new ShardedGradient(shards, transport, () => NotebookModels.Create(options.Model, options.ImageShape, options.Classes, options.Seed))
+            ? new ShardedGradient(shards, transport, () => NotebookModels.CreateModel(options.Model, options.ImageShape, options.Classes, options.Seed))
             : new WholeBatchGradient();
         var history = new Trainer(model) { GradientStep = step }.Fit(train, new FitOptions
         {
@@ -137,7 +136,7 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
     }
 
     /// <summary>The images shaped as <paramref name="model"/> takes them (flat for a dense model), a view without copy.</summary>
-    public static Tensor Inputs(LabeledTensors set, Sequential model)
+    public static Tensor Inputs(LabeledTensors set, Model model)
     {
         int[] shape = [set.Count, .. model.InputShape];
         if (Tensor.SizeOf(shape.AsSpan(1)) != set.Images.ItemLength)
@@ -223,6 +222,10 @@ public sealed record TrainingRun(TrainingOptions Options, Sequential Model, Hist
                 ["kept_weights_of_epoch"] = EarlyStopping.RestoredBestWeights ? EarlyStopping.BestEpoch : History.Epochs[^1],
             },
         };
+        // Only when given, so that the metrics of runs without them stay as they were.
+        if (Options.Momentum is float momentum) metrics["momentum"] = momentum;
+        if (Options.Nesterov) metrics["nesterov"] = true;
+        if (Options.LabelSmoothing is float smoothing) metrics["label_smoothing"] = smoothing;
         // Only for image folders, so that the metrics of Fashion-MNIST runs stay as they were.
         if (Options.Images is { } images)
         {

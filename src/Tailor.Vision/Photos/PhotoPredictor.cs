@@ -12,22 +12,22 @@ namespace Tailor.Models;
 /// </summary>
 public sealed class PhotoPredictor
 {
-    private readonly Sequential _model;
+    private readonly Model _model;
     private readonly PhotoPreprocessor _preprocessor;
     private readonly bool _flat;
 
     /// <param name="model">A built model taking (S, S, 1) images or S*S flat values, ending in softmax.</param>
     /// <param name="classNames">Names of its outputs, by index (FashionMnist.ClassNames in Tailor.Datasets for the notebook's models).</param>
     /// <param name="options">Preprocessing; its Size is taken from the model's input.</param>
-    public PhotoPredictor(Sequential model, IReadOnlyList<string> classNames, PhotoPreprocessorOptions? options = null)
+    public PhotoPredictor(Model model, IReadOnlyList<string> classNames, PhotoPreprocessorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!model.IsBuilt)
             throw new ArgumentException($"Model '{model.Name}' is not built; build or train it before predicting photos.", nameof(model));
         ArgumentNullException.ThrowIfNull(classNames);
         ClassNames = classNames;
-        if (model.Layers[^1].OutputShape.Length != 1)
-            throw new ArgumentException($"Model '{model.Name}' gives outputs of shape {Layers.Layer.FormatBatchShape(model.Layers[^1].OutputShape)}, not one score per class.", nameof(model));
+        if (model.OutputShapes.Count != 1 || model.OutputShapes[0].Length != 1)
+            throw new ArgumentException($"Model '{model.Name}' gives outputs of shape {string.Join(", ", model.OutputShapes.Select(s => Layers.Layer.FormatBatchShape(s)))}, not one score per class.", nameof(model));
         if (model.OutputLength != ClassNames.Count)
             throw new ArgumentException($"Model '{model.Name}' has {model.OutputLength} outputs, but {ClassNames.Count} class names were given.", nameof(classNames));
         (int size, _flat) = InputSize(model);
@@ -92,7 +92,7 @@ public sealed class PhotoPredictor
         return files;
     }
 
-    private static (int Size, bool Flat) InputSize(Sequential model)
+    private static (int Size, bool Flat) InputSize(Model model)
     {
         ReadOnlySpan<int> shape = model.InputShape;
         if (shape.Length == 3 && shape[0] == shape[1] && shape[2] == 1) return (shape[0], false);

@@ -34,7 +34,7 @@ public sealed class AugmentationPipeline
     public static readonly IReadOnlyDictionary<string, string> StepNames = new Dictionary<string, string>
     {
         ["flip"] = "horizontal flip with probability 1/2 (no argument)",
-        ["shift"] = $"translation by up to N whole pixels, N from 0 to {RandomTranslation.MaxShiftLimit:N0} (default 2)",
+        ["shift"] = $"translation by up to N whole pixels, N from 0 to {RandomTranslation.MaxShiftLimit:N0} (default 2): torchvision's RandomCrop(size, padding=N)",
         ["rotate"] = "rotation by up to D degrees (default 10)",
         ["zoom"] = "zoom by a factor in [1-F, 1+F], F in [0, 1) (default 0.1)",
         ["erase"] = "erase a rectangle with probability P in [0, 1] (default 0.25)",

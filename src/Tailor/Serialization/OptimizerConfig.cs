@@ -10,7 +10,9 @@ public static class OptimizerConfig
     {
         var c = new LayerConfig("optimizer", element, path);
         string name = c.String("name", null) ?? throw c.Error("the optimizer config has no 'name'.");
-        float lr = c.Float("learning_rate");
+        // A schedule is written in its place as Keras writes it; the optimizer then starts at the schedule's first rate.
+        var schedule = element.TryGetProperty("learning_rate", out var rate) && rate.ValueKind == JsonValueKind.Object ? ScheduleConfig.Create(rate, path) : null;
+        float lr = schedule is null ? c.Float("learning_rate") : Math.Max(schedule.Rate(0), float.Epsilon);
         try
         {
             Optimizer optimizer = name switch
@@ -21,6 +23,7 @@ public static class OptimizerConfig
                 "adamw" => new AdamW(lr, c.Float("weight_decay", 0.004f), c.Float("beta_1", 0.9f), c.Float("beta_2", 0.999f), c.Float("epsilon", 1e-7f)),
                 _ => throw c.Error($"unknown optimizer '{name}'. Known optimizers: {string.Join(", ", Optimizer.Names)}."),
             };
+            optimizer.Schedule = schedule;
             if (c.Has("clipnorm")) optimizer.ClipNorm = c.Float("clipnorm");
             if (c.Has("clipvalue")) optimizer.ClipValue = c.Float("clipvalue");
             return optimizer;

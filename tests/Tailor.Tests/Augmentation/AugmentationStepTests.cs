@@ -56,6 +56,37 @@ public class AugmentationStepTests
         Assert.Equal(25, seen.Count);
     }
 
+    /// <summary>
+    /// torchvision's RandomCrop(28, padding=4): pad with 4 zeros on every side, cut a 28x28 window at an offset drawn
+    /// from [0, 8] on each axis. `shift:4` is that crop: each result is exactly one of the 81 windows, and all appear.
+    /// </summary>
+    [Fact]
+    public void Shift_4_is_a_random_crop_of_the_image_padded_by_4()
+    {
+        const int pad = 4;
+        var size = new ImageSize(28, 28, 1);
+        var image = Ramp(size);
+        int side = 28 + 2 * pad;
+        var padded = new float[side * side];
+        for (int y = 0; y < 28; y++) image.AsSpan(y * 28, 28).CopyTo(padded.AsSpan((y + pad) * side + pad, 28));
+        float[] Crop(int top, int left)
+        {
+            var window = new float[28 * 28];
+            for (int y = 0; y < 28; y++) padded.AsSpan((top + y) * side + left, 28).CopyTo(window.AsSpan(y * 28, 28));
+            return window;
+        }
+        var windows = Shifts(pad).Select(s => (s, Window: Crop(s.Dy + pad, s.Dx + pad))).ToList();
+        var seen = new HashSet<(int, int)>();
+        var step = AugmentationPipeline.Parse("shift:4").Steps.Single();
+        for (ulong seed = 0; seed < 1000; seed++)
+        {
+            var result = (float[])image.Clone();
+            step.Apply(result, new float[result.Length], size, new Rng(seed));
+            seen.Add(Assert.Single(windows, w => w.Window.SequenceEqual(result)).s);
+        }
+        Assert.Equal(81, seen.Count);
+    }
+
     private static IEnumerable<(int Dy, int Dx)> Shifts(int max) =>
         from dy in Enumerable.Range(-max, 2 * max + 1) from dx in Enumerable.Range(-max, 2 * max + 1) select (dy, dx);
 

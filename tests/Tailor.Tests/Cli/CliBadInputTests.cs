@@ -145,9 +145,10 @@ public sealed class CliBadInputTests : IDisposable
     [Fact]
     public void An_unknown_model_lists_the_valid_names()
     {
-        string line = Fails("train", "--model", "resnet", "--out", Out).ErrorLines[0];
+        string line = Fails("train", "--model", "vgg16", "--out", Out).ErrorLines[0];
 
         Assert.Contains("--model", line);
+        Assert.Contains("vgg16", line);
         Assert.Contains("resnet", line);
         Assert.Contains("dense", line);
         Assert.Contains("cnn-dropout", line);

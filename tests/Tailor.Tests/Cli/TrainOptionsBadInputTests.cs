@@ -3,7 +3,7 @@ using Tailor.Tests.Data;
 namespace Tailor.Tests.Cli;
 
 /// <summary>
-/// The training options of `tailor train` (--augment, --lr-schedule, --early-stopping) are checked
+/// The training options of `tailor train` (--augment, --lr-schedule, --early-stopping, --momentum, --nesterov, --label-smoothing) are checked
 /// before any data is read: one line naming the option and the valid values, exit code 2, nothing written.
 /// </summary>
 public sealed class TrainOptionsBadInputTests : IDisposable
@@ -22,6 +22,12 @@ public sealed class TrainOptionsBadInputTests : IDisposable
     [InlineData("--lr-schedule step:2,x", "--lr-schedule: Learning-rate schedule 'step' takes numbers, received 'x'.")]
     [InlineData("--early-stopping -1", "--early-stopping must be 0 to 10,000, received -1.")]
     [InlineData("--early-stopping soon", "--early-stopping must be 0 to 10,000, received soon.")]
+    [InlineData("--momentum 0.9", "--momentum applies to --optimizer sgd, received --optimizer rmsprop.")]
+    [InlineData("--optimizer adam --nesterov", "--nesterov applies to --optimizer sgd, received --optimizer adam.")]
+    [InlineData("--optimizer sgd --nesterov", "--nesterov needs a --momentum above 0 (e.g. --momentum 0.9), received none.")]
+    [InlineData("--optimizer sgd --momentum 0 --nesterov", "--nesterov needs a --momentum above 0 (e.g. --momentum 0.9), received --momentum 0.")]
+    [InlineData("--optimizer sgd --momentum 1", "--momentum must be in [0, 1), received 1.")]
+    [InlineData("--label-smoothing 1.5", "--label-smoothing must be in [0, 1], received 1.5.")]
     public void Each_bad_value_is_one_line_and_nothing_is_written(string arguments, string expected)
     {
         string output = _temp.File("out");

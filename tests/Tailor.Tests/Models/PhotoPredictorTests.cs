@@ -70,6 +70,22 @@ public sealed class PhotoPredictorTests : IDisposable
     }
 
     [Fact]
+    public void A_functional_model_predicts_photos_with_its_own_probabilities()
+    {
+        var resnet = NotebookModels.CreateModel(NotebookModel.ResNet, seed: 7);
+        var files = PhotoPredictor.ExpandPaths([PhotoFolder()]);
+
+        var predictions = new PhotoPredictor(resnet, FashionMnist.ClassNames).Predict(files, top: 10);
+
+        Assert.Equal(4, predictions.Count(p => p.Succeeded));
+        foreach (var p in predictions.Where(p => p.Succeeded))
+        {
+            var expected = resnet.Predict(p.Input!.ToTensor()).Span.ToArray();
+            Assert.All(p.Top, c => Assert.Equal(expected[c.Label], c.Probability));
+        }
+    }
+
+    [Fact]
     public void The_dense_model_takes_the_same_photo_flattened()
     {
         var files = PhotoPredictor.ExpandPaths([PhotoFolder()]);

@@ -65,4 +65,22 @@ public sealed class TrainingRunOptionsTests
         Assert.Equal(4, TrainingOptions.FromJson(sharded.ToJson(sample)).Options.Shards);
         Assert.Contains("--shards", Assert.Throws<ArgumentException>(() => (plain with { Shards = 65 }).Validate()).Message);
     }
+
+    [Fact]
+    public void Momentum_nesterov_and_label_smoothing_are_kept_only_when_given_and_build_the_optimizer_and_loss()
+    {
+        var sample = new FashionSampleOptions();
+        var plain = new TrainingOptions { Model = NotebookModel.ResNet, Optimizer = "sgd", Seed = 3 };
+        string plainJson = plain.ToJson(sample);
+        foreach (string key in new[] { "momentum", "nesterov", "label_smoothing" }) Assert.DoesNotContain(key, plainJson);
+        Assert.Equal((0f, false), (((Tailor.Optimizers.Sgd)plain.CreateOptimizer()).Momentum, ((Tailor.Optimizers.Sgd)plain.CreateOptimizer()).Nesterov));
+        Assert.Equal(0f, plain.CreateLoss().LabelSmoothing);
+
+        var given = plain with { LearningRate = 0.1f, Momentum = 0.9f, Nesterov = true, LabelSmoothing = 0.1f };
+        var read = TrainingOptions.FromJson(given.ToJson(sample)).Options;
+        Assert.Equal((NotebookModel.ResNet, 0.9f, true, 0.1f), (read.Model, read.Momentum, read.Nesterov, read.LabelSmoothing));
+        var sgd = Assert.IsType<Tailor.Optimizers.Sgd>(read.CreateOptimizer());
+        Assert.Equal((0.1f, 0.9f, true), (sgd.LearningRate, sgd.Momentum, sgd.Nesterov));
+        Assert.Equal(0.1f, read.CreateLoss().LabelSmoothing);
+    }
 }
