@@ -142,7 +142,7 @@ internal static class ModelCommands
         var command = new Command("export", "Write a saved model as ONNX (opset 13), input (N, ...) named as in Keras.") { modelFile, onnx };
         command.SetAction(parsed =>
         {
-            var model = Sequential.Load(parsed.GetValue(modelFile)!);
+            var model = ModelFile.LoadModel(parsed.GetValue(modelFile)!);
             string path = parsed.GetValue(onnx)!;
             OnnxExport.Save(model, path);
             Console.WriteLine($"Wrote {Path.GetFullPath(path)} (opset {OnnxExport.Opset}, input '{OnnxExport.InputName(model)}').");

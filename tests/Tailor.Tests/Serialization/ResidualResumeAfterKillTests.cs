@@ -97,6 +97,28 @@ public sealed class ResidualResumeAfterKillTests(ResidualResumeAfterKillTests.Un
         Assert.Contains($"Compiled with sgd (step {Epochs * 12}) and categorical_crossentropy.", output);
     }
 
+    [Fact]
+    public void Export_writes_the_file_train_wrote_as_onnx_that_onnx_runtime_runs_within_1e_5()
+    {
+        string model = Path.Combine(reference.Out, "model.safetensors");
+        using var folder = new TempDirectory();
+        string onnx = folder.File("resnet.onnx");
+
+        var (code, output) = Cli.Run(["export", "--model", model, "--onnx", onnx]);
+        Assert.True(code == 0, output);
+
+        var loaded = ModelFile.LoadModel(model);
+        var random = new Random(7);
+        var x = Tailor.Tensors.Tensor.FromArray([.. Enumerable.Range(0, 16 * 28 * 28).Select(_ => (float)random.NextDouble())], 16, 28, 28, 1);
+        var expected = loaded.Predict(x).Span.ToArray();
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x.Span.ToArray(), [16, 28, 28, 1]);
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.Single(), input)]);
+        var actual = results.Single().AsEnumerable<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5f, $"Tailor {p.First}, ONNX Runtime {p.Second}"));
+    }
+
     private void AssertSameAsUninterrupted(string resumedOut)
     {
         var expected = SafeTensors.Read(Path.Combine(reference.Out, "model.safetensors"));
