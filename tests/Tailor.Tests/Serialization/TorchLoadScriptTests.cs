@@ -26,14 +26,19 @@ public sealed class TorchLoadScriptTests(ITestOutputHelper output)
 
     [SkippableTheory]
     [InlineData("residual")]
+    [InlineData("resnet")]
     [InlineData("cnn")]
     public void The_script_rebuilds_a_trained_model_within_1e5_of_tailor(string which)
     {
         Skip.If(Missing.Value is not null, Missing.Value);
         // The residual model has every merge, a shared layer and BatchNormalization; the CNN is the notebook's Sequential.
-        Model model = which == "residual"
-            ? OnnxExportTests.ResidualModel(batchNorm: true, inputShape: [28, 28, 1])
-            : Tailor.Models.NotebookModels.Create(Tailor.Models.NotebookModel.Cnn, seed: 1);
+        // The ResNet is `tailor train --model resnet`'s pre-activation network.
+        Model model = which switch
+        {
+            "residual" => OnnxExportTests.ResidualModel(batchNorm: true, inputShape: [28, 28, 1]),
+            "resnet" => Tailor.Models.ResidualNetwork.Create([28, 28, 1], 10, seed: 1),
+            _ => Tailor.Models.NotebookModels.Create(Tailor.Models.NotebookModel.Cnn, seed: 1),
+        };
         int classes = model.OutputLength;
         var train = OnnxImportTests.TestImages(256);
         var labels = Categorical.ToCategorical(Enumerable.Range(0, 256).Select(i => i % classes).ToArray(), classes);
