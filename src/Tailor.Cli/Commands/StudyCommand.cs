@@ -12,6 +12,7 @@ internal static class StudyCommand
         // One line per study; each lives in its own file under Commands/Study.
         command.Subcommands.Add(GradientsCommand.Create());
         command.Subcommands.Add(RegularizationCommand.Create());
+        command.Subcommands.Add(RecordCommand.Create());
         return command;
     }
 }
