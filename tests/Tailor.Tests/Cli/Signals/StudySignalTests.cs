@@ -2,7 +2,7 @@ using Tailor.Tests.Data;
 
 namespace Tailor.Tests.Cli.Signals;
 
-/// <summary>`tailor study regularization` and `tailor study gradients` stop cleanly on SIGTERM: exit 130 within 10 s, one line naming the run cut short, nothing written.</summary>
+/// <summary>`tailor study regularization`, `gradients` and `record` stop cleanly on SIGTERM: exit 130 within 10 s, one line naming the run cut short, nothing written.</summary>
 [Collection(SignalledCli.Collection)]
 public sealed class StudySignalTests : IDisposable
 {
@@ -25,6 +25,20 @@ public sealed class StudySignalTests : IDisposable
 
         string line = SignalledCli.AssertStoppedCleanly(run);
         Assert.Matches($@"^tailor: error: Interrupted (before|while training) {cutShort} Run the same command again to redo the study\.$", line);
+        Assert.False(File.Exists(Path.Combine(output, "report.html")));
+    }
+
+    [Fact]
+    public void Sigterm_stops_the_record_study_in_one_line_keeping_its_finished_rungs()
+    {
+        string data = SignalledCli.WriteData(_temp), output = _temp.File("out");
+
+        // 30 epochs keep the first rung (the notebook CNN) a few seconds: long enough to be signalled while it trains.
+        var run = SignalledCli.InterruptOn(_temp.Path, line => line.StartsWith("== ", StringComparison.Ordinal),
+            "study", "record", "--quick", "--epochs", "30", "--data", data, "--out", output);
+
+        string line = SignalledCli.AssertStoppedCleanly(run);
+        Assert.Matches(@"^tailor: error: Interrupted (before|while training) rung [1-8] of 8 \([A-Za-z +]+\); [0-7] finished rungs are kept in .+rungs\. Run the same command again to resume from them\.$", line);
         Assert.False(File.Exists(Path.Combine(output, "report.html")));
     }
 }
