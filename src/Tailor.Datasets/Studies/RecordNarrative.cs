@@ -33,8 +33,8 @@ internal static class RecordNarrative
             "The network changes: a small pre-activation ResNet (three stages of basic blocks, 16, 32 and 64 filters) in which every block adds its input " +
             "back to its output, and BatchNormalization normalises every convolution's input. The identity paths carry gradients straight to the first " +
             "layers and BatchNormalization keeps each layer's inputs on one scale, so a deeper network trains as easily as a shallow one; global " +
-            "average pooling replaces the dense head. Both come together here: the ResNet builder has no BatchNorm-free variant (a residual network without " +
-            "it would need its own initialisation to train), so the two are one rung.",
+            "average pooling replaces the dense head. Both come in one rung: the ResNet builder has no BatchNorm-free variant, and every rung " +
+            "trains a model `tailor train` can name, so residual connections without BatchNorm are not measured apart.",
         RecordRung.SgdNesterov =>
             string.Create(CultureInfo.InvariantCulture, $"RMSprop gives way to SGD at rate {options.SgdLearningRate} with Nesterov momentum 0.9, still on the cosine schedule. " +
             $"Adaptive optimisers converge fast but often to sharper minima; momentum SGD, with BatchNormalization making a large rate safe, is what " +
