@@ -34,14 +34,14 @@ internal static class RecordNarrative
             "back to its output, and BatchNormalization normalises every convolution's input. The identity paths carry gradients straight to the first " +
             "layers and BatchNormalization keeps each layer's inputs on one scale, so a deeper network trains as easily as a shallow one; global " +
             "average pooling replaces the dense head. Both come in one rung: the ResNet builder has no BatchNorm-free variant, and every rung " +
-            "trains a model `tailor train` can name, so residual connections without BatchNorm are not measured apart.",
+            "trains a model that tailor train can name, so residual connections without BatchNorm are not measured apart.",
         RecordRung.SgdNesterov =>
             string.Create(CultureInfo.InvariantCulture, $"RMSprop gives way to SGD at rate {options.SgdLearningRate} with Nesterov momentum 0.9, still on the cosine schedule. " +
             $"Adaptive optimisers converge fast but often to sharper minima; momentum SGD, with BatchNormalization making a large rate safe, is what " +
             $"image classifiers are usually trained with, and tends to generalise better for the same budget."),
         RecordRung.Augmentation =>
-            $"Every training batch is transformed on the fly ({options.Augment}: a random left-right mirror and a crop of the image padded by 2 pixels, " +
-            "torchvision's RandomCrop(28, padding=2)), anew at every epoch. The network never sees the same pixels twice and learns that a garment's " +
+            $"Every training batch is transformed on the fly ({options.Augment}; flip is a random left-right mirror, shift:N a random crop of the image " +
+            "padded by N pixels, torchvision's RandomCrop(28, padding=N)), anew at every epoch. The network never sees the same pixels twice and learns that a garment's " +
             "class does not depend on its side or position. With few epochs it can cost accuracy: the task becomes harder before it pays off.",
         RecordRung.LabelSmoothing =>
             string.Create(CultureInfo.InvariantCulture, $"The targets become {1 - options.LabelSmoothing + options.LabelSmoothing / 10:0.###} for the true class and {options.LabelSmoothing / 10:0.###} for each other " +
@@ -76,7 +76,7 @@ internal static class RecordNarrative
             ? string.Create(CultureInfo.InvariantCulture, $"{worst.Rung.Title()[2..]} costs the most ({worst.TestDelta!.Value * 100:+0.00;-0.00} points). ")
             : "no step costs accuracy. ";
         text += string.Create(CultureInfo.InvariantCulture,
-            $"One test image of {tests:N0} is worth {100.0 / tests:F2} points, and another seed moves a rung by a few tenths of a point: read a small step as no step.");
+            $"One test image of {tests:N0} is worth {100.0 / tests:F2} points, and a step of a few tenths of a point may be within what another seed would change.");
         return text;
     }
 
@@ -85,5 +85,5 @@ internal static class RecordNarrative
         "network has the capacity and the epochs to use them, so their steps grow with the budget (a ladder of a few epochs can show them " +
         "as losses that a long run turns into gains). The order matters too: an ingredient's step is measured on top of everything above it. " +
         "Run the study with more --epochs to see the recipe at its intended budget, and with another --seed to see how much of a step is noise. " +
-        "The last trained rung is `tailor train --model resnet` with the options in its row, and the last rung is that model under `tailor evaluate --flip-average`.";
+        "The last rung that trains is tailor train --model resnet with the options in its row, and the last rung is that model under tailor evaluate --flip-average.";
 }
