@@ -21,6 +21,7 @@ public sealed class HelpTests : IDisposable
     [InlineData("tune")]
     [InlineData("cv")]
     [InlineData("study", "gradients")]
+    [InlineData("study", "record")]
     public void Help_prints_the_usage(params string[] command)
     {
         var result = CliProcess.Run(_temp.Path, [.. command, "--help"]);
