@@ -1,3 +1,4 @@
+using Tailor.Kernels;
 using Tailor.Studies.Tuning;
 
 namespace Tailor.Tests.Studies.Tuning;
