@@ -237,19 +237,24 @@ internal static class BenchCommand
     private static List<Dictionary<string, object?>> Scaling(FashionMnistDataset dataset, int epochs)
     {
         var rows = new List<Dictionary<string, object?>>();
-        var table = new Table().Title("CNN epoch time").AddColumn("Varied").AddColumn(new TableColumn("Value").RightAligned())
+        var table = new Table().Title("Epoch time (the CNN unless named)").AddColumn("Varied").AddColumn(new TableColumn("Value").RightAligned())
             .AddColumn(new TableColumn("Train images").RightAligned()).AddColumn(new TableColumn("Batch").RightAligned())
             .AddColumn(new TableColumn("Threads").RightAligned()).AddColumn(new TableColumn("s/epoch").RightAligned());
-        void Add(string varied, string value, FashionSample sample, int batch, int threads)
+        ModelBenchmark Add(string varied, string value, FashionSample sample, int batch, int threads, NotebookModel kind = NotebookModel.Cnn, int? shards = null)
         {
             int saved = WorkerPool.Threads;
             WorkerPool.Threads = threads;
             try
             {
                 Console.WriteLine($"Scaling: {varied} = {value}...");
-                var r = EpochBenchmark.Measure(sample, NotebookModel.Cnn, epochs, batch);
+                var r = EpochBenchmark.Measure(sample, kind, epochs, batch, shards);
                 table.AddRow(varied, value, I(r.TrainImages), I(batch), I(threads), F(r.MedianEpochSeconds, 3));
-                rows.Add(new() { ["varied"] = varied, ["train_images"] = r.TrainImages, ["batch_size"] = batch, ["threads"] = threads, ["median_epoch_s"] = r.MedianEpochSeconds });
+                rows.Add(new()
+                {
+                    ["varied"] = varied, ["model"] = kind.CliName(), ["shards"] = shards, ["train_images"] = r.TrainImages, ["batch_size"] = batch,
+                    ["threads"] = threads, ["median_epoch_s"] = r.MedianEpochSeconds,
+                });
+                return r;
             }
             finally { WorkerPool.Threads = saved; }
         }
@@ -265,7 +270,32 @@ internal static class BenchCommand
             Add("training images (no validation)", I(sample.Train.Count), sample, 64, all);
         }
         foreach (int threads in new[] { 1, 2 }) Add("threads", I(threads), notebook, 64, threads);
+        // Two threads against one for each way of using them: the whole batch through each layer's kernels on both
+        // threads, or S shards a thread each through its own replica (`train --shards S`: the same bits on 1 and 2
+        // threads). One thread, two, two, one: a slow stretch of a shared machine then falls on both sides.
+        var ratios = new Table().Title("Two threads against one (median epochs; rounds 1-2-2-1)").AddColumn("Model").AddColumn("Step")
+            .AddColumn(new TableColumn("1 thread s/epoch").RightAligned()).AddColumn(new TableColumn("2 threads s/epoch").RightAligned())
+            .AddColumn(new TableColumn("2 / 1 threads").RightAligned());
+        foreach (var kind in new[] { NotebookModel.Cnn, NotebookModel.Dense })
+            foreach (int? shards in new int?[] { null, 2, 4 })
+            {
+                string step = shards is int s ? $"{s} shards" : "whole batch";
+                string varied = $"threads ({kind.CliName()}, {step})";
+                int batch = kind.DefaultBatchSize();
+                var one = Add(varied, "1", notebook, batch, 1, kind, shards);
+                var two = Add(varied, "2", notebook, batch, 2, kind, shards);
+                two = two.Merge(Add(varied, "2", notebook, batch, 2, kind, shards));
+                one = one.Merge(Add(varied, "1", notebook, batch, 1, kind, shards));
+                double ratio = one.MedianEpochSeconds / two.MedianEpochSeconds;
+                ratios.AddRow(kind.CliName(), step, F(one.MedianEpochSeconds, 3), F(two.MedianEpochSeconds, 3), F(ratio, 2) + "x");
+                rows.Add(new()
+                {
+                    ["varied"] = "two threads against one", ["model"] = kind.CliName(), ["shards"] = shards, ["batch_size"] = batch,
+                    ["one_thread_median_epoch_s"] = one.MedianEpochSeconds, ["two_threads_median_epoch_s"] = two.MedianEpochSeconds, ["ratio"] = ratio,
+                });
+            }
         AnsiConsole.Write(table);
+        AnsiConsole.Write(ratios);
         return rows;
     }
 

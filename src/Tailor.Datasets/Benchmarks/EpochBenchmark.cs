@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Tailor.Data;
 using Tailor.Losses;
 using Tailor.Models;
+using Tailor.Models.Training;
 using Tailor.Optimizers;
 using Tailor.Studies;
 
@@ -34,7 +35,12 @@ internal static class EpochBenchmark
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "The peer does not train this model."),
     };
 
-    public static ModelBenchmark Measure(FashionSample sample, NotebookModel kind, int epochs = 5, int? batchSize = null)
+    /// <summary>
+    /// With <paramref name="shards"/>, each batch is cut into that many shards computed on the kernels' threads, each
+    /// thread a shard through its own replica of the model, as `tailor train --shards` runs them (the same bits on
+    /// any number of threads); without, the whole batch goes through each layer's kernels on all the threads.
+    /// </summary>
+    public static ModelBenchmark Measure(FashionSample sample, NotebookModel kind, int epochs = 5, int? batchSize = null, int? shards = null)
     {
         int batch = batchSize ?? kind.DefaultBatchSize();
         var model = NotebookModels.Create(kind, seed: 1);
@@ -43,9 +49,17 @@ internal static class EpochBenchmark
         // No validation images: the epoch is training alone (the scaling table counts training images).
         (Tensors.Tensor, Tensors.Tensor)? validation = sample.Validation.Count == 0 ? null
             : (TrainingRun.Inputs(sample.Validation, kind), sample.Validation.OneHot);
+        var step = shards is int s ? new ShardedGradient(s, replicas: () => NotebookModels.Create(kind, seed: 1)) : null;
+        History Fit(int count, ulong? seed) => step == null
+            ? model.Fit(x, sample.Train.OneHot, epochs: count, batchSize: batch, validationData: validation, verbose: 0, seed: seed)
+            : new Trainer(model) { GradientStep = step }.Fit(new TensorBatchSource(x, sample.Train.OneHot), new FitOptions
+            {
+                Epochs = count, BatchSize = batch, Verbose = 0, Seed = seed,
+                Validation = validation is var (vx, vy) ? new TensorBatchSource(vx, vy) : null,
+            });
         // The warm-up epoch is kept apart: it holds the JIT's work, which is what runtime settings change.
-        var warmup = model.Fit(x, sample.Train.OneHot, epochs: 1, batchSize: batch, validationData: validation, verbose: 0);
-        var history = model.Fit(x, sample.Train.OneHot, epochs: epochs, batchSize: batch, validationData: validation, verbose: 0, seed: 2);
+        var warmup = Fit(1, null);
+        var history = Fit(epochs, 2);
         double flops = FlopCounter.TrainingPerSample(model) * sample.Train.Count + FlopCounter.ForwardPerSample(model) * sample.Validation.Count;
 
         var test = TrainingRun.Inputs(sample.Test, kind);

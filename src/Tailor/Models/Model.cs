@@ -551,12 +551,13 @@ public class Model
     /// global batch's, applied to the loss gradient, exactly nothing when 1), no regularization penalty; the shard
     /// added to <paramref name="metrics"/>. Returns the shard's mean loss.
     /// </summary>
+    /// <remarks>
+    /// Takes no lock: the caller holds this model's (<see cref="EnterLock"/>) on the thread that waits for the shard,
+    /// which may be computed on another of the kernels' threads (a stolen task), or owns a replica no one else sees.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal float ComputeShardGradients(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share)
-    {
-        using var held = _gate.EnterScope();
-        return ForwardBackward(x, y, sampleWeights, metrics, share);
-    }
+    internal float ComputeShardGradients(Tensor x, Tensor y, ReadOnlySpan<float> sampleWeights, IReadOnlyList<Metric> metrics, float share) =>
+        ForwardBackward(x, y, sampleWeights, metrics, share);
 
     /// <summary>
     /// Forward, loss and backward of one batch, the loss gradient scaled by <paramref name="share"/> (left as it

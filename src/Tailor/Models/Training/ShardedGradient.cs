@@ -28,6 +28,10 @@ namespace Tailor.Models.Training;
 /// the shards' results weighted by n_s / N in shard order: one momentum update with the row-weighted mean of
 /// the shards' statistics.</para>
 /// <para>Allocates nothing per batch once the first batch has sized its buffers.</para>
+/// <para>Alone (no transport), a shard's gradients stay in float: a shard that is the last its thread computes is
+/// read where it was computed (its worker's gradient buffers), the others from a float copy; widening to double and
+/// back is exact, so this is the same sum as the exchanged records give. The replicas read the model's weights
+/// themselves where the architecture allows it (no layer shares another's weights), else copy them on their own thread.</para>
 /// </remarks>
 public sealed class ShardedGradient : GradientStep
 {
@@ -42,6 +46,11 @@ public sealed class ShardedGradient : GradientStep
     private int _recordLength, _blockLength, _metricsLength, _gradientLength, _stateLength;
     private ShardWorker[] _workers = [];
     private int _calls;
+    /// <summary>Alone: each shard's gradients, unless it is left where it was computed (<see cref="_live"/>).</summary>
+    private float[] _gradientRecords = [];
+    /// <summary>Alone: the worker whose gradient buffers hold shard s, or -1 when its gradients are in <see cref="_gradientRecords"/>.</summary>
+    private int[] _live = [];
+    private readonly CombineJob _combine;
 
     /// <summary>The model's own parameters, as worker 0 (the model itself) holds them.</summary>
     private Parameter[] ModelTrainable => _workers[0].Trainable;
@@ -62,6 +71,7 @@ public sealed class ShardedGradient : GradientStep
         _transport = transport;
         _replicas = replicas;
         _job = new ShardJob(this);
+        _combine = new CombineJob(this);
     }
 
     /// <summary>The workers that share the shards; null when this process computes them all.</summary>
@@ -69,6 +79,9 @@ public sealed class ShardedGradient : GradientStep
 
     /// <summary>The number of shards each batch is cut into: it, not the number of workers, fixes the result.</summary>
     public int Shards { get; }
+
+    /// <summary>Gradients stay in float, out of the records, when no transport exchanges them.</summary>
+    private bool Local => _transport == null;
 
     /// <summary>Computes this process's shards in reverse order (for tests: the order must not matter).</summary>
     internal bool Reverse { get; set; }
@@ -91,6 +104,9 @@ public sealed class ShardedGradient : GradientStep
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metrics);
         _calls++;
+        // Held for the whole step: a shard of the model's may run on a pool thread (a task taken from a stalled
+        // participant) while this thread waits for it, and that thread cannot take the lock this one holds.
+        using var held = model.EnterLock();
         model.PrepareBatch(x, y);
         int batch = x.Dim(0), workers = _transport?.Size ?? 1, rank = _transport?.Rank ?? 0;
         if (!sampleWeights.IsEmpty && sampleWeights.Length != batch)
@@ -107,8 +123,9 @@ public sealed class ShardedGradient : GradientStep
             sampleWeights.CopyTo(_weights);
         }
         _job.Set(x, y, !sampleWeights.IsEmpty, epoch, step, rank, workers, mineCount, threads);
+        // Slot 0 last, as in ShardJob.Run.
         if (threads == 1)
-            for (int k = 0; k < mineCount; k++) _job.Run(_workers[0], Reverse ? mineCount - 1 - k : k);
+            for (int k = 0; k < mineCount; k++) _job.Run(_workers[0], Reverse ? mineCount - 1 - k : (k + 1) % mineCount, last: k == mineCount - 1);
         else Threading.WorkerPool.Run(_job, threads);
         if (_transport != null)
         {
@@ -141,18 +158,24 @@ public sealed class ShardedGradient : GradientStep
                 for (int j = 0; j < state.Length; j++) state[j] += record[at + j];
                 at += state.Length;
             }
-            foreach (var p in ModelTrainable)
-            {
-                var g = p.Gradient.Span;
-                var part = record.Slice(at, g.Length);
-                if (first) for (int j = 0; j < g.Length; j++) g[j] = (float)part[j];
-                else for (int j = 0; j < g.Length; j++) g[j] += (float)part[j];
-                at += g.Length;
-            }
+            if (!Local)
+                foreach (var p in ModelTrainable)
+                {
+                    var g = p.Gradient.Span;
+                    var part = record.Slice(at, g.Length);
+                    if (first) for (int j = 0; j < g.Length; j++) g[j] = (float)part[j];
+                    else for (int j = 0; j < g.Length; j++) g[j] += (float)part[j];
+                    at += g.Length;
+                }
             first = false;
         }
+        if (Local)
+        {
+            _combine.Batch = batch;
+            Threading.WorkerPool.Run(_combine, _combine.Chunks.Count);
+        }
         // State that some shard changed (moving averages) becomes the shards' values weighted by their rows.
-        int stateAt = 1 + _metricsLength + _gradientLength;
+        int stateAt = 1 + _metricsLength + (Local ? 0 : _gradientLength);
         for (int i = 0; i < ModelState.Length; i++)
         {
             var value = ModelState[i].Value.Span;
@@ -211,7 +234,10 @@ public sealed class ShardedGradient : GradientStep
         _gradientLength = ModelTrainable.Sum(p => p.Value.Length);
         _stateLength = ModelState.Sum(p => p.Value.Length);
         _stateSnapshot = new float[_stateLength];
-        _recordLength = 1 + _metricsLength + _gradientLength + _stateLength;
+        _recordLength = 1 + _metricsLength + (Local ? 0 : _gradientLength) + _stateLength;
+        _gradientRecords = Local ? new float[Shards * _gradientLength] : [];
+        _live = new int[Shards];
+        _combine.Plan();
         int perWorker = (Shards + workers - 1) / workers;
         // A worker's block: its shards' records, then (when exchanged) its stop flag.
         _blockLength = perWorker * _recordLength + (_transport == null ? 0 : 1);
@@ -238,7 +264,7 @@ public sealed class ShardedGradient : GradientStep
                 if (theirs.Count != ours.Count || Enumerable.Range(0, ours.Count).Any(i => theirs[i].Value.Length != ours[i].Value.Length || theirs[i].Trainable != ours[i].Trainable))
                     throw new ArgumentException($"The replica function of a ShardedGradient built a model of {theirs.Count} parameters ({replica.ParameterCount:N0} values) for '{model.Name}', which has {ours.Count} ({model.ParameterCount:N0}): it must build the same architecture.");
                 replica.Compile(model.Optimizer!, model.Loss!, Array.Empty<Metric>());
-                grown[w] = new ShardWorker(replica, _metricsFor!);
+                grown[w] = new ShardWorker(replica, _metricsFor!, w) { ReadsModelWeights = SharesNoWeights(replica) };
             }
             _workers = grown;
         }
@@ -248,7 +274,11 @@ public sealed class ShardedGradient : GradientStep
         {
             var replica = _workers[w].Model;
             var target = replica.Parameters;
-            for (int i = 0; i < source.Count; i++) source[i].Value.Span.CopyTo(target[i].Value.Span);
+            // Trainable weights: read from the model's own tensors, or copied on the worker's thread (ShardJob);
+            // the state is set from the step's snapshot before each shard.
+            if (_workers[w].ReadsModelWeights)
+                for (int i = 0; i < source.Count; i++)
+                    if (source[i].Trainable && !ReferenceEquals(source[i].Value, target[i].Value)) target[i].ShareValueOf(source[i]);
             // Keyed draws read the layer's stream without advancing it: the replica may read the same one.
             for (int i = 0; i < layers.Count; i++)
                 if (layers[i].TrainingRngForCheckpoint is { } stream && !ReferenceEquals(replica.RunningLayers[i].TrainingRngForCheckpoint, stream))
@@ -256,10 +286,40 @@ public sealed class ShardedGradient : GradientStep
         }
     }
 
+    /// <summary>
+    /// Whether a replica can read the model's weight tensors rather than a copy: only when each weight of its layers is
+    /// one of its parameters, so that no layer (a shared layer's second call) reads a tensor that sharing would leave behind.
+    /// </summary>
+    private static bool SharesNoWeights(Model replica)
+    {
+        var own = new HashSet<Parameter>(replica.Parameters, ReferenceEqualityComparer.Instance);
+        return replica.RunningLayers.All(layer => layer.Parameters.All(own.Contains));
+    }
+
+    /// <summary>Copies the model's trainable weights into worker <paramref name="index"/>'s replica, when it does not read them in place.</summary>
+    private void CopyWeights(int index)
+    {
+        var worker = _workers[index];
+        if (index == 0 || worker.ReadsModelWeights) return;
+        var source = ModelTrainable;
+        for (int i = 0; i < source.Length; i++) source[i].Value.Span.CopyTo(worker.Trainable[i].Value.Span);
+    }
+
+    /// <summary>The gradients of one trainable parameter for shard <paramref name="shard"/>: where its worker left them, or their copy.</summary>
+    private Span<float> ShardGradient(int shard, int parameter, int offset)
+    {
+        int worker = _live[shard];
+        return worker >= 0 ? _workers[worker].Trainable[parameter].Gradient.Span
+            : _gradientRecords.AsSpan(shard * _gradientLength + offset, ModelTrainable[parameter].Value.Length);
+    }
+
     /// <summary>A model that computes shards (the model itself, or a replica), with its own metrics and shard buffers.</summary>
-    private sealed class ShardWorker(Model model, IReadOnlyList<Metric> metrics)
+    private sealed class ShardWorker(Model model, IReadOnlyList<Metric> metrics, int index = 0)
     {
         public Model Model { get; } = model;
+        public int Index { get; } = index;
+        /// <summary>A replica whose trainable parameters read the model's tensors (no copy per step).</summary>
+        public bool ReadsModelWeights { get; init; }
         public Parameter[] Trainable { get; } = [.. model.Parameters.Where(p => p.Trainable)];
         public Parameter[] State { get; } = [.. model.Parameters.Where(p => !p.Trainable)];
         public Metric[] Metrics { get; } = [.. metrics.Select(m => m.CloneEmpty())];
@@ -278,18 +338,27 @@ public sealed class ShardedGradient : GradientStep
 
         public override void Run(int task)
         {
-            for (int slot = task; slot < _mine; slot += _threads) Run(owner._workers[task], slot);
+            owner.CopyWeights(task);
+            var worker = owner._workers[task];
+            // Worker 0 computes its first slot last, so that shard 0's gradients can stay where the combine sums into: the model's buffers.
+            int start = task == 0 && _threads < _mine ? _threads : task;
+            for (int slot = start; slot < _mine; slot += _threads) Run(worker, slot, last: start == task && slot + _threads >= _mine);
+            if (start != task) Run(worker, task, last: true);
         }
 
-        /// <summary>One shard on <paramref name="worker"/>'s model, into its record.</summary>
+        /// <summary>
+        /// One shard on <paramref name="worker"/>'s model, into its record. Alone, the gradients of the worker's
+        /// <paramref name="last"/> shard stay in its buffers (the model's only for shard 0, which the combine starts from).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(ShardWorker worker, int slot)
+        public void Run(ShardWorker worker, int slot, bool last)
         {
             var x = _x!;
             var y = _y!;
             int batch = x.Dim(0), shard = _rank + slot * _workers;
             var (start, count) = ShardRange(batch, owner.Shards, shard);
             var record = (owner._transport == null ? owner._all : owner._mine).AsSpan(slot * owner._recordLength, owner._recordLength);
+            if (owner.Local) owner._live[shard] = -1;
             if (count == 0) { record.Clear(); return; }
             var state = worker.State;
             for (int i = 0; i < state.Length; i++) owner._stateSnapshot.AsSpan(owner.StateOffset(i), state[i].Value.Length).CopyTo(state[i].Value.Span);
@@ -311,12 +380,60 @@ public sealed class ShardedGradient : GradientStep
                 record[0] = worker.Model.ComputeShardGradients(xs, ys, weights, worker.Metrics, share);
                 int at = 1;
                 foreach (var m in worker.Metrics) { m.State.CopyTo(record.Slice(at)); at += m.State.Length; }
-                foreach (var p in worker.Trainable) { Widen(p.Gradient.Span, record.Slice(at)); at += p.Gradient.Length; }
+                if (!owner.Local)
+                    foreach (var p in worker.Trainable) { Widen(p.Gradient.Span, record.Slice(at)); at += p.Gradient.Length; }
+                else if (last && (worker.Index != 0 || shard == 0)) owner._live[shard] = worker.Index;
+                else
+                {
+                    var copy = owner._gradientRecords.AsSpan(shard * owner._gradientLength, owner._gradientLength);
+                    foreach (var p in worker.Trainable) { p.Gradient.Span.CopyTo(copy); copy = copy[p.Gradient.Length..]; }
+                }
                 foreach (var p in state) { Widen(p.Value.Span, record.Slice(at)); at += p.Value.Length; }
             }
             finally
             {
                 for (int i = 0; i < layers.Count; i++) layers[i].UnkeyTrainingDraws();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Alone: the model's gradients become the shards' gradients added in shard order, element by element, over fixed
+    /// chunks of each parameter on the kernels' threads (each element's sum is the same whoever adds it).
+    /// </summary>
+    private sealed class CombineJob(ShardedGradient owner) : Threading.ParallelJob
+    {
+        private const int ChunkLength = 16384;
+        public List<(int Parameter, int Offset, int Start, int Length)> Chunks { get; } = [];
+        public int Batch;
+
+        public void Plan()
+        {
+            Chunks.Clear();
+            int offset = 0;
+            var trainable = owner.ModelTrainable;
+            for (int i = 0; i < trainable.Length; i++)
+            {
+                int length = trainable[i].Value.Length;
+                for (int start = 0; start < length; start += ChunkLength) Chunks.Add((i, offset, start, Math.Min(ChunkLength, length - start)));
+                offset += length;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override void Run(int task)
+        {
+            var (parameter, offset, start, length) = Chunks[task];
+            var sum = owner.ModelTrainable[parameter].Gradient.Span.Slice(start, length);
+            bool first = true;
+            for (int shard = 0; shard < owner.Shards; shard++)
+            {
+                if (ShardRange(Batch, owner.Shards, shard).Count == 0) continue;
+                var part = owner.ShardGradient(shard, parameter, offset).Slice(start, length);
+                // Only shard 0 may be the model's own buffer, and it comes first.
+                if (first) { if (!part.Overlaps(sum)) part.CopyTo(sum); }
+                else System.Numerics.Tensors.TensorPrimitives.Add(sum, part, sum);
+                first = false;
             }
         }
     }

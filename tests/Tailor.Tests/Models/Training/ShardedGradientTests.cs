@@ -170,6 +170,65 @@ public sealed class ShardedGradientTests
         finally { Tailor.Threading.WorkerPool.Threads = saved; }
     }
 
+    [Theory]
+    [InlineData(2, 2)] // one shard per thread: every shard's gradients read where they were computed
+    [InlineData(3, 2)] // worker 0 takes two shards, worker 1 one
+    [InlineData(5, 3)]
+    [InlineData(2, 1)]
+    public void Any_shard_and_thread_count_gives_the_bits_of_one_thread(int shards, int threads)
+    {
+        var (x, y) = Data(37, 4);
+        var validation = Data(50, 8);
+        int saved = Tailor.Threading.WorkerPool.Threads;
+        try
+        {
+            foreach (var create in new Func<Sequential>[] { () => Mixed(), Normalized })
+            {
+                Tailor.Threading.WorkerPool.Threads = 1;
+                var alone = create();
+                var expected = Train(alone, new ShardedGradient(shards), x, y, validation: validation);
+                Tailor.Threading.WorkerPool.Threads = threads;
+                var model = create();
+                var actual = Train(model, new ShardedGradient(shards, replicas: create), x, y, validation: validation);
+                AssertSameBits(expected, alone, actual, model);
+                // Exchanged as double records over a transport, the same sums.
+                var group = new InProcessGroup(1);
+                var exchanged = create();
+                AssertSameBits(expected, alone, Train(exchanged, new ShardedGradient(shards, group.Member(0)), x, y, validation: validation), exchanged);
+            }
+        }
+        finally { Tailor.Threading.WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
+    public void Replicas_of_a_model_with_a_shared_layer_copy_the_weights_and_give_the_bits_of_one_thread()
+    {
+        static Model Residual()
+        {
+            var input = new Input([6]);
+            var shared = new Dense(6, Activation.Tanh);
+            var block = new Tailor.Layers.Merging.Add().Call(input, shared.Call(shared.Call(input)));
+            var model = new Model(input, new Dense(3, Activation.Softmax).Call(block), seed: 4);
+            model.Compile("adam", "categorical_crossentropy", "accuracy");
+            return model;
+        }
+        var rng = new Tailor.Common.Rng(5);
+        var x = new Tensor(Tailor.Tests.Reference.RandomData.Uniform(rng, 40 * 6), 40, 6);
+        var y = new Tensor([.. Enumerable.Range(0, 40 * 3).Select(i => i % 3 == i / 3 % 3 ? 1f : 0f)], 40, 3);
+        int saved = Tailor.Threading.WorkerPool.Threads;
+        try
+        {
+            Tailor.Threading.WorkerPool.Threads = 1;
+            var alone = Residual();
+            new Trainer(alone) { GradientStep = new ShardedGradient(2) }.Fit(new TensorBatchSource(x, y), new FitOptions { Epochs = 2, BatchSize = 8, Seed = 6, Verbose = 0 });
+            Tailor.Threading.WorkerPool.Threads = 2;
+            var model = Residual();
+            new Trainer(model) { GradientStep = new ShardedGradient(2, replicas: Residual) }.Fit(new TensorBatchSource(x, y), new FitOptions { Epochs = 2, BatchSize = 8, Seed = 6, Verbose = 0 });
+            Assert.Equal(alone.GetWeights(), model.GetWeights());
+        }
+        finally { Tailor.Threading.WorkerPool.Threads = saved; }
+    }
+
     [Fact]
     public void A_replica_of_another_architecture_is_refused()
     {
