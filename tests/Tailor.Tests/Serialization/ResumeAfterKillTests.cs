@@ -22,20 +22,7 @@ public sealed class ResumeAfterKillTests(ResumeAfterKillTests.Uninterrupted refe
     ];
 
     /// <summary>The run without interruption, shared by the tests.</summary>
-    public sealed class Uninterrupted : IDisposable
-    {
-        private readonly TempDirectory _folder = new();
-
-        public Uninterrupted()
-        {
-            var (code, output) = Cli.Run([.. Run, "--out", _folder.Path]);
-            Assert.True(code == 0, output);
-        }
-
-        public string Out => _folder.Path;
-
-        public void Dispose() => _folder.Dispose();
-    }
+    public sealed class Uninterrupted() : UninterruptedTrainRun(Run);
 
     [Fact]
     public void Killed_in_epoch_5_and_resumed_ends_with_the_same_weights_and_history()
@@ -43,7 +30,7 @@ public sealed class ResumeAfterKillTests(ResumeAfterKillTests.Uninterrupted refe
         using var folder = new TempDirectory();
         string checkpoints = Path.Combine(folder.Path, "checkpoints");
         using var process = Cli.Start([.. Run, "--out", folder.Path, "--checkpoint-every", "1"]);
-        WaitFor(() => File.Exists(Path.Combine(checkpoints, CheckpointFile.FileName(4, 0))), process);
+        InterruptedTrainRun.WaitFor(() => File.Exists(Path.Combine(checkpoints, CheckpointFile.FileName(4, 0))), process);
         process.Kill();
         process.WaitForExit();
 
@@ -64,7 +51,7 @@ public sealed class ResumeAfterKillTests(ResumeAfterKillTests.Uninterrupted refe
         using var folder = new TempDirectory();
         string checkpoints = Path.Combine(folder.Path, "checkpoints");
         using var process = Cli.Start([.. Run, "--out", folder.Path, "--checkpoint-every", "2"]);
-        WaitFor(() => File.Exists(Path.Combine(checkpoints, CheckpointFile.FileName(2, 0))), process);
+        InterruptedTrainRun.WaitFor(() => File.Exists(Path.Combine(checkpoints, CheckpointFile.FileName(2, 0))), process);
         Assert.Equal(0, Kill(process.Id, Sigterm));
         string stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
@@ -121,24 +108,11 @@ public sealed class ResumeAfterKillTests(ResumeAfterKillTests.Uninterrupted refe
                 $"tensor {name} differs from the uninterrupted run");
         Assert.Equal(expected.Metadata[ModelFile.IterationsKey], actual.Metadata[ModelFile.IterationsKey]);
         // history.csv holds every value in round-trip precision; only the seconds column may differ.
-        Assert.Equal(WithoutSeconds(Path.Combine(reference.Out, "history.csv")), WithoutSeconds(Path.Combine(resumedOut, "history.csv")));
+        Assert.Equal(InterruptedTrainRun.WithoutSeconds(Path.Combine(reference.Out, "history.csv")), InterruptedTrainRun.WithoutSeconds(Path.Combine(resumedOut, "history.csv")));
         Assert.Equal(Epochs + 1, File.ReadAllLines(Path.Combine(resumedOut, "history.csv")).Length);
     }
 
-    private static string[] WithoutSeconds(string csv) =>
-        File.ReadAllLines(csv).Select(line => line[..line.LastIndexOf(',')]).ToArray();
 
-    private static void WaitFor(Func<bool> condition, Process process)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (process.HasExited)
-                Assert.Fail($"tailor train ended (exit code {process.ExitCode}) before the awaited checkpoint appeared:\n{process.StandardError.ReadToEnd()}");
-            if (clock.Elapsed > TimeSpan.FromMinutes(2)) { process.Kill(); Assert.Fail("No checkpoint appeared within two minutes."); }
-            Thread.Sleep(2);
-        }
-    }
 
     private const int Sigterm = 15;
 
