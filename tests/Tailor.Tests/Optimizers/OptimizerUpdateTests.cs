@@ -1,8 +1,6 @@
 using Tailor.Common;
-using Tailor.Layers;
 using Tailor.Optimizers;
 using Tailor.Tests.Reference;
-using Tailor.Threading;
 
 namespace Tailor.Tests.Optimizers;
 
@@ -23,24 +21,8 @@ public class OptimizerUpdateTests
 
     private static float[] Initial() => RandomData.Uniform(new Rng(3), Length);
 
-    private static float[] Train(string name, int threads)
-    {
-        int saved = WorkerPool.Threads;
-        WorkerPool.Threads = threads;
-        try
-        {
-            var optimizer = Optimizer.Parse(name, 0.01f);
-            Parameter[] parameters = [new("kernel", [Length])];
-            Initial().CopyTo(parameters[0].Value.Span);
-            for (int step = 0; step < Steps; step++)
-            {
-                Gradient(step).CopyTo(parameters[0].Gradient.Span);
-                optimizer.Apply(parameters);
-            }
-            return parameters[0].Value.Span.ToArray();
-        }
-        finally { WorkerPool.Threads = saved; }
-    }
+    private static float[] Train(string name, int threads) =>
+        OptimizerSteps.Run(Optimizer.Parse(name, 0.01f), Initial(), Gradient, Steps, threads);
 
     /// <summary>Keras's update rules, one element at a time, in the operation order of the optimizers.</summary>
     private static float[] Reference(string name)

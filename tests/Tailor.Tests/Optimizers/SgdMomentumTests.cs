@@ -2,7 +2,6 @@ using Tailor.Common;
 using Tailor.Layers;
 using Tailor.Optimizers;
 using Tailor.Tests.Reference;
-using Tailor.Threading;
 
 namespace Tailor.Tests.Optimizers;
 
@@ -22,24 +21,8 @@ public class SgdMomentumTests
 
     private static float[] Initial() => RandomData.Uniform(new Rng(4), Length);
 
-    private static float[] Train(bool nesterov, int threads)
-    {
-        int saved = WorkerPool.Threads;
-        WorkerPool.Threads = threads;
-        try
-        {
-            var optimizer = new Sgd(Rate, Momentum, nesterov);
-            Parameter[] parameters = [new("kernel", [Length])];
-            Initial().CopyTo(parameters[0].Value.Span);
-            for (int step = 0; step < Steps; step++)
-            {
-                Gradient(step).CopyTo(parameters[0].Gradient.Span);
-                optimizer.Apply(parameters);
-            }
-            return parameters[0].Value.Span.ToArray();
-        }
-        finally { WorkerPool.Threads = saved; }
-    }
+    private static float[] Train(bool nesterov, int threads) =>
+        OptimizerSteps.Run(new Sgd(Rate, Momentum, nesterov), Initial(), Gradient, Steps, threads);
 
     /// <summary>Keras's SGD, one element at a time, in float as the optimizer computes it.</summary>
     private static float[] KerasReference(bool nesterov)
