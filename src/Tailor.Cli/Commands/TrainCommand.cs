@@ -18,7 +18,7 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout, conv1d, cnn-bn or resnet.", DefaultValueFactory = _ => "cnn" };
+        var model = new Option<string>("--model") { Description = "dense, cnn, cnn-dropout, conv1d, cnn-bn, resnet or vgg.", DefaultValueFactory = _ => "cnn" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train (with --resume: the new total).", DefaultValueFactory = _ => 10 }
             .Within(TrainingOptions.EpochsRange);
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default: 128 for dense, 64 for the convnets)." }
@@ -31,6 +31,10 @@ internal static class TrainCommand
         var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (with --optimizer sgd and a --momentum above 0)." };
         var labelSmoothing = new Option<float?>("--label-smoothing") { Description = "Keras's label_smoothing S: train on targets t (1 - S) + S / classes (default 0)." }
             .Within(TrainingOptions.LabelSmoothingRange);
+        var flipAverage = new Option<bool>("--flip-average")
+        {
+            Description = "Test-time augmentation for the test score: average the model's outputs on each test image and on its mirror image (image models; validation is scored as trained).",
+        };
         var earlyStopping = new Option<int?>("--early-stopping")
         {
             Description = $"Stop when val_loss has not improved for PATIENCE epochs (default {TrainingOptions.DefaultPatience}) and keep the best epoch's weights.",
@@ -72,13 +76,13 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train one of the notebook's models and write history.csv, curves, summary, metrics.json and model.safetensors.")
         {
-            model, epochs, batchSize, optimizer, learningRate, momentum, nesterov, labelSmoothing, earlyStopping, schedule, augment,
+            model, epochs, batchSize, optimizer, learningRate, momentum, nesterov, labelSmoothing, earlyStopping, schedule, augment, flipAverage,
             checkpointEvery, keepCheckpoints, checkpointDir, resume, shards, distributed, seed, sampleSeed, output,
         };
         var sampleSize = SampleSizeOptions.AddTo(command);
         var images = ImageFolderInput.AddTo(command);
         // What a checkpoint fixes: given beside --resume, they would be silently ignored.
-        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, momentum, nesterov, labelSmoothing, earlyStopping, schedule, augment, shards, seed, sampleSeed, .. sampleSize.All, .. images.Shape];
+        Option[] fixedByCheckpoint = [model, batchSize, optimizer, learningRate, momentum, nesterov, labelSmoothing, earlyStopping, schedule, augment, flipAverage, shards, seed, sampleSeed, .. sampleSize.All, .. images.Shape];
         command.SetAction(parsed =>
         {
             // A signal from here on stops the command at its next check, keeping what it has finished.
@@ -120,6 +124,7 @@ internal static class TrainCommand
                     Momentum = parsed.GetValue(momentum),
                     Nesterov = parsed.GetValue(nesterov),
                     LabelSmoothing = parsed.GetValue(labelSmoothing),
+                    FlipAverage = parsed.GetValue(flipAverage),
                     Seed = parsed.GetValue(seed),
                     EarlyStoppingPatience = parsed.GetResult(earlyStopping) == null ? null : parsed.GetValue(earlyStopping) ?? TrainingOptions.DefaultPatience,
                     Schedule = parsed.GetValue(schedule),

@@ -30,6 +30,12 @@ public enum NotebookModel
     CnnBatchNorm,
     /// <summary>Not in the notebook: a small pre-activation ResNet on the functional API (see <see cref="ResidualNetwork"/>).</summary>
     ResNet,
+    /// <summary>
+    /// Not in the notebook: a VGG-style network (Simonyan and Zisserman, 2014) sized for the record on two CPU cores:
+    /// two stages of two 3x3 "same" convolutions (32, then 64 filters), each with BatchNormalization and ReLU and
+    /// ended by 2x2 max pooling, then Dropout(0.25), a 256-unit dense layer, Dropout(0.5) and the softmax.
+    /// </summary>
+    Vgg,
 }
 
 public static class NotebookModels
@@ -38,7 +44,7 @@ public static class NotebookModels
     {
         ["dense"] = NotebookModel.Dense, ["cnn"] = NotebookModel.Cnn, ["cnn-dropout"] = NotebookModel.CnnDropout,
         ["conv1d"] = NotebookModel.Conv1D, ["cnn-bn"] = NotebookModel.CnnBatchNorm,
-        ["resnet"] = NotebookModel.ResNet,
+        ["resnet"] = NotebookModel.ResNet, ["vgg"] = NotebookModel.Vgg,
     };
 
     public static NotebookModel Parse(string name)
@@ -57,6 +63,7 @@ public static class NotebookModels
         NotebookModel.CnnDropout => "Convolutional network with dropout",
         NotebookModel.CnnBatchNorm => "Convolutional network with batch normalization",
         NotebookModel.ResNet => "Pre-activation residual network",
+        NotebookModel.Vgg => "VGG-style network",
         _ => "1D convolutional network over image rows",
     };
 
@@ -144,6 +151,24 @@ public static class NotebookModels
             }
             m.Add(new Flatten());
             m.Add(new Dense(64, Activation.Relu, kernelRegularizer: r));
+            m.Add(new Dense(classes, Activation.Softmax, kernelRegularizer: r));
+        }
+        else if (model == NotebookModel.Vgg)
+        {
+            foreach (int filters in (ReadOnlySpan<int>)[32, 64])
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    m.Add(new Conv2D(filters, 3, padding: Padding.Same, useBias: false, kernelRegularizer: r));
+                    m.Add(new BatchNormalization(momentum: 0.9f)); // PyTorch's momentum, as cnn-bn's
+                    m.Add(new ActivationLayer(Activation.Relu));
+                }
+                m.Add(new MaxPooling2D(2));
+            }
+            m.Add(new Flatten());
+            m.Add(new Dropout(0.25f));
+            m.Add(new Dense(256, Activation.Relu, kernelRegularizer: r));
+            m.Add(new Dropout(0.5f));
             m.Add(new Dense(classes, Activation.Softmax, kernelRegularizer: r));
         }
         else

@@ -29,6 +29,9 @@ public sealed record TrainingOptions
     /// <summary>Null: plain one-hot targets; else Keras's label_smoothing s in [0, 1], targets t (1 - s) + s / classes.</summary>
     public float? LabelSmoothing { get; init; }
 
+    /// <summary>Test-time augmentation: the test score averages the model's outputs on each image and on its mirror image.</summary>
+    public bool FlipAverage { get; init; }
+
     /// <summary>Seeds the weights (seed) and the shuffles and dropout masks (seed + 1).</summary>
     public ulong Seed { get; init; }
 
@@ -93,6 +96,8 @@ public sealed record TrainingOptions
         var optimizer = CreateOptimizer();
         CreateSchedule(optimizer.LearningRate, stepsPerEpoch: 1);
         CreateAugmentation();
+        if (FlipAverage && Model == NotebookModel.Dense)
+            throw new ArgumentException("--flip-average mirrors images, but the dense model takes flattened images. Use an image model such as --model cnn.");
     }
 
     /// <summary>The per-step schedule, or null; its arguments are in epochs.</summary>
@@ -133,6 +138,7 @@ public sealed record TrainingOptions
         if (Momentum != null) json["momentum"] = Momentum;
         if (Nesterov) json["nesterov"] = true;
         if (LabelSmoothing != null) json["label_smoothing"] = LabelSmoothing;
+        if (FlipAverage) json["flip_average"] = true;
         return JsonSerializer.Serialize(json);
     }
 
@@ -159,6 +165,7 @@ public sealed record TrainingOptions
                 Momentum = root.TryGetProperty("momentum", out var momentum) && momentum.ValueKind == JsonValueKind.Number ? momentum.GetSingle() : null,
                 Nesterov = root.TryGetProperty("nesterov", out var nesterov) && nesterov.GetBoolean(),
                 LabelSmoothing = root.TryGetProperty("label_smoothing", out var smoothing) && smoothing.ValueKind == JsonValueKind.Number ? smoothing.GetSingle() : null,
+                FlipAverage = root.TryGetProperty("flip_average", out var flip) && flip.GetBoolean(),
                 Images = root.TryGetProperty("images", out var images) && images.ValueKind != JsonValueKind.Null ? ImageInput.FromJson(images) : null,
             };
             var sampleOptions = new FashionSampleOptions

@@ -105,7 +105,9 @@ public sealed record TrainingRun(TrainingOptions Options, Model Model, History H
                 $"Training was interrupted at {where}; checkpoint written to {Path.GetFullPath(path)}. Resume with: tailor train --resume {directory}", path);
         }
         // On MPI ranks each evaluates its share of the batches: the same bits as one process, in less time.
-        var test = transport == null ? model.Evaluate(testSet, batchSize: 256) : ShardedEvaluation.Evaluate(model, testSet, transport, batchSize: 256);
+        // Flip averaging scores the whole test set on every rank: twice the inference, the same bits everywhere.
+        var test = options.FlipAverage ? model.EvaluateFlipAveraged(testSet, batchSize: 256)
+            : transport == null ? model.Evaluate(testSet, batchSize: 256) : ShardedEvaluation.Evaluate(model, testSet, transport, batchSize: 256);
         return new TrainingRun(options, model, history, test, clock.Elapsed.TotalSeconds)
         {
             EarlyStopping = earlyStopping, AugmentationPreview = preview, Sample = sample,
@@ -226,6 +228,7 @@ public sealed record TrainingRun(TrainingOptions Options, Model Model, History H
         if (Options.Momentum is float momentum) metrics["momentum"] = momentum;
         if (Options.Nesterov) metrics["nesterov"] = true;
         if (Options.LabelSmoothing is float smoothing) metrics["label_smoothing"] = smoothing;
+        if (Options.FlipAverage) metrics["test_flip_averaged"] = true;
         // Only for image folders, so that the metrics of Fashion-MNIST runs stay as they were.
         if (Options.Images is { } images)
         {
@@ -236,5 +239,5 @@ public sealed record TrainingRun(TrainingOptions Options, Model Model, History H
     }
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Options.Model.Title()}: {History.Epochs.Count} epochs in {Seconds:F1} s, test loss {Test.Loss:F4}, test accuracy {Test.Accuracy:F4}");
+        $"{Options.Model.Title()}: {History.Epochs.Count} epochs in {Seconds:F1} s, test loss {Test.Loss:F4}, test accuracy {Test.Accuracy:F4}{(Options.FlipAverage ? " (flip-averaged)" : "")}");
 }

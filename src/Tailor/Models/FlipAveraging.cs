@@ -1,4 +1,5 @@
 using Tailor.Metrics;
+using Tailor.Models.Training;
 using Tailor.Tensors;
 
 namespace Tailor.Models;
@@ -27,6 +28,42 @@ public static class FlipAveraging
             System.Numerics.Tensors.TensorPrimitives.Add(average, mirrored.Span, average);
             System.Numerics.Tensors.TensorPrimitives.Multiply(average, 0.5f, average);
             return plain;
+        }
+
+        /// <summary>
+        /// Loss (mean, with the weights' penalties) and accuracy of the flip-averaged predictions over the images of
+        /// <paramref name="data"/> in their order, <paramref name="batchSize"/> at a time, so that a streamed source is
+        /// never held whole: <see cref="Model.Evaluate(BatchSource, int, float[], CancellationToken)"/> under test-time flips.
+        /// </summary>
+        public Evaluation EvaluateFlipAveraged(BatchSource data, int batchSize = 32, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(model);
+            ArgumentNullException.ThrowIfNull(data);
+            var loss = model.Loss ?? throw new InvalidOperationException($"Model '{model.Name}' is not compiled: it has no loss to evaluate with.");
+            if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch_size must be positive, received {batchSize}.");
+            int samples = data.Count;
+            if (samples == 0) throw new ArgumentException("EvaluateFlipAveraged received no samples.", nameof(data));
+            int[] order = [.. Enumerable.Range(0, samples)];
+            double lossSum = 0;
+            long correct = 0;
+            int outputs = 0;
+            data.BeginPass(order, 0, batchSize);
+            try
+            {
+                for (int start = 0; start < samples; start += batchSize)
+                {
+                    int count = Math.Min(batchSize, samples - start);
+                    var x = new Tensor([count, .. data.InputShape]);
+                    var y = new Tensor([count, .. data.TargetShape]);
+                    data.Gather(order, start, count, x, y);
+                    var predictions = model.PredictFlipAveraged(x, batchSize, cancellationToken);
+                    outputs = predictions.ItemLength;
+                    lossSum += (double)loss.Compute(predictions.Span, y.Span, count, outputs, default) * count;
+                    correct += Accuracy.CountCorrect(loss, predictions.Span, y.Span, count, outputs);
+                }
+            }
+            finally { data.EndPass(); }
+            return new Evaluation(lossSum / samples + model.Penalty(), (double)correct / (samples * Accuracy.CountPerSample(loss, outputs)));
         }
 
         /// <summary>

@@ -3,7 +3,7 @@ using Tailor.Tests.Data;
 namespace Tailor.Tests.Cli;
 
 /// <summary>
-/// The training options of `tailor train` (--augment, --lr-schedule, --early-stopping, --momentum, --nesterov, --label-smoothing) are checked
+/// The training options of `tailor train` (--augment, --lr-schedule, --early-stopping, --momentum, --nesterov, --label-smoothing, --flip-average) are checked
 /// before any data is read: one line naming the option and the valid values, exit code 2, nothing written.
 /// </summary>
 public sealed class TrainOptionsBadInputTests : IDisposable
@@ -28,6 +28,7 @@ public sealed class TrainOptionsBadInputTests : IDisposable
     [InlineData("--optimizer sgd --momentum 0 --nesterov", "--nesterov needs a --momentum above 0 (e.g. --momentum 0.9), received --momentum 0.")]
     [InlineData("--optimizer sgd --momentum 1", "--momentum must be in [0, 1), received 1.")]
     [InlineData("--label-smoothing 1.5", "--label-smoothing must be in [0, 1], received 1.5.")]
+    [InlineData("--model dense --flip-average", "--flip-average mirrors images, but the dense model takes flattened images.")]
     public void Each_bad_value_is_one_line_and_nothing_is_written(string arguments, string expected)
     {
         string output = _temp.File("out");

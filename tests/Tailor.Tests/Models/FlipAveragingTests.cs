@@ -56,4 +56,20 @@ public sealed class FlipAveragingTests
         Assert.Equal(expected.Accuracy, actual.Accuracy);
         Assert.Equal(expected.Loss, actual.Loss, 5);
     }
+
+    [Fact]
+    public void Evaluating_a_batch_source_flip_averaged_gives_the_figures_of_the_whole_set_s_flip_average()
+    {
+        var (x, y) = ModelFileTests.SyntheticImages(23, 4);
+        var model = ModelFileTests.MixedModel(dropout: false);
+        model.Compile("adam", "categorical_crossentropy", "accuracy");
+        model.Fit(x, y, epochs: 2, batchSize: 5, verbose: 0);
+
+        var expected = model.EvaluatePredictions(model.PredictFlipAveraged(x), y);
+        var actual = model.EvaluateFlipAveraged(new Tailor.Models.Training.TensorBatchSource(x, y), batchSize: 6); // 23 = 3 x 6 + 5
+
+        Assert.Equal(expected.Accuracy, actual.Accuracy);
+        Assert.Equal(expected.Loss, actual.Loss, 5);
+        Assert.NotEqual(model.Evaluate(x, y).Loss, actual.Loss, 5); // the mirrors count
+    }
 }

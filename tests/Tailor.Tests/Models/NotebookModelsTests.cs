@@ -4,7 +4,7 @@ namespace Tailor.Tests.Models;
 
 public sealed class NotebookModelsTests
 {
-    public static TheoryData<NotebookModel> All => [NotebookModel.Dense, NotebookModel.Cnn, NotebookModel.CnnDropout, NotebookModel.Conv1D, NotebookModel.CnnBatchNorm];
+    public static TheoryData<NotebookModel> All => [NotebookModel.Dense, NotebookModel.Cnn, NotebookModel.CnnDropout, NotebookModel.Conv1D, NotebookModel.CnnBatchNorm, NotebookModel.Vgg];
 
     [Theory]
     [MemberData(nameof(All))]

@@ -22,6 +22,7 @@ public sealed class ModelFileTests
     [InlineData(NotebookModel.CnnDropout)]
     [InlineData(NotebookModel.Conv1D)]
     [InlineData(NotebookModel.CnnBatchNorm)]
+    [InlineData(NotebookModel.Vgg)]
     public void Save_then_load_predicts_the_same_bits_on_the_2500_test_images(NotebookModel which)
     {
         var sample = VendoredSample.Notebook;

@@ -25,6 +25,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [InlineData(NotebookModel.CnnDropout)]
     [InlineData(NotebookModel.Conv1D)]
     [InlineData(NotebookModel.CnnBatchNorm)]
+    [InlineData(NotebookModel.Vgg)]
     public void Notebook_models_give_tailors_probabilities_on_100_test_images(NotebookModel which)
     {
         var sample = VendoredSample.Notebook;

@@ -83,4 +83,17 @@ public sealed class TrainingRunOptionsTests
         Assert.Equal((0.1f, 0.9f, true), (sgd.LearningRate, sgd.Momentum, sgd.Nesterov));
         Assert.Equal(0.1f, read.CreateLoss().LabelSmoothing);
     }
+
+    [Fact]
+    public void Flip_averaging_is_kept_only_when_given_and_refused_for_the_dense_model()
+    {
+        var sample = new FashionSampleOptions();
+        var plain = new TrainingOptions { Model = NotebookModel.Vgg, Seed = 3 };
+        Assert.DoesNotContain("flip_average", plain.ToJson(sample));
+        Assert.False(TrainingOptions.FromJson(plain.ToJson(sample)).Options.FlipAverage);
+
+        Assert.True(TrainingOptions.FromJson((plain with { FlipAverage = true }).ToJson(sample)).Options.FlipAverage);
+        var e = Assert.Throws<ArgumentException>(() => new TrainingOptions { Model = NotebookModel.Dense, FlipAverage = true }.Validate());
+        Assert.StartsWith("--flip-average", e.Message);
+    }
 }
