@@ -18,6 +18,7 @@ failures.AddRange(ElementwiseSweep.ReluBackward());
 failures.AddRange(ElementwiseSweep.Bias());
 failures.AddRange(ExactSpansSweep.Run());
 failures.AddRange(PoolingSweep.Run());
+failures.AddRange(ChannelRowsSweep.Run());
 
 // A path wider than the detected one is refused.
 if (KernelIsa.Detected < Isa.Avx512)

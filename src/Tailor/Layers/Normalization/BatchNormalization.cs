@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Tailor.Common;
 using Tailor.Graphs;
 using Tailor.Initializers;
+using Tailor.Kernels;
 using Tailor.Regularizers;
 using Tailor.Tensors;
 using Tailor.Threading;
@@ -33,8 +33,8 @@ public sealed class BatchNormalization : Layer
     // Per channel: the mean and 1 / sqrt(var + epsilon) in use, the output's scale and shift, and the
     // two means of the training backward pass.
     private float[] _mean = [], _invStd = [], _scale = [], _shift = [], _meanDy = [], _meanDyXhat = [];
-    // Per chunk and channel: partial sums of a reduction, and a row of scratch.
-    private float[] _partial = [], _partial2 = [], _scratch = [];
+    // Per chunk and channel: partial sums of a reduction.
+    private float[] _partial = [], _partial2 = [];
 
     public BatchNormalization([ConfigInteger] int axis = -1, float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
@@ -207,7 +207,6 @@ public sealed class BatchNormalization : Layer
         {
             _partial = new float[needed];
             _partial2 = new float[needed];
-            _scratch = new float[needed];
         }
     }
 
@@ -236,70 +235,28 @@ public sealed class BatchNormalization : Layer
         var sum = _partial.AsSpan(chunk * c, c);
         var sum2 = _partial2.AsSpan(chunk * c, c);
         ReadOnlySpan<float> mean = _mean, invStd = _invStd, scale = _scale, shift = _shift, meanDy = _meanDy, meanDyXhat = _meanDyXhat;
-        var centred = _scratch.AsSpan(chunk * c, c);
         switch (phase)
         {
             case Phase.Sum:
-                sum.Clear();
-                for (int r = first; r < last; r++) TensorPrimitives.Add(sum, x.Slice(r * c, c), sum);
+                ChannelRows.Sum(x, c, first, last, sum);
                 break;
             case Phase.SquaredDeviation:
-                sum.Clear();
-                for (int r = first; r < last; r++)
-                {
-                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
-                    TensorPrimitives.MultiplyAdd(centred, centred, sum, sum);
-                }
+                ChannelRows.SquaredDeviationSum(x, c, first, last, mean, sum);
                 break;
             case Phase.NormalizeCentred:
-            {
-                var y = _output!.Span;
-                for (int r = first; r < last; r++)
-                {
-                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
-                    TensorPrimitives.MultiplyAdd(centred, scale, shift, y.Slice(r * c, c));
-                }
+                ChannelRows.ScaleShift(x, c, first, last, mean, scale, shift, _output!.Span);
                 break;
-            }
             case Phase.NormalizeFused:
-            {
-                var y = _output!.Span;
-                for (int r = first; r < last; r++) TensorPrimitives.MultiplyAdd(x.Slice(r * c, c), scale, shift, y.Slice(r * c, c));
+                ChannelRows.ScaleShift(x, c, first, last, default, scale, shift, _output!.Span);
                 break;
-            }
             case Phase.GradientSums:
-            {
                 // sum = sum(dy) (beta's gradient), sum2 = sum(dy * x-hat) (gamma's gradient).
-                var dy = _outputGradient!.Span;
-                sum.Clear();
-                sum2.Clear();
-                for (int r = first; r < last; r++)
-                {
-                    var dyRow = dy.Slice(r * c, c);
-                    TensorPrimitives.Add(sum, dyRow, sum);
-                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
-                    TensorPrimitives.Multiply(centred, invStd, centred);
-                    TensorPrimitives.MultiplyAdd(centred, dyRow, sum2, sum2);
-                }
+                ChannelRows.GradientSums(x, _outputGradient!.Span, c, first, last, mean, invStd, sum, sum2);
                 break;
-            }
             case Phase.InputGradient:
-            {
                 // dx = scale * (dy - mean(dy) - x-hat * mean(dy * x-hat)), with scale = gamma / std.
-                var dy = _outputGradient!.Span;
-                var dx = _inputGradient!.Span;
-                for (int r = first; r < last; r++)
-                {
-                    var dxRow = dx.Slice(r * c, c);
-                    TensorPrimitives.Subtract(x.Slice(r * c, c), mean, centred);
-                    TensorPrimitives.Multiply(centred, invStd, centred);
-                    TensorPrimitives.Multiply(centred, meanDyXhat, centred);
-                    TensorPrimitives.Subtract(dy.Slice(r * c, c), centred, dxRow);
-                    TensorPrimitives.Subtract(dxRow, meanDy, dxRow);
-                    TensorPrimitives.Multiply(dxRow, scale, dxRow);
-                }
+                ChannelRows.InputGradient(x, _outputGradient!.Span, c, first, last, mean, invStd, meanDy, meanDyXhat, scale, _inputGradient!.Span);
                 break;
-            }
         }
     }
 
