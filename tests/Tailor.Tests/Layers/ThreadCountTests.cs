@@ -15,12 +15,13 @@ namespace Tailor.Tests.Layers;
 [Collection(GlobalSwitches.Name)]
 public class ThreadCountTests
 {
-    public static TheoryData<string> Layers() => new("conv1d", "max_pooling1d", "average_pooling1d", "global_average_pooling1d",
+    public static TheoryData<string> Layers() => new("conv1d", "conv2d_relu", "max_pooling1d", "average_pooling1d", "global_average_pooling1d",
         "global_max_pooling2d", "batch_normalization_training", "batch_normalization_inference");
 
     private static (Layer Layer, int[] ItemShape, bool Training) Create(string name) => name switch
     {
         "conv1d" => (new Conv1D(5, 3, padding: Padding.Causal, dilationRate: 2, activation: Activation.Tanh), [29, 7], true),
+        "conv2d_relu" => (new Conv2D(12, 3, padding: Padding.Same, activation: Activation.Relu), [9, 11, 5], true),
         "max_pooling1d" => (new MaxPooling1D(3, 2, Padding.Same), [29, 7], true),
         "average_pooling1d" => (new AveragePooling1D(3, 2, Padding.Same), [29, 7], true),
         "global_average_pooling1d" => (new GlobalAveragePooling1D(), [29, 7], true),
@@ -66,5 +67,38 @@ public class ThreadCountTests
         Assert.Equal(one.InputGradient, two.InputGradient);
         Assert.Equal(one.ParameterGradients.Length, two.ParameterGradients.Length);
         for (int i = 0; i < one.ParameterGradients.Length; i++) Assert.Equal(one.ParameterGradients[i], two.ParameterGradients[i]);
+    }
+
+    /// <summary>
+    /// A convolution makes and multiplies its patches a group of samples per task on each thread; a single sample
+    /// takes the product over the batch on both threads. Every sample's output is the same either way.
+    /// </summary>
+    [Theory]
+    [InlineData(Activation.Relu, true)]
+    [InlineData(Activation.Relu, false)]
+    [InlineData(Activation.Tanh, true)]
+    [InlineData(Activation.Linear, false)]
+    public void A_convolution_gives_each_sample_of_a_batch_the_bits_it_gets_alone(Activation activation, bool training)
+    {
+        int saved = WorkerPool.Threads;
+        try
+        {
+            WorkerPool.Threads = 2;
+            var layer = new Conv2D(12, 3, padding: Padding.Same, activation: activation);
+            int[] itemShape = [9, 11, 5];
+            var rng = new Rng(17);
+            layer.Build(itemShape, rng);
+            const int batch = 13;
+            int itemLength = Tensor.SizeOf(itemShape);
+            var x = new Tensor(RandomData.Uniform(rng, batch * itemLength), [batch, .. itemShape]);
+            int[] together = Bits(layer.Forward(x, training).Span);
+            int outputLength = together.Length / batch;
+            for (int n = 0; n < batch; n++)
+            {
+                var one = new Tensor(x.Span.Slice(n * itemLength, itemLength).ToArray(), [1, .. itemShape]);
+                Assert.Equal(together.AsSpan(n * outputLength, outputLength).ToArray(), Bits(layer.Forward(one, training).Span));
+            }
+        }
+        finally { WorkerPool.Threads = saved; }
     }
 }

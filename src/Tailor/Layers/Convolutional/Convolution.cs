@@ -23,6 +23,9 @@ public abstract class Convolution : Core.ActivatedLayer
     private float[][] _colsGradient = [];
     private Tensor? _outputGradient;
     private int _samplesPerFold;
+    private int _samplesPerGroup;
+    private bool _keepPatches;
+    private Tensor? _product;
     private bool _colsReady;
     private SingleChannelConvolution _singleChannel = new();
     private bool _singleChannelForward;
@@ -89,13 +92,46 @@ public abstract class Convolution : Core.ActivatedLayer
         _colsReady = false;
         if (_singleChannelForward)
             _singleChannel.Forward(_geometry, batch, input.Span, Kernel.Value.Span, bias, Filters, ProductAppliesRelu, z.Span);
-        else
+        else if (!ForwardInGroups(batch, keepPatches: training, z))
         {
             Expand(batch);
             Gemm.Multiply(false, false, rows, Filters, patch, _cols, patch, Kernel.Value.Span, Filters, z.Span, Filters,
                 accumulate: false, bias, ProductAppliesRelu);
         }
         return Activate(z);
+    }
+
+    /// <summary>
+    /// The patches made and multiplied a group of samples at a time, each group's patches still in its core's cache
+    /// when the product reads them, rather than all of them written to memory and read back. Training keeps every
+    /// patch for the weight gradient; inference needs only its thread's group. Each output row is the same sum as in
+    /// one product over the whole batch (one k chunk either way); false, and nothing done, where that would not hold
+    /// or where there are fewer groups than threads to share them.
+    /// </summary>
+    private bool ForwardInGroups(int batch, bool keepPatches, Tensor z)
+    {
+        int positions = _geometry.OutputPositions, patch = _geometry.PatchLength, colsLength = positions * patch;
+        int perGroup = Math.Clamp(FoldBufferValues / colsLength, 1, Math.Max(1, (batch + 3) / 4));
+        int groups = (batch + perGroup - 1) / perGroup;
+        if (groups < WorkerPool.Threads || !Gemm.SumsInOneChunk(positions, patch) || !Gemm.SumsInOneChunk(batch * positions, patch)) return false;
+        _samplesPerGroup = perGroup;
+        _keepPatches = keepPatches;
+        _product = z;
+        if (keepPatches) EnsureArray(ref _cols, batch * colsLength);
+        else EnsureSlotBuffers(perGroup * colsLength);
+        _job.Start(SampleJob.Phase.Forward);
+        WorkerPool.Run(_job, groups);
+        _product = null;
+        _colsReady = keepPatches;
+        return true;
+    }
+
+    /// <summary>A buffer per worker slot of at least <paramref name="length"/> values: inference's patches, or backward's patch gradients.</summary>
+    private void EnsureSlotBuffers(int length)
+    {
+        int slots = WorkerPool.SlotCount;
+        if (_colsGradient.Length < slots) Array.Resize(ref _colsGradient, slots);
+        for (int s = 0; s < slots; s++) EnsureArray(ref _colsGradient[s], length);
     }
 
     private void Expand(int batch)
@@ -125,9 +161,7 @@ public abstract class Convolution : Core.ActivatedLayer
         // in its thread's buffer while it is still in cache, rather than all of them through memory.
         int colsLength = _geometry.OutputPositions * patch;
         _samplesPerFold = Math.Clamp(FoldBufferValues / colsLength, 1, Math.Max(1, (batch + 3) / 4));
-        int slots = WorkerPool.SlotCount;
-        if (_colsGradient.Length < slots) Array.Resize(ref _colsGradient, slots);
-        for (int s = 0; s < slots; s++) EnsureArray(ref _colsGradient[s], _samplesPerFold * colsLength);
+        EnsureSlotBuffers(_samplesPerFold * colsLength);
         _outputGradient = dz;
         Ensure(ref _inputGradient, batch, InputShape);
         _job.Start(SampleJob.Phase.Fold);
@@ -181,10 +215,10 @@ public abstract class Convolution : Core.ActivatedLayer
         return result;
     }
 
-    /// <summary>im2col, one sample per task, and its adjoint, a group of samples per task.</summary>
+    /// <summary>im2col, one sample per task; im2col and the product, a group of samples per task; and the adjoint, a group per task.</summary>
     private sealed class SampleJob(Convolution layer) : ParallelJob
     {
-        public enum Phase { Expand, Fold }
+        public enum Phase { Expand, Forward, Fold }
         private Phase _phase;
 
         public void Start(Phase phase) => _phase = phase;
@@ -199,6 +233,11 @@ public abstract class Convolution : Core.ActivatedLayer
                 Im2Col.Expand(g, layer._input!.Buffer.AsSpan(task * inLength, inLength), layer._cols.AsSpan(task * colsLength, colsLength));
                 return;
             }
+            if (_phase == Phase.Forward)
+            {
+                Forward(task, in g, inLength, colsLength);
+                return;
+            }
             // Inside a task the product runs on this thread; each row of it is the same sum as in one
             // product over the whole batch.
             var dz = layer._outputGradient!;
@@ -209,6 +248,23 @@ public abstract class Convolution : Core.ActivatedLayer
                 layer.Kernel.Value.Span, filters, cols, patch);
             for (int i = 0; i < count; i++)
                 Im2Col.Fold(g, cols.AsSpan(i * colsLength, colsLength), layer._inputGradient!.Buffer.AsSpan((first + i) * inLength, inLength));
+        }
+
+        /// <summary>One group's patches, then their product with the kernel (bias and ReLU applied), on this thread.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Forward(int task, in ConvGeometry g, int inLength, int colsLength)
+        {
+            var input = layer._input!.Buffer;
+            int first = task * layer._samplesPerGroup, count = Math.Min(layer._samplesPerGroup, layer._input.Dim(0) - first);
+            var cols = layer._keepPatches
+                ? layer._cols.AsSpan(first * colsLength, count * colsLength)
+                : layer._colsGradient[WorkerPool.CurrentSlot].AsSpan(0, count * colsLength);
+            for (int i = 0; i < count; i++)
+                Im2Col.Expand(g, input.AsSpan((first + i) * inLength, inLength), cols.Slice(i * colsLength, colsLength));
+            int rows = count * g.OutputPositions, filters = layer.Filters, patch = g.PatchLength;
+            var bias = layer.UseBias ? layer.Bias!.Value.Span : default;
+            Gemm.Multiply(false, false, rows, filters, patch, cols, patch, layer.Kernel.Value.Span, filters,
+                layer._product!.Span.Slice(first * g.OutputPositions * filters, rows * filters), filters, accumulate: false, bias, layer.ProductAppliesRelu);
         }
     }
 }
