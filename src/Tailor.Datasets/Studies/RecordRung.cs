@@ -10,18 +10,16 @@ public enum RecordRung
 {
     /// <summary>The notebook's CNN with RMSprop at a constant rate: the notebook's baseline.</summary>
     NotebookCnn,
-    /// <summary>The same with a cosine decay of the rate to zero over the run.</summary>
-    Cosine,
-    /// <summary>The pre-activation ResNet (residual connections and BatchNormalization), still RMSprop and cosine.</summary>
-    ResNet,
-    /// <summary>SGD with Nesterov momentum 0.9 at rate 0.05 instead of RMSprop.</summary>
-    SgdNesterov,
-    /// <summary>Training batches mirrored and cropped with padding (the study's augmentation).</summary>
+    /// <summary>BatchNormalization between each convolution and its ReLU (`--model cnn-bn`).</summary>
+    BatchNorm,
+    /// <summary>The VGG-style network: wider, two "same" convolutions a stage, each with BatchNorm, and dropout (`--model vgg`).</summary>
+    Vgg,
+    /// <summary>A one-cycle schedule: the rate climbs over the first 30% of the steps, then falls to nearly zero.</summary>
+    OneCycle,
+    /// <summary>AdamW at a peak rate of 0.003 instead of RMSprop at 0.001.</summary>
+    AdamW,
+    /// <summary>Training images mirrored left to right at random (the study's augmentation).</summary>
     Augmentation,
-    /// <summary>Label smoothing 0.1.</summary>
-    LabelSmoothing,
-    /// <summary>Random erasing added to the augmentation.</summary>
-    RandomErasing,
     /// <summary>The previous rung's model evaluated with test-time flip averaging: no training.</summary>
     FlipAveraging,
 }
@@ -40,12 +38,11 @@ public static class RecordRungs
     public static string CliName(this RecordRung rung) => rung switch
     {
         RecordRung.NotebookCnn => "notebook-cnn",
-        RecordRung.Cosine => "cosine",
-        RecordRung.ResNet => "resnet",
-        RecordRung.SgdNesterov => "sgd-nesterov",
+        RecordRung.BatchNorm => "batch-norm",
+        RecordRung.Vgg => "vgg",
+        RecordRung.OneCycle => "one-cycle",
+        RecordRung.AdamW => "adamw",
         RecordRung.Augmentation => "augmentation",
-        RecordRung.LabelSmoothing => "label-smoothing",
-        RecordRung.RandomErasing => "random-erasing",
         _ => "flip-averaging",
     };
 
@@ -53,29 +50,28 @@ public static class RecordRungs
     public static string Title(this RecordRung rung) => rung switch
     {
         RecordRung.NotebookCnn => "Notebook CNN",
-        RecordRung.Cosine => "+ cosine schedule",
-        RecordRung.ResNet => "+ ResNet with BatchNorm",
-        RecordRung.SgdNesterov => "+ SGD Nesterov",
-        RecordRung.Augmentation => "+ augmentation",
-        RecordRung.LabelSmoothing => "+ label smoothing",
-        RecordRung.RandomErasing => "+ random erasing",
+        RecordRung.BatchNorm => "+ BatchNorm",
+        RecordRung.Vgg => "+ VGG-style network",
+        RecordRung.OneCycle => "+ one-cycle schedule",
+        RecordRung.AdamW => "+ AdamW",
+        RecordRung.Augmentation => "+ flip augmentation",
         _ => "+ flip averaging (TTA)",
     };
 
     /// <summary>
     /// The training of <paramref name="rung"/>: the rung before it with one thing changed. The flip-averaging
-    /// rung trains nothing; it is given the training of the rung it evaluates.
+    /// rung trains nothing; it is given the training of the rung it evaluates. The last rung that trains is the
+    /// record's `tailor train` run, but for its --flip-average, which the last rung adds.
     /// </summary>
     public static TrainingOptions Training(this RecordRung rung, RecordStudyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var t = new TrainingOptions { Model = NotebookModel.Cnn, Epochs = options.Epochs, Seed = options.Seed, BatchSize = options.BatchSize };
-        if (rung >= RecordRung.Cosine) t = t with { Schedule = "cosine" };
-        if (rung >= RecordRung.ResNet) t = t with { Model = NotebookModel.ResNet };
-        if (rung >= RecordRung.SgdNesterov) t = t with { Optimizer = "sgd", LearningRate = options.SgdLearningRate, Momentum = 0.9f, Nesterov = true };
+        if (rung >= RecordRung.BatchNorm) t = t with { Model = NotebookModel.CnnBatchNorm };
+        if (rung >= RecordRung.Vgg) t = t with { Model = NotebookModel.Vgg };
+        if (rung >= RecordRung.OneCycle) t = t with { Schedule = "one-cycle" };
+        if (rung >= RecordRung.AdamW) t = t with { Optimizer = "adamw", LearningRate = options.AdamWLearningRate };
         if (rung >= RecordRung.Augmentation) t = t with { Augment = options.Augment };
-        if (rung >= RecordRung.LabelSmoothing) t = t with { LabelSmoothing = options.LabelSmoothing };
-        if (rung >= RecordRung.RandomErasing) t = t with { Augment = $"{options.Augment},erase:{options.Erase.ToString(System.Globalization.CultureInfo.InvariantCulture)}" };
         return t;
     }
 

@@ -13,8 +13,8 @@ using Tailor.Visualization;
 namespace Tailor.Studies;
 
 /// <summary>
-/// What each ingredient of the record recipe adds: a ladder of runs from the notebook's CNN to the ResNet with its
-/// recipe, each adding one ingredient to the run before it, on the same images, seed and epochs; compared in
+/// What each ingredient of the record recipe adds: a ladder of runs from the notebook's CNN to the record's VGG-style
+/// network and recipe, each adding one ingredient to the run before it, on the same images, seed and epochs; compared in
 /// report.html, results.csv and results.md. Every rung trains through <see cref="TrainingRun"/>, as `tailor train` does.
 /// </summary>
 public sealed class RecordStudy(RecordStudyOptions options, TextWriter log, int verbose = 1)
@@ -210,12 +210,12 @@ public sealed class RecordStudy(RecordStudyOptions options, TextWriter log, int 
         foreach (var r in _results)
         {
             ingredients.Paragraph($"{r.Rung.Number()}. {r.Rung.Title()} ({r.Setting}). {RecordNarrative.Ingredient(r.Rung, options)} {RecordNarrative.Outcome(r)}");
-            if (r.Rung == RecordRung.RandomErasing)
+            if (r.Rung == RecordRung.Augmentation)
             {
                 var pipeline = AugmentationPipeline.Parse(r.Rung.Training(options).Augment!);
                 var images = sample.Train.Images.Slice(0, Math.Min(6, sample.Train.Count));
                 ingredients.Image(Save(AugmentationGrid.Render(images, pipeline, variants: 7, seed: options.Seed), "augmentation.png"),
-                    $"Training images (left) and seven versions of each under {pipeline}, as the network of rungs {RecordRung.RandomErasing.Number()} and {RecordRung.FlipAveraging.Number()} sees them.");
+                    $"Training images (left) and seven versions of each under {pipeline}, as the network of rungs {RecordRung.Augmentation.Number()} and {RecordRung.FlipAveraging.Number()} sees them.");
             }
         }
         report.AddSection("What to take from it").Paragraph(RecordNarrative.Conclusion);

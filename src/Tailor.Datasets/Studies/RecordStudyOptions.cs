@@ -8,8 +8,11 @@ public sealed record RecordStudyOptions
 {
     public string OutputDirectory { get; init; } = "out/study-record";
 
-    /// <summary>Epochs of every rung that trains: one budget for all, so that a rung's gain is not bought with time.</summary>
-    public int Epochs { get; init; } = 10;
+    /// <summary>
+    /// Epochs of every rung that trains: one budget for all, so that a rung's gain is not bought with time. The
+    /// record's 12, which fit its ten minutes on two cores (the validation curve of its run still rose at the end).
+    /// </summary>
+    public int Epochs { get; init; } = 12;
 
     /// <summary>Seeds the initial weights, the shuffles and the augmentation of every rung (the same for all).</summary>
     public ulong Seed { get; init; } = 1;
@@ -21,19 +24,13 @@ public sealed record RecordStudyOptions
     public int BatchSize { get; init; } = 64;
 
     /// <summary>
-    /// The augmentation of the augmentation rung: mirror images and crops with padding 2. The flip is there for the
-    /// last rung: averaging over mirror images only helps a model that was trained on them (the shoes all point left).
+    /// The augmentation of the augmentation rung: mirror images. It is there for the last rung too: averaging over
+    /// mirror images only helps a model that was trained on them (the shoes all point left).
     /// </summary>
-    public string Augment { get; init; } = "flip,shift:2";
+    public string Augment { get; init; } = "flip";
 
-    /// <summary>Random erasing's probability, added to the augmentation on its rung.</summary>
-    public float Erase { get; init; } = 0.25f;
-
-    /// <summary>Label smoothing on its rung.</summary>
-    public float LabelSmoothing { get; init; } = 0.1f;
-
-    /// <summary>SGD's rate from the SGD rung on (momentum 0.9, Nesterov), as docs/resnet.md trains the ResNet.</summary>
-    public float SgdLearningRate { get; init; } = 0.05f;
+    /// <summary>AdamW's peak rate under the one-cycle schedule, from the AdamW rung on.</summary>
+    public float AdamWLearningRate { get; init; } = 0.003f;
 
     /// <summary>A look at the whole report in well under a minute on two cores: 2 epochs on 1,000 training images, 250 to validate, 500 to test.</summary>
     public static RecordStudyOptions Quick { get; } = new()
@@ -47,7 +44,6 @@ public sealed record RecordStudyOptions
     {
         TrainingOptions.EpochsRange.Check("--epochs", Epochs);
         TrainingOptions.BatchSizeRange.Check("batch size", BatchSize);
-        new ValueRange(0, 1, Whole: false).Check("erase probability", Erase);
         foreach (var rung in RecordRungs.All) rung.Training(this).Validate();
     }
 

@@ -45,7 +45,7 @@ public sealed class RecordStudyTests : IClassFixture<RecordStudyTests.QuickStudi
             {
                 var first = new RecordStudy(options, TextWriter.Null, verbose: 0);
                 Interruption = Assert.Throws<OperationInterruptedException>(() => first.Run(sample, RecordStudy.Progress(ProgressFolder, options, sample),
-                    r => { if (r.Rung == RecordRung.Cosine) cancel.Cancel(); }, cancel.Token));
+                    r => { if (r.Rung == RecordRung.BatchNorm) cancel.Cancel(); }, cancel.Token));
             }
             KeptAfterInterruption = RecordStudy.Progress(ProgressFolder, options, sample).Finished;
             WroteReportWhenInterrupted = Directory.Exists(LibraryOutput);
@@ -71,7 +71,7 @@ public sealed class RecordStudyTests : IClassFixture<RecordStudyTests.QuickStudi
         Assert.Equal(3, html.Split("<img src=\"data:image/png;base64,").Length - 1);
         foreach (var rung in RecordRungs.All) Assert.Contains(System.Net.WebUtility.HtmlEncode(rung.Title()), html);
         Assert.False(Directory.Exists(Path.Combine(_run.CliOutput, "rungs")), "the kept rungs outlived the published report");
-        Assert.Contains("8. + flip averaging (TTA)", _run.Cli.Stdout);
+        Assert.Contains("7. + flip averaging (TTA)", _run.Cli.Stdout);
     }
 
     [Fact]
@@ -105,14 +105,14 @@ public sealed class RecordStudyTests : IClassFixture<RecordStudyTests.QuickStudi
         Assert.Equal(0, last.Epochs);
         Assert.Equal(results[^2].Parameters, last.Parameters);
         Assert.Equal(93_322, results[0].Parameters);
-        Assert.Equal(78_042, results[2].Parameters);
+        Assert.Equal(871_210, results[2].Parameters);
     }
 
     [Fact]
     public void An_interrupted_study_keeps_its_finished_rungs_writes_nothing_and_resumes_to_the_same_table()
     {
-        Assert.Equal(["rung-1-notebook-cnn", "rung-2-cosine"], _run.KeptAfterInterruption);
-        Assert.StartsWith("Interrupted before rung 3 of 8 (+ ResNet with BatchNorm); 2 finished rungs are kept in ", _run.Interruption.Message);
+        Assert.Equal(["rung-1-notebook-cnn", "rung-2-batch-norm"], _run.KeptAfterInterruption);
+        Assert.StartsWith("Interrupted before rung 3 of 7 (+ VGG-style network); 2 finished rungs are kept in ", _run.Interruption.Message);
         Assert.False(_run.WroteReportWhenInterrupted);
 
         // The CLI's uninterrupted run and the library's resumed one: the same seed gives the same table, but for seconds.
@@ -127,9 +127,9 @@ public sealed class RecordStudyTests : IClassFixture<RecordStudyTests.QuickStudi
     {
         var options = RecordStudyOptions.Quick;
         Assert.Equal("--model cnn --optimizer rmsprop", RecordRung.NotebookCnn.Setting(options));
-        Assert.Equal("--model resnet --optimizer sgd --learning-rate 0.05 --momentum 0.9 --nesterov --lr-schedule cosine --augment flip,shift:2,erase:0.25 --label-smoothing 0.1",
-            RecordRung.RandomErasing.Setting(options));
-        Assert.Equal(RecordRung.RandomErasing.Training(options), RecordRung.FlipAveraging.Training(options));
+        Assert.Equal("--model vgg --optimizer adamw --learning-rate 0.003 --lr-schedule one-cycle --augment flip",
+            RecordRung.Augmentation.Setting(options));
+        Assert.Equal(RecordRung.Augmentation.Training(options), RecordRung.FlipAveraging.Training(options));
         for (int i = 1; i < RecordRungs.All.Count - 1; i++)
             Assert.NotEqual(RecordRungs.All[i - 1].Training(options), RecordRungs.All[i].Training(options));
     }
@@ -139,13 +139,13 @@ public sealed class RecordStudyTests : IClassFixture<RecordStudyTests.QuickStudi
 public sealed class RecordStudyOptionsTests
 {
     [Theory]
-    [InlineData(0, 0.25f, "--epochs must be 1 to 10,000, received 0.")]
-    [InlineData(2, 1.5f, "erase probability must be in [0, 1], received 1.5.")]
-    public void A_value_out_of_range_is_named_and_nothing_is_written(int epochs, float erase, string expected)
+    [InlineData(0, 0.003f, "--epochs must be 1 to 10,000, received 0.")]
+    [InlineData(2, 20f, "--learning-rate must be in (0, 10], received 20.")]
+    public void A_value_out_of_range_is_named_and_nothing_is_written(int epochs, float rate, string expected)
     {
         using var temp = new TempDirectory();
         string output = temp.File("out");
-        var options = RecordStudyOptions.Quick with { OutputDirectory = output, Epochs = epochs, Erase = erase };
+        var options = RecordStudyOptions.Quick with { OutputDirectory = output, Epochs = epochs, AdamWLearningRate = rate };
 
         var error = Assert.Throws<ArgumentException>(() => new RecordStudy(options, TextWriter.Null, verbose: 0).Run(SyntheticFashion.Dataset(20, 10)));
 

@@ -25,8 +25,8 @@ internal static class RecordCommand
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out(defaults.OutputDirectory);
         var command = new Command("record",
-            "Climb from the notebook's CNN to the record recipe one ingredient at a time (cosine schedule, ResNet with BatchNorm, SGD Nesterov, augmentation, " +
-            "label smoothing, random erasing, flip averaging) on the same data, seed and epochs; write report.html, results.csv and results.md.")
+            "Climb from the notebook's CNN to the record recipe one ingredient at a time (BatchNorm, VGG-style network, one-cycle schedule, AdamW, " +
+            "flip augmentation, flip averaging) on the same data, seed and epochs; write report.html, results.csv and results.md.")
         {
             quickOption, epochs, trainImages, seed, output,
         };
