@@ -38,7 +38,7 @@ public sealed class StudySignalTests : IDisposable
             "study", "record", "--quick", "--epochs", "30", "--data", data, "--out", output);
 
         string line = SignalledCli.AssertStoppedCleanly(run);
-        Assert.Matches(@"^tailor: error: Interrupted (before|while training) rung [1-8] of 8 \([A-Za-z +]+\); [0-7] finished rungs are kept in .+rungs\. Run the same command again to resume from them\.$", line);
+        Assert.Matches(@"^tailor: error: Interrupted (before|while training) rung [1-7] of 7 \([A-Za-z +()-]+\); [0-6] finished rungs are kept in .+rungs\. Run the same command again to resume from them\.$", line);
         Assert.False(File.Exists(Path.Combine(output, "report.html")));
     }
 }
