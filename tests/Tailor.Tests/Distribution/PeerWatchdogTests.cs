@@ -34,6 +34,39 @@ public sealed class PeerWatchdogTests
     }
 
     [Fact]
+    public void A_peer_that_aborted_beside_one_killed_from_outside_is_its_echo_so_only_the_killed_one_is_named()
+    {
+        var killed = new PeerState(PeerCondition.Gone, WaitStatus: 9);
+        var aborted = new PeerState(PeerCondition.Gone, WaitStatus: 6);
+
+        var verdict = PeerWatchdog.Judge(Rank(0), 4, [Peer(1, Running), Peer(2, killed), Peer(3, aborted)], TimeSpan.Zero, Timeout);
+
+        Assert.Equal("tailor: rank 2 of 4 (pid 102 on node1) died (killed by signal 9, SIGKILL); the job is ended.", verdict!.Value.Line);
+    }
+
+    [Fact]
+    public void Peers_that_died_alike_are_named_together()
+    {
+        var aborted = new PeerState(PeerCondition.Gone, WaitStatus: 6);
+
+        var verdict = PeerWatchdog.Judge(Rank(0), 4, [Peer(1, Running), Peer(2, aborted), Peer(3, aborted)], TimeSpan.Zero, Timeout);
+
+        Assert.Equal("tailor: ranks 2 (pid 102), 3 (pid 103) of 4 on node1 died; the job is ended.", verdict!.Value.Line);
+    }
+
+    [Theory]
+    [InlineData(9, 2)]
+    [InlineData(15, 2)]
+    [InlineData(11, 2)]
+    [InlineData(6, 0)]
+    [InlineData(1 << 8, 0)]
+    [InlineData(null, 1)]
+    public void An_end_is_blamed_by_how_it_came(int? waitStatus, int blame)
+    {
+        Assert.Equal(blame, new PeerState(PeerCondition.Gone, waitStatus).Blame);
+    }
+
+    [Fact]
     public void When_rank_0_dies_rank_1_reports_it()
     {
         var verdict = PeerWatchdog.Judge(Rank(1), 2, [Peer(0, new PeerState(PeerCondition.Gone))], TimeSpan.Zero, Timeout);

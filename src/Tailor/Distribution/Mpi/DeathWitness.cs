@@ -11,7 +11,8 @@ namespace Tailor.Distribution.Mpi;
 /// on the ranks' pidfds, and writes its line straight to mpiexec's own stderr (the ranks' is a pipe through a proxy
 /// that is itself being ended). A rank that leaves on purpose (it finished, reported its own error, or ends the
 /// job after its watchdog's verdict) first leaves a mark; the witness speaks only when the first rank to go left
-/// none, and then leaves as soon as that first rank is gone.
+/// none, and then leaves as soon as that first rank is gone. A rank that aborts because a peer's memory vanished
+/// under its copy is that death's echo, and may end first: the witness blames the cause (<see cref="PeerState.Blame"/>).
 /// </summary>
 /// <remarks>
 /// The witness is the entry program itself started again with <see cref="Argument"/> first: the program's Main
@@ -102,19 +103,27 @@ internal static partial class DeathWitness
             // Hold neither the ranks' output pipes (their launcher waits for them to close) nor the terminal's input.
             if (report >= 0) DetachStandardStreams();
             File.WriteAllBytes(Path.Combine(folder, WatchingMark), []);
+            var dead = new Dictionary<int, (PeerState State, int Wave)>();
             while (true)
             {
                 if (PollFds(fds, fds.Length, -1) < 0 && Marshal.GetLastPInvokeError() != InterruptedCall) return 1;
-                var gone = new List<(int Index, PeerState State)>();
-                for (int i = 0; i < fds.Length; i++)
-                    if ((fds[i].ReturnedEvents & PeerWatchdog.PollIn) != 0) gone.Add((i, PeerWatchdog.StateOf(ranks[i].Pid)));
-                if (gone.Count == 0) continue;
-                var unmarked = gone.Where(g => !File.Exists(Path.Combine(folder, MarkName(ranks[g.Index].Rank)))).ToList();
+                if (!LookForDead(ranks, fds, dead, wave: 0)) continue;
                 // The first to go left a mark: the job ends on purpose, and whoever ended it has said why.
-                if (unmarked.Count < gone.Count) return 0;
-                string line = PeerWatchdog.DeathLine([.. unmarked.Select(u => ranks[u.Index])], size, unmarked.Count == 1 ? unmarked[0].State.Signal : null) + "\n";
+                if (dead.Keys.Any(i => Marked(folder, ranks[i]))) return 0;
+                // An abort may echo a death still under way (a rank of many threads takes a while to end under load,
+                // and its peer's copy fails the moment its memory is gone): give such a cause a moment to show.
+                var settle = Stopwatch.StartNew();
+                for (int wave = 1; dead.Values.Max(d => d.State.Blame) < 2 && settle.Elapsed < EchoWait; wave++)
+                {
+                    _ = PollFds(fds, fds.Length, 10);
+                    LookForDead(ranks, fds, dead, wave);
+                }
+                var blamed = PeerWatchdog.Blamed(dead.Where(d => !Marked(folder, ranks[d.Key])), d => d.Value.State);
+                int first = blamed.Min(d => d.Value.Wave);
+                var named = blamed.Where(d => d.Value.Wave == first).OrderBy(d => ranks[d.Key].Rank).ToList();
+                string line = PeerWatchdog.DeathLine([.. named.Select(d => ranks[d.Key])], size, named.Count == 1 ? named[0].Value.State.Signal : null) + "\n";
                 // Through the dead rank's own stderr, which its launcher still reads: it is waiting for this witness.
-                Write(holding ? held[unmarked[0].Index][StderrSlot] : report, line);
+                Write(holding ? held[named[0].Key][StderrSlot] : report, line);
                 return 0;
             }
         }
@@ -128,6 +137,30 @@ internal static partial class DeathWitness
             catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>How long an end that may be an echo (<see cref="PeerState.Blame"/> below 2) waits for its cause to show.</summary>
+    private static readonly TimeSpan EchoWait = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Adds to <paramref name="dead"/>, with <paramref name="wave"/>, the ranks newly ended: a pidfd that polled
+    /// readable, or a process whose first thread is a zombie while others still end. True when any was added.
+    /// </summary>
+    private static bool LookForDead(IReadOnlyList<RankProcess> ranks, PollFd[] fds, Dictionary<int, (PeerState State, int Wave)> dead, int wave)
+    {
+        bool added = false;
+        for (int i = 0; i < fds.Length; i++)
+        {
+            if (dead.ContainsKey(i)) continue;
+            var state = PeerWatchdog.StateOf(ranks[i].Pid);
+            bool ended = (fds[i].ReturnedEvents & PeerWatchdog.PollIn) != 0;
+            if (!ended && state.Condition != PeerCondition.Gone) continue;
+            dead[i] = (state.Condition == PeerCondition.Gone ? state : new PeerState(PeerCondition.Gone), wave);
+            added = true;
+        }
+        return added;
+    }
+
+    private static bool Marked(string folder, RankProcess rank) => File.Exists(Path.Combine(folder, MarkName(rank.Rank)));
 
     /// <summary>Where a rank's stderr is among the descriptors held for it.</summary>
     private const int StderrSlot = 1;

@@ -15,6 +15,16 @@ internal readonly record struct PeerState(PeerCondition Condition, int? WaitStat
 
     /// <summary>Whether it ended by exiting (it then said why itself: tailor prints one line before any failing exit).</summary>
     public bool Exited => WaitStatus is int status && (status & 0x7f) == 0;
+
+    /// <summary>
+    /// How surely this end is the cause of a job's end rather than the echo of another rank's: 2 for a signal from
+    /// outside or a crash of its own (SIGKILL, SIGTERM, SIGSEGV); 1 when the end is not known (its launcher reaped
+    /// it first); 0 for an abort (SIGABRT) or an exit, the ways a library gives up when its peer vanishes in the
+    /// middle of a transfer: UCX aborts a rank whose shared-memory copy finds the peer's memory gone.
+    /// </summary>
+    public int Blame => Signal switch { null when WaitStatus == null => 1, null or Abort => 0, _ => 2 };
+
+    private const int Abort = 6;
 }
 
 /// <summary>What a rank's process is doing, as /proc tells it.</summary>
@@ -190,7 +200,7 @@ internal sealed partial class PeerWatchdog : IDisposable
         if (gone.Count > 0)
         {
             if (gone.All(n => n.State.Exited)) return new Verdict("", Reports: false);
-            var killed = gone.Where(n => !n.State.Exited).ToList();
+            var killed = Blamed(gone.Where(n => !n.State.Exited), n => n.State);
             return new Verdict(DeathLine([.. killed.Select(n => n.Peer)], size, killed.Count == 1 ? killed[0].State.Signal : null), lowest, Death: true);
         }
         else if (stopped.Count > 0) what = string.Create(inv, $"{Describe(stopped, size)} {(stopped.Count == 1 ? "has" : "have")} been stopped (SIGSTOP) for {StopGrace.TotalSeconds:F0} s");
@@ -198,6 +208,14 @@ internal sealed partial class PeerWatchdog : IDisposable
             what = string.Create(inv, $"rank {self.Rank} of {size} waited {timeout.TotalSeconds:F0} s in an exchange for ranks that did not come (on another machine, or busy elsewhere)");
         else return null;
         return new Verdict($"tailor: {what}; the job is ended.", lowest);
+    }
+
+    /// <summary>Those of <paramref name="dead"/> to blame for the job's end: the ones of the highest <see cref="PeerState.Blame"/>.</summary>
+    internal static List<T> Blamed<T>(IEnumerable<T> dead, Func<T, PeerState> state)
+    {
+        var all = dead.ToList();
+        int most = all.Count == 0 ? 0 : all.Max(d => state(d).Blame);
+        return [.. all.Where(d => state(d).Blame == most)];
     }
 
     /// <summary>The line that names the dead <paramref name="ranks"/> of a job of <paramref name="size"/>, with the signal when one died and it is known.</summary>
