@@ -94,7 +94,7 @@ internal static partial class DeathWitness
         {
             for (int i = 0; i < fds.Length; i++)
             {
-                fds[i] = new PollFd { Fd = PeerWatchdog.PidFdOpen(ranks[i].Pid), Events = PeerWatchdog.PollIn };
+                fds[i] = new PollFd { Fd = PeerWatchdog.PidFdOpenFirstThread(ranks[i].Pid), Events = PeerWatchdog.PollIn };
                 // Without pidfds (Linux before 5.3) nothing here can tell the first death: the ranks' watchdogs speak.
                 if (fds[i].Fd < 0) return 0;
             }

@@ -89,10 +89,11 @@ internal sealed partial class PeerWatchdog : IDisposable
 
     private void Watch()
     {
-        // A pidfd becomes readable the moment its process ends, so the line goes out before a launcher's SIGKILL
-        // reaches this rank, as a rule; where pidfds are missing (Linux before 5.3) /proc is read every poll.
+        // A pidfd becomes readable the moment its rank's first thread (or, before Linux 6.9, its process) ends, so
+        // the line goes out before a launcher's SIGKILL reaches this rank, as a rule; where pidfds are missing
+        // (Linux before 5.3) /proc is read every poll.
         var pollFds = new PollFd[_neighbours.Length];
-        for (int i = 0; i < pollFds.Length; i++) pollFds[i] = new PollFd { Fd = PidFdOpen(_neighbours[i].Pid), Events = PollIn };
+        for (int i = 0; i < pollFds.Length; i++) pollFds[i] = new PollFd { Fd = PidFdOpenFirstThread(_neighbours[i].Pid), Events = PollIn };
         bool pidFds = pollFds.Length > 0 && pollFds.All(p => p.Fd >= 0);
         var stoppedSince = new Dictionary<int, long>();
         WarmUp();
@@ -168,6 +169,21 @@ internal sealed partial class PeerWatchdog : IDisposable
 
     /// <summary>pidfd_open(2), through syscall(2): glibc before 2.36 has no wrapper. -1 when the kernel has none.</summary>
     internal static int PidFdOpen(int pid) => (int)Syscall(PidFdOpenNumber, pid, 0);
+
+    /// <summary>
+    /// A pidfd that polls readable the moment <paramref name="pid"/>'s first thread ends (PIDFD_THREAD, Linux 6.9),
+    /// else one for its whole process. A rank's first thread ends before any peer's copy from its memory can fail,
+    /// since its memory goes with it; the process ends only when its last thread has, which under load can come
+    /// after that peer has aborted (see <see cref="PeerState.Blame"/>).
+    /// </summary>
+    internal static int PidFdOpenFirstThread(int pid)
+    {
+        int fd = (int)Syscall(PidFdOpenNumber, pid, PidFdThread);
+        return fd >= 0 ? fd : PidFdOpen(pid);
+    }
+
+    /// <summary>pidfd_open's PIDFD_THREAD (O_EXCL).</summary>
+    private const uint PidFdThread = 0x80;
 
     /// <summary>pidfd_open's number on x86-64 and on the architectures of the generic table (arm64).</summary>
     private const long PidFdOpenNumber = 434;
