@@ -66,6 +66,23 @@ internal sealed unsafe class SingleChannelConvolution
         if (!biasGradient.IsEmpty) PartialSums.AddInOrder(_blockBias, blocks, biasGradient[..filters]);
     }
 
+    /// <summary>
+    /// <see cref="Forward"/> with each image's output max-pooled by <paramref name="pool"/> into
+    /// <paramref name="pooled"/> while it is still in its core's cache, as <see cref="PoolingKernels.MaxForward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>
+    /// pools it: the same maxima of the same values, without the convolution's whole output written to memory and
+    /// read back (26x26x32 values an image for the notebook's first layer, four times what its pooling keeps).
+    /// </summary>
+    public void ForwardPooled(in ConvGeometry g, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        int filters, bool relu, in ConvGeometry pool, Span<float> pooled)
+    {
+        int positions = g.OutputPositions * filters;
+        Check(g, filters, batch, input, kernel, positions * batch, bias.Length);
+        if (pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Channels != filters || pooled.Length < (long)batch * pool.OutputPositions * filters)
+            throw new ArgumentException($"SingleChannelConvolution.ForwardPooled needs a pooling of {g.OutHeight}x{g.OutWidth}x{filters} images into {(long)batch * pool.OutputPositions * filters} values; received {pool} and {pooled.Length}.");
+        fixed (float* px = input, pk = kernel, pb = bias, pp = pooled)
+            _job.ForwardPooled(g, batch, filters, px, pk, bias.IsEmpty ? null : pb, relu, pool, pp);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Check(in ConvGeometry g, int filters, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int outputLength, int biasLength)
     {
@@ -77,8 +94,13 @@ internal sealed unsafe class SingleChannelConvolution
 
     private sealed class Job : ParallelJob
     {
-        private ConvGeometry _g;
+        private ConvGeometry _g, _pool;
         private bool _forward, _relu;
+        private float* _pooled;
+
+        /// <summary>One image's convolution output on this thread, pooled from there (see <see cref="ForwardPooled"/>).</summary>
+        [ThreadStatic]
+        private static float[]? t_image;
         private int _batch, _filters, _blocksPerChunk, _blocks, _rows;
         private float* _x, _kernel, _bias, _y, _dy, _chunkKernel, _blockBias, _z;
 
@@ -86,6 +108,13 @@ internal sealed unsafe class SingleChannelConvolution
         {
             (_g, _batch, _filters, _relu, _forward) = (g, batch, filters, relu, true);
             _x = x; _kernel = kernel; _bias = bias; _z = z;
+            Execute(batch, (long)batch * g.OutputPositions * filters * Taps);
+        }
+
+        public void ForwardPooled(in ConvGeometry g, int batch, int filters, float* x, float* kernel, float* bias, bool relu, in ConvGeometry pool, float* pooled)
+        {
+            (_g, _batch, _filters, _relu, _forward, _pool) = (g, batch, filters, relu, true, pool);
+            _x = x; _kernel = kernel; _bias = bias; _pooled = pooled;
             Execute(batch, (long)batch * g.OutputPositions * filters * Taps);
         }
 
@@ -107,7 +136,7 @@ internal sealed unsafe class SingleChannelConvolution
                 if (multiplyAdds >= 1 << 18) WorkerPool.Run(this, tasks);
                 else for (int t = 0; t < tasks; t++) Run(t);
             }
-            finally { _x = _kernel = _bias = _y = _dy = _chunkKernel = _blockBias = _z = null; }
+            finally { _x = _kernel = _bias = _y = _dy = _chunkKernel = _blockBias = _z = _pooled = null; }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -121,9 +150,22 @@ internal sealed unsafe class SingleChannelConvolution
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void ForwardImage(int image)
         {
-            int width = _g.Width, outWidth = _g.OutWidth, positions = _g.OutputPositions, filters = _filters;
+            int positions = _g.OutputPositions, filters = _filters;
             float* x = _x + (long)image * _g.InputLength;
-            float* z = _z + (long)image * positions * filters;
+            if (_pooled != null)
+            {
+                var whole = t_image is { } kept && kept.Length >= positions * filters ? kept : t_image = new float[positions * filters];
+                fixed (float* z = whole) ConvolveImage(x, z);
+                int pooledLength = _pool.OutputPositions * filters;
+                PoolingKernels.MaxForward(_pool, whole.AsSpan(0, positions * filters), new Span<float>(_pooled + (long)image * pooledLength, pooledLength));
+            }
+            else ConvolveImage(x, _z + (long)image * positions * filters);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ConvolveImage(float* x, float* z)
+        {
+            int width = _g.Width, outWidth = _g.OutWidth, positions = _g.OutputPositions, filters = _filters;
             for (int group = 0; group < filters; group += FilterGroup)
             {
                 float* k = _kernel + group;

@@ -51,6 +51,20 @@ public abstract class SampleParallelLayer : Layer
         return _inputGradient;
     }
 
+    /// <summary>
+    /// The output buffer of an inference pass whose samples another layer writes: the convolution before a
+    /// max pooling pools each of its samples while it is in cache (<see cref="Convolutional.Convolution.ForwardPooled"/>).
+    /// No backward pass may follow it, since this layer never saw its input.
+    /// </summary>
+    internal Tensor OutputOfFusedInference(int batch)
+    {
+        _input = null;
+        Training = false;
+        Ensure(ref _output, batch, OutputShape);
+        PrepareForward(batch);
+        return _output!;
+    }
+
     /// <summary>Whether the last forward pass ran in training mode (a backward pass may follow).</summary>
     private protected bool Training { get; private set; }
 

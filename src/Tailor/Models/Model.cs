@@ -3,7 +3,9 @@ using System.Diagnostics;
 using Tailor.Augmentation;
 using Tailor.Common;
 using Tailor.Layers;
+using Tailor.Layers.Convolutional;
 using Tailor.Layers.Core;
+using Tailor.Layers.Pooling;
 using Tailor.Losses;
 using Tailor.Metrics;
 using Tailor.Models.Training;
@@ -285,7 +287,16 @@ public class Model
         _inputShapes = [.. inputShapes.Select(s => (int[])s.Clone())];
         SetInputGradients(_inputGradients);
         ConfigureFusedOutput();
+        _poolsNext = [.. nodes.Select((node, n) => n + 1 < nodes.Length && node.Layer is Convolution && nodes[n + 1].Layer is MaxPooling2D
+            && nodes[n + 1].Inputs.SequenceEqual([node.Output]) && !outputSlots.Contains(node.Output)
+            && nodes.Count(other => other.Inputs.Contains(node.Output)) == 1)];
     }
+
+    /// <summary>Per call: a convolution whose output only the max pooling right after it reads (<see cref="RunInference"/> runs the two as one).</summary>
+    private bool[] _poolsNext = [];
+
+    /// <summary>Per call, whether inference may run it with the max pooling after it as one (where the kernel allows).</summary>
+    internal IReadOnlyList<bool> PoolsNext => _poolsNext;
 
     /// <summary>
     /// Whether the calls that read only model inputs compute their input gradients: not for a model trained alone
@@ -621,6 +632,37 @@ public class Model
         return values[_outputSlots[0]];
     }
 
+    /// <summary>
+    /// <see cref="ForwardAll"/> in inference mode, for a pass that reads only the model's outputs (Predict,
+    /// Evaluate): a convolution and the max pooling that alone reads it run as one where they can, each sample
+    /// pooled while in cache (<see cref="Convolution.ForwardPooled"/>). The same bits; the convolution's own
+    /// output is left as it was.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal Tensor RunInference(Tensor x)
+    {
+        var values = _values;
+        values[0] = x;
+        var nodes = _nodes;
+        for (int n = 0; n < nodes.Length; n++)
+        {
+            var node = nodes[n];
+            if (_poolsNext[n] && node.Layer is Convolution convolution && nodes[n + 1].Layer is MaxPooling2D pool && convolution.CanForwardPooled(pool))
+            {
+                values[nodes[++n].Output] = convolution.ForwardPooled(values[node.Inputs[0]], pool);
+                continue;
+            }
+            if (node.Layer is MultiInputLayer merge)
+            {
+                var arguments = node.Arguments;
+                for (int i = 0; i < arguments.Length; i++) arguments[i] = values[node.Inputs[i]];
+                values[node.Output] = merge.Forward(arguments, training: false);
+            }
+            else values[node.Output] = node.Layer.Forward(values[node.Inputs[0]], training: false);
+        }
+        return values[_outputSlots[0]];
+    }
+
     /// <summary>The value of output <paramref name="index"/> after <see cref="RunForward"/>.</summary>
     internal Tensor OutputValue(int index) => _values[_outputSlots[index]];
 
@@ -746,7 +788,7 @@ public class Model
                 int count = Math.Min(batchSize, samples - start);
                 var (xb, yb) = BatchBuffers(count, data);
                 data.Gather(order, start, count, xb, yb);
-                var prediction = ForwardAll(xb, training: false);
+                var prediction = RunInference(xb);
                 var weights = sampleWeight == null ? default : sampleWeight.AsSpan(start, count);
                 lossSum += (double)Loss!.Compute(prediction.Span, yb.Span, weights, count, outputs, default) * count;
                 correct += Accuracy.CountCorrect(Loss, prediction.Span, yb.Span, count, outputs);
@@ -769,7 +811,7 @@ public class Model
     internal double InferenceLoss(Tensor x, Tensor y, IReadOnlyList<Metric> metrics)
     {
         int count = x.Dim(0), outputs = OutputLength;
-        var prediction = ForwardAll(x, training: false);
+        var prediction = RunInference(x);
         for (int i = 0; i < metrics.Count; i++) metrics[i].Update(Loss!, prediction.Span, y.Span, count, outputs);
         return Loss!.Compute(prediction.Span, y.Span, count, outputs, default);
     }
@@ -794,8 +836,9 @@ public class Model
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, samples - start);
-            var (xb, _) = CopyBatch(x, null, start, count);
-            ForwardAll(xb, training: false).Span.CopyTo(result.Span.Slice(start * outputs, count * outputs));
+            // One batch of all of x needs no copy: inference only reads its input.
+            var xb = count == samples ? x : CopyBatch(x, null, start, count).X;
+            RunInference(xb).Span.CopyTo(result.Span.Slice(start * outputs, count * outputs));
         }
         return result;
     }

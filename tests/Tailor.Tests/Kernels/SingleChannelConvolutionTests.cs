@@ -83,6 +83,64 @@ public class SingleChannelConvolutionTests
         finally { WorkerPool.Threads = saved; }
     }
 
+    public static TheoryData<int, int, int, int, int, int, Padding> PooledShapes()
+    {
+        var data = new TheoryData<int, int, int, int, int, int, Padding>();
+        // (batch, height, width, filters, pool, stride, padding): the notebook's first layer, odd images, a window
+        // larger than its stride, overlapping windows and same padding (a window cut by the edge).
+        foreach (var shape in new[] { (64, 28, 28, 32, 2, 2, Padding.Valid), (1, 28, 28, 32, 2, 2, Padding.Valid), (7, 9, 13, 64, 3, 2, Padding.Valid),
+                     (5, 17, 30, 32, 2, 1, Padding.Valid), (3, 12, 11, 32, 3, 3, Padding.Same) })
+            data.Add(shape.Item1, shape.Item2, shape.Item3, shape.Item4, shape.Item5, shape.Item6, shape.Item7);
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(PooledShapes))]
+    public void Forward_pooled_gives_the_bits_of_forward_then_max_pooling(int batch, int height, int width, int filters, int pool, int stride, Padding padding)
+    {
+        Skip.IfNot(KernelIsa.Active == Isa.Avx512, $"SingleChannelConvolution's kernels need AVX-512; the active path is {KernelIsa.Active}.");
+        var g = ConvGeometry.Create(height, width, 1, 3, 3, 1, 1, Padding.Valid);
+        var window = ConvGeometry.Create(g.OutHeight, g.OutWidth, filters, pool, pool, stride, stride, padding);
+        int saved = WorkerPool.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            foreach (bool relu in new[] { true, false })
+            {
+                WorkerPool.Threads = threads;
+                var rng = new Random(batch * 1000 + height * 10 + filters + pool + (relu ? 1 : 0));
+                var x = Values(rng, batch * g.InputLength, zeros: 0.4);
+                var kernel = Values(rng, 9 * filters, 0);
+                var bias = Values(rng, filters, 0);
+                var z = new float[batch * g.OutputPositions * filters];
+                var convolution = new SingleChannelConvolution();
+                convolution.Forward(g, batch, x, kernel, bias, filters, relu, z);
+                int pooledLength = window.OutputPositions * filters;
+                var expected = new float[batch * pooledLength];
+                for (int i = 0; i < batch; i++)
+                    PoolingKernels.MaxForward(window, z.AsSpan(i * g.OutputPositions * filters, g.OutputPositions * filters), expected.AsSpan(i * pooledLength, pooledLength));
+
+                var pooled = Enumerable.Repeat(float.NaN, batch * pooledLength).ToArray();
+                convolution.ForwardPooled(g, batch, x, kernel, bias, filters, relu, window, pooled);
+
+                Assert.Equal(Bits(expected), Bits(pooled));
+            }
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
+    [SkippableFact]
+    public void Forward_pooled_refuses_a_pooling_of_another_shape()
+    {
+        Skip.IfNot(KernelIsa.Active == Isa.Avx512, $"SingleChannelConvolution's kernels need AVX-512; the active path is {KernelIsa.Active}.");
+        var g = ConvGeometry.Create(28, 28, 1, 3, 3, 1, 1, Padding.Valid);
+        var window = ConvGeometry.Create(28, 28, 32, 2, 2, 2, 2, Padding.Valid);
+
+        var error = Assert.Throws<ArgumentException>(() => new SingleChannelConvolution().ForwardPooled(g, 1, new float[784], new float[288], [], 32, true, window, new float[14 * 14 * 32]));
+
+        Assert.Contains("needs a pooling of 26x26x32 images", error.Message);
+    }
+
     [Fact]
     public void It_takes_only_valid_3x3_windows_with_stride_1_on_one_channel_with_AVX_512()
     {

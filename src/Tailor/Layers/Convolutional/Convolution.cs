@@ -3,6 +3,7 @@ using Tailor.Common;
 using Tailor.Graphs;
 using Tailor.Initializers;
 using Tailor.Kernels;
+using Tailor.Layers.Pooling;
 using Tailor.Regularizers;
 using Tailor.Tensors;
 using Tailor.Threading;
@@ -99,6 +100,30 @@ public abstract class Convolution : Core.ActivatedLayer
                 accumulate: false, bias, ProductAppliesRelu);
         }
         return Activate(z);
+    }
+
+    /// <summary>Whether an inference pass may run this layer and <paramref name="pool"/> after it as one (<see cref="ForwardPooled"/>).</summary>
+    internal bool CanForwardPooled(MaxPooling2D pool) =>
+        ProductAppliesActivation && SingleChannelConvolution.Supports(_geometry, Filters) && pool.InputShape.SequenceEqual(OutputShape);
+
+    /// <summary>
+    /// An inference pass through this layer and the max pooling after it, each sample's output pooled while it is
+    /// still in its core's cache rather than the whole batch's written to memory and read back: the pooling's
+    /// output, with the bits the two layers give one after the other. This layer's own output is not written, so
+    /// only a pass that reads nothing else of it (Predict, Evaluate) and no backward pass may use it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal Tensor ForwardPooled(Tensor input, MaxPooling2D pool)
+    {
+        CheckInput(input);
+        int batch = input.Dim(0);
+        _input = input;
+        _singleChannelForward = true;
+        _colsReady = false;
+        var pooled = pool.OutputOfFusedInference(batch);
+        _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
+            pool.Window, pooled.Span);
+        return pooled;
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ public sealed class MaxPooling2D : BasePooling2D
 
     public override void DescribeInference(InferenceGraph graph) => DescribePooling(graph, "MaxPool");
 
+    /// <summary>The window over one sample, for a layer before it that pools its own samples in inference.</summary>
+    internal ConvGeometry Window => Geometry;
+
     /// <summary>Training keeps each window's winner for backward; inference only takes the maxima, the same values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output)

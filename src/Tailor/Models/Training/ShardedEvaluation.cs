@@ -29,7 +29,7 @@ public static class ShardedEvaluation
         var loss = model.Loss!;
         var records = Records(model, data, batchSize, transport, 2, (x, y, count, record) =>
         {
-            var prediction = model.ForwardAll(x, training: false);
+            var prediction = model.RunInference(x);
             record[0] = (double)loss.Compute(prediction.Span, y.Span, default, count, outputs, default) * count;
             record[1] = Accuracy.CountCorrect(loss, prediction.Span, y.Span, count, outputs);
         });

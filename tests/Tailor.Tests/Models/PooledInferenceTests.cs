@@ -1,0 +1,78 @@
+using Tailor.Common;
+using Tailor.Kernels;
+using Tailor.Layers;
+using Tailor.Layers.Convolutional;
+using Tailor.Layers.Core;
+using Tailor.Layers.Merging;
+using Tailor.Layers.Pooling;
+using Tailor.Models;
+using Tailor.Tensors;
+using Tailor.Tests.Kernels;
+using Tailor.Threading;
+
+namespace Tailor.Tests.Models;
+
+/// <summary>
+/// Predict and Evaluate run a one-channel convolution and the max pooling that alone reads it as one, each image
+/// pooled while in cache: the bits of the two layers run one after the other (GetActivations, which keeps every
+/// layer's output, still runs them apart), on one thread and two, at every batch size.
+/// </summary>
+[Collection(GlobalSwitches.Name)]
+public sealed class PooledInferenceTests
+{
+    private static Tensor Images(int count, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var x = new float[count * 784];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextFloat() < 0.6f ? 0f : rng.NextFloat();
+        return new Tensor(x, count, 28, 28, 1);
+    }
+
+    private static int[] Bits(Tensor t) => [.. t.Span.ToArray().Select(BitConverter.SingleToInt32Bits)];
+
+    [SkippableTheory]
+    [InlineData(NotebookModel.Cnn)]
+    [InlineData(NotebookModel.CnnDropout)]
+    public void The_notebook_cnns_predict_the_bits_of_their_layers_run_apart(NotebookModel kind)
+    {
+        Skip.IfNot(KernelIsa.Active == Isa.Avx512, $"The one-channel convolution that pools its own images needs AVX-512; the active path is {KernelIsa.Active}.");
+        var model = NotebookModels.Create(kind, seed: 5);
+        model.Compile("adam", "categorical_crossentropy", "accuracy");
+        var x = Images(71, 9);
+        model.Build(28, 28, 1);
+        // The first convolution and its pooling run as one; the second convolution is not on one channel.
+        Assert.True(model.PoolsNext[0]);
+        Assert.True(model.Layers[0] is Conv2D first && first.CanForwardPooled((MaxPooling2D)model.Layers[1]));
+        Assert.False(model.Layers[2] is Conv2D second && second.CanForwardPooled((MaxPooling2D)model.Layers[3]));
+        int saved = WorkerPool.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                WorkerPool.Threads = threads;
+                var apart = model.GetActivations(x)[^1].Output;
+                foreach (int batch in new[] { 1, 7, 64, 71 })
+                    Assert.Equal(Bits(apart), Bits(model.Predict(x, batchSize: batch)));
+            }
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
+    public void A_convolution_that_another_call_also_reads_is_not_pooled_in_place()
+    {
+        var input = new Input([28, 28, 1]);
+        var features = new Conv2D(32, 3, activation: Activation.Relu).Call(input);
+        var pooled = new MaxPooling2D(2).Call(features);
+        var branch = new MaxPooling2D(2, strides: 2).Call(features);
+        var merged = new Add().Call(pooled, branch);
+        var output = new Dense(10, Activation.Softmax).Call(new Flatten().Call(merged));
+        var model = new Model(input, output, seed: 2);
+        var x = Images(9, 4);
+
+        var predicted = model.Predict(x, batchSize: 4);
+
+        Assert.DoesNotContain(true, model.PoolsNext);
+        Assert.Equal(Bits(model.GetActivations(x)[^1].Output), Bits(predicted));
+    }
+}
