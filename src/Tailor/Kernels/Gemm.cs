@@ -297,6 +297,13 @@ internal static unsafe class Gemm
                             int height = Math.Min(mr, rows - ip);
                             float* aPanel = pa + (long)ip * kcLen;
                             float* cTile = cBase + (long)(i0 + ip) * ldc + j0;
+                            if (height == 1 && width == nr && _isa == Isa.Avx512)
+                            {
+                                // One row left (121 = 15 x 8 + 1 positions of the CNN's second convolution at batch 1, 9 of
+                                // its third): its 32 sums alone, rather than a whole tile's 256; each in the same order.
+                                GemmMicroKernels.Avx512Row(kcLen, aPanel, mr, bPanel, bStride, cTile, add);
+                                continue;
+                            }
                             // A full tile goes straight to C; an edge tile into a scratch tile, then its valid part.
                             bool full = height == mr && width == nr;
                             float* dst = full ? cTile : tile;

@@ -60,6 +60,24 @@ internal static unsafe class GemmMicroKernels
         Store512(c, add, c70, c71);
     }
 
+    /// <summary>
+    /// The first row of <see cref="Avx512Tile"/> alone: c[j] (+)= sum_p a[p * aStride] * b[p * bStride + j] for 32
+    /// columns, each sum from zero in p's order and then added to c, as the tile's and an edge tile's are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512Row(int kc, float* a, int aStride, float* b, int bStride, float* c, bool add)
+    {
+        Vector512<float> c0 = default, c1 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var x = Vector512.Create(a[0]);
+            c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(b), c0);
+            c1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(b + 16), c1);
+            a += aStride; b += bStride;
+        }
+        Store512(c, add, c0, c1);
+    }
+
     /// <summary>As <see cref="Avx512Tile"/> with A read in place: row i of the tile at a + i * lda.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Avx512TileRows(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)
