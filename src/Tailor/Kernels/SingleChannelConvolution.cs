@@ -75,8 +75,7 @@ internal sealed unsafe class SingleChannelConvolution
     public void ForwardPooled(in ConvGeometry g, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
         int filters, bool relu, in ConvGeometry pool, Span<float> pooled)
     {
-        int positions = g.OutputPositions * filters;
-        Check(g, filters, batch, input, kernel, positions * batch, bias.Length);
+        Check(g, filters, batch, input, kernel, batch * g.OutputPositions * filters, bias.Length);
         if (pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Channels != filters || pooled.Length < (long)batch * pool.OutputPositions * filters)
             throw new ArgumentException($"SingleChannelConvolution.ForwardPooled needs a pooling of {g.OutHeight}x{g.OutWidth}x{filters} images into {(long)batch * pool.OutputPositions * filters} values; received {pool} and {pooled.Length}.");
         fixed (float* px = input, pk = kernel, pb = bias, pp = pooled)

@@ -614,13 +614,24 @@ public class Model
         return RunForward(training);
     }
 
-    /// <summary>Runs every call in order on the model inputs already in their slots; returns the (first) output, a layer's buffer.</summary>
+    /// <summary>
+    /// Runs every call in order on the model inputs already in their slots; returns the (first) output, a layer's
+    /// buffer. With <paramref name="poolInPlace"/> (<see cref="RunInference"/>), a convolution and the max pooling
+    /// that alone reads it run as one where the kernel can.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal Tensor RunForward(bool training)
+    internal Tensor RunForward(bool training, bool poolInPlace = false)
     {
         var values = _values;
-        foreach (var node in _nodes)
+        var nodes = _nodes;
+        for (int n = 0; n < nodes.Length; n++)
         {
+            var node = nodes[n];
+            if (poolInPlace && _poolsNext[n] && node.Layer is Convolution convolution && nodes[n + 1].Layer is MaxPooling2D pool && convolution.CanForwardPooled)
+            {
+                values[nodes[++n].Output] = convolution.ForwardPooled(values[node.Inputs[0]], pool);
+                continue;
+            }
             if (node.Layer is MultiInputLayer merge)
             {
                 var arguments = node.Arguments;
@@ -641,26 +652,8 @@ public class Model
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Tensor RunInference(Tensor x)
     {
-        var values = _values;
-        values[0] = x;
-        var nodes = _nodes;
-        for (int n = 0; n < nodes.Length; n++)
-        {
-            var node = nodes[n];
-            if (_poolsNext[n] && node.Layer is Convolution convolution && nodes[n + 1].Layer is MaxPooling2D pool && convolution.CanForwardPooled(pool))
-            {
-                values[nodes[++n].Output] = convolution.ForwardPooled(values[node.Inputs[0]], pool);
-                continue;
-            }
-            if (node.Layer is MultiInputLayer merge)
-            {
-                var arguments = node.Arguments;
-                for (int i = 0; i < arguments.Length; i++) arguments[i] = values[node.Inputs[i]];
-                values[node.Output] = merge.Forward(arguments, training: false);
-            }
-            else values[node.Output] = node.Layer.Forward(values[node.Inputs[0]], training: false);
-        }
-        return values[_outputSlots[0]];
+        _values[0] = x;
+        return RunForward(training: false, poolInPlace: true);
     }
 
     /// <summary>The value of output <paramref name="index"/> after <see cref="RunForward"/>.</summary>

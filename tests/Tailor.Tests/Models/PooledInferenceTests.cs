@@ -42,8 +42,8 @@ public sealed class PooledInferenceTests
         model.Build(28, 28, 1);
         // The first convolution and its pooling run as one; the second convolution is not on one channel.
         Assert.True(model.PoolsNext[0]);
-        Assert.True(model.Layers[0] is Conv2D first && first.CanForwardPooled((MaxPooling2D)model.Layers[1]));
-        Assert.False(model.Layers[2] is Conv2D second && second.CanForwardPooled((MaxPooling2D)model.Layers[3]));
+        Assert.True(model.Layers[0] is Conv2D { CanForwardPooled: true });
+        Assert.False(model.Layers[2] is Conv2D { CanForwardPooled: true });
         int saved = WorkerPool.Threads;
         try
         {

@@ -102,9 +102,8 @@ public abstract class Convolution : Core.ActivatedLayer
         return Activate(z);
     }
 
-    /// <summary>Whether an inference pass may run this layer and <paramref name="pool"/> after it as one (<see cref="ForwardPooled"/>).</summary>
-    internal bool CanForwardPooled(MaxPooling2D pool) =>
-        ProductAppliesActivation && SingleChannelConvolution.Supports(_geometry, Filters) && pool.InputShape.SequenceEqual(OutputShape);
+    /// <summary>Whether an inference pass may run this layer and the max pooling that alone reads it as one (<see cref="ForwardPooled"/>).</summary>
+    internal bool CanForwardPooled => ProductAppliesActivation && SingleChannelConvolution.Supports(_geometry, Filters);
 
     /// <summary>
     /// An inference pass through this layer and the max pooling after it, each sample's output pooled while it is
