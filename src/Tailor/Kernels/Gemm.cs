@@ -62,7 +62,47 @@ internal static unsafe class Gemm
         }
         var job = _job ??= new GemmJob();
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
-            job.Execute(KernelIsa.Active, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, bias.IsEmpty ? null : pbias, relu);
+            job.Execute(KernelIsa.Active, transA, transB, m, n, k, pa, lda, null, null, pb, ldb, pc, ldc, accumulate, bias.IsEmpty ? null : pbias, relu);
+    }
+
+    /// <summary>
+    /// As <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, ReadOnlySpan{float}, bool)"/>
+    /// with A a convolution's patch matrix read where it lies in the input (<see cref="PatchOffsets"/>): P[r, q] =
+    /// input[rowOffsets[r] + colOffsets[q]], and op(A) is P (m = rows, k = columns) or, when
+    /// <paramref name="transposed"/>, its transpose (m = columns, k = rows). The same bits as the product of
+    /// the im2col copy of P.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyPatches(bool transposed, int n, ReadOnlySpan<float> input, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> colOffsets,
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> bias, bool relu)
+    {
+        int m = transposed ? colOffsets.Length : rowOffsets.Length, k = transposed ? rowOffsets.Length : colOffsets.Length;
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"Gemm bias has {bias.Length} values for {n} columns.");
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"Gemm sizes must be non-negative, received n={n}.");
+        if (m == 0 || n == 0) return;
+        CheckPatchOffsets(input.Length, rowOffsets, colOffsets);
+        CheckOperand(nameof(b), b.Length, k, n, ldb);
+        CheckOperand(nameof(c), c.Length, m, n, ldc);
+        if (k == 0)
+        {
+            Multiply(false, false, m, n, 0, [], 0, [], n, c, ldc, accumulate, bias, relu);
+            return;
+        }
+        var job = _job ??= new GemmJob();
+        fixed (float* pa = input, pb = b, pc = c, pbias = bias)
+        fixed (int* rows = rowOffsets, cols = colOffsets)
+            job.Execute(KernelIsa.Active, transposed, false, m, n, k, pa, 0, rows, cols, pb, ldb, pc, ldc, accumulate, bias.IsEmpty ? null : pbias, relu);
+    }
+
+    /// <summary>Every patch value's place, the largest row offset plus the largest column offset, must lie inside the input.</summary>
+    private static void CheckPatchOffsets(int inputLength, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> colOffsets)
+    {
+        if (rowOffsets.IsEmpty || colOffsets.IsEmpty) return;
+        int rowMin = int.MaxValue, rowMax = int.MinValue, colMin = int.MaxValue, colMax = int.MinValue;
+        foreach (int r in rowOffsets) { rowMin = Math.Min(rowMin, r); rowMax = Math.Max(rowMax, r); }
+        foreach (int q in colOffsets) { colMin = Math.Min(colMin, q); colMax = Math.Max(colMax, q); }
+        if (rowMin < 0 || colMin < 0 || (long)rowMax + colMax >= inputLength)
+            throw new ArgumentException($"Gemm patch offsets reach [{(long)rowMin + colMin}, {(long)rowMax + colMax}], outside an input of {inputLength} values.");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -121,6 +161,8 @@ internal static unsafe class Gemm
         private bool _transA, _transB, _accumulate;
         private int _m, _n, _k, _lda, _ldb, _ldc, _mr, _nr, _mc, _mBlocks, _nPanels, _kBlocks, _kChunks, _blocksPerChunk;
         private float* _a, _b, _c, _bias;
+        /// <summary>Set when A is a patch matrix read in place: P[r, q] = _a[_rowOffsets[r] + _colOffsets[q]].</summary>
+        private int* _rowOffsets, _colOffsets;
         private bool _relu;
         private bool _bInPlace;
         private float[] _packedB = [];
@@ -132,9 +174,10 @@ internal static unsafe class Gemm
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(Isa isa, bool transA, bool transB, int m, int n, int k,
-            float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* bias, bool relu)
+            float* a, int lda, int* rowOffsets, int* colOffsets, float* b, int ldb, float* c, int ldc, bool accumulate, float* bias, bool relu)
         {
             _bias = bias; _relu = relu;
+            _rowOffsets = rowOffsets; _colOffsets = colOffsets;
             (_mr, _nr) = GemmMicroKernels.TileFor(isa);
             _isa = isa; _transA = transA; _transB = transB; _accumulate = accumulate;
             _m = m; _n = n; _k = k; _lda = lda; _ldb = ldb; _ldc = ldc; _a = a; _b = b; _c = c;
@@ -178,6 +221,7 @@ internal static unsafe class Gemm
                 }
             }
             _a = _b = _c = _pb = _pp = _bias = null;
+            _rowOffsets = _colOffsets = null;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -241,7 +285,17 @@ internal static unsafe class Gemm
                 int height = Math.Min(mr, rows - ip);
                 float* panel = dst + (long)ip * kcLen;
                 if (height < mr) new Span<float>(panel, kcLen * mr).Clear();
-                if (!_transA)
+                if (_rowOffsets != null)
+                {
+                    // op(A)[i, p] is P[i, p], or P[p, i] when transposed.
+                    int* iOffsets = (_transA ? _colOffsets : _rowOffsets) + i0 + ip, pOffsets = (_transA ? _rowOffsets : _colOffsets) + k0;
+                    for (int i = 0; i < height; i++)
+                    {
+                        float* src = _a + iOffsets[i];
+                        for (int p = 0; p < kcLen; p++) panel[p * mr + i] = src[pOffsets[p]];
+                    }
+                }
+                else if (!_transA)
                 {
                     for (int i = 0; i < height; i++)
                     {
@@ -284,7 +338,14 @@ internal static unsafe class Gemm
                     bool inPlace = _isa != Isa.Portable;
                     int fullRows = rows / mr * mr;
                     if (!inPlace) PackA(pa, i0, rows, k0, kcLen);
-                    else if (fullRows < rows) PackA(pa + (long)fullRows * kcLen, i0 + fullRows, rows - fullRows, k0, kcLen);
+                    else
+                    {
+                        if (fullRows < rows) PackA(pa + (long)fullRows * kcLen, i0 + fullRows, rows - fullRows, k0, kcLen);
+                        // A transposed patch tile is read in place only where its values lie side by side.
+                        if (_rowOffsets != null && _transA)
+                            for (int ip = 0; ip < fullRows; ip += mr)
+                                if (!PatchColumnsAdjacent(i0 + ip)) PackA(pa + (long)ip * kcLen, i0 + ip, mr, k0, kcLen);
+                    }
                     float* bBlock = _pb + (long)k0 * _nPanels * nr;
                     for (int jp = 0; jp < _nPanels; jp++)
                     {
@@ -309,7 +370,13 @@ internal static unsafe class Gemm
                             float* dst = full ? cTile : tile;
                             int ldd = full ? ldc : nr;
                             bool addDst = full && add;
-                            if (inPlace && height == mr && _transA) Tile(kcLen, _a + (long)k0 * _lda + i0 + ip, _lda, bPanel, bStride, dst, ldd, addDst);
+                            if (inPlace && height == mr && _rowOffsets != null)
+                            {
+                                if (!_transA) TilePatchRows(kcLen, _rowOffsets + i0 + ip, _colOffsets + k0, bPanel, bStride, dst, ldd, addDst);
+                                else if (PatchColumnsAdjacent(i0 + ip)) TileOffsets(kcLen, _a + _colOffsets[i0 + ip], _rowOffsets + k0, bPanel, bStride, dst, ldd, addDst);
+                                else Tile(kcLen, aPanel, mr, bPanel, bStride, dst, ldd, addDst);
+                            }
+                            else if (inPlace && height == mr && _transA) Tile(kcLen, _a + (long)k0 * _lda + i0 + ip, _lda, bPanel, bStride, dst, ldd, addDst);
                             else if (inPlace && height == mr) TileInPlace(kcLen, _a + (long)(i0 + ip) * _lda + k0, _lda, bPanel, bStride, dst, ldd, addDst);
                             else Tile(kcLen, aPanel, mr, bPanel, bStride, dst, ldd, addDst);
                             if (!full) StoreEdgeTile(tile, nr, cTile, ldc, height, width, add);
@@ -335,6 +402,27 @@ internal static unsafe class Gemm
         private void ApplyEpilogue(int i0, int i1)
         {
             Epilogue.Apply(_c + (long)i0 * _ldc, _ldc, i1 - i0, _n, _bias, _relu);
+        }
+
+        /// <summary>Whether the tile's patch columns from <paramref name="first"/> lie one after another in the input.</summary>
+        private bool PatchColumnsAdjacent(int first)
+        {
+            int start = _colOffsets[first];
+            for (int i = 1; i < _mr; i++)
+                if (_colOffsets[first + i] != start + i) return false;
+            return true;
+        }
+
+        private void TilePatchRows(int kc, int* rowOffsets, int* colOffsets, float* b, int bStride, float* c, int ldc, bool add)
+        {
+            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TilePatchRows(kc, _a, rowOffsets, colOffsets, b, bStride, c, ldc, add);
+            else GemmMicroKernels.Avx2TilePatchRows(kc, _a, rowOffsets, colOffsets, b, bStride, c, ldc, add);
+        }
+
+        private void TileOffsets(int kc, float* a, int* offsets, float* b, int bStride, float* c, int ldc, bool add)
+        {
+            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileOffsets(kc, a, offsets, b, bStride, c, ldc, add);
+            else GemmMicroKernels.Avx2TileOffsets(kc, a, offsets, b, bStride, c, ldc, add);
         }
 
         private void TileInPlace(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)

@@ -28,6 +28,8 @@ public abstract class Convolution : Core.ActivatedLayer
     private bool _keepPatches;
     private Tensor? _product;
     private bool _colsReady;
+    /// <summary>Where the patch rows (of the largest batch so far) and the patch columns lie in the input (<see cref="PatchOffsets"/>).</summary>
+    private int[] _patchRows = [], _patchColumns = [];
     private SingleChannelConvolution _singleChannel = new();
     private bool _singleChannelForward;
 
@@ -93,6 +95,9 @@ public abstract class Convolution : Core.ActivatedLayer
         _colsReady = false;
         if (_singleChannelForward)
             _singleChannel.Forward(_geometry, batch, input.Span, Kernel.Value.Span, bias, Filters, ProductAppliesRelu, z.Span);
+        else if (ReadsPatchesInPlace(batch))
+            Gemm.MultiplyPatches(false, Filters, input.Span, _patchRows.AsSpan(0, rows), _patchColumns, Kernel.Value.Span, Filters, z.Span, Filters,
+                accumulate: false, bias, ProductAppliesRelu);
         else if (!ForwardInGroups(batch, keepPatches: training, z))
         {
             Expand(batch);
@@ -123,6 +128,29 @@ public abstract class Convolution : Core.ActivatedLayer
         _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
             pool.Window, pooled.Span);
         return pooled;
+    }
+
+    /// <summary>
+    /// Whether the products read the patches where they lie in the input, with no im2col copy written and read
+    /// back (the same bits): where every window lies inside the image. Sets the offsets for this batch size.
+    /// </summary>
+    private bool ReadsPatchesInPlace(int batch)
+    {
+        if (!PatchOffsets.InPlace(_geometry, batch)) return false;
+        int rows = batch * _geometry.OutputPositions;
+        if (_patchColumns.Length != _geometry.PatchLength)
+        {
+            _patchColumns = new int[_geometry.PatchLength];
+            PatchOffsets.Columns(_geometry, _patchColumns);
+        }
+        // A smaller batch's rows are the first of a larger one's: grown, never shrunk, so shards of different sizes
+        // allocate nothing per batch.
+        if (_patchRows.Length < rows)
+        {
+            _patchRows = new int[rows];
+            PatchOffsets.Rows(_geometry, batch, _patchRows);
+        }
+        return true;
     }
 
     /// <summary>
@@ -176,10 +204,16 @@ public abstract class Convolution : Core.ActivatedLayer
                 Kernel.Gradient.Span, UseBias ? Bias!.Gradient.Span : default);
             return null;
         }
-        if (!_colsReady) Expand(outputGradient.Dim(0));
         var dz = PreActivationGradient(outputGradient, UseBias ? Bias!.Gradient.Span : default);
         int batch = dz.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
-        Gemm.Multiply(true, false, patch, Filters, rows, _cols, patch, dz.Span, Filters, Kernel.Gradient.Span, Filters);
+        if (ReadsPatchesInPlace(batch))
+            Gemm.MultiplyPatches(true, Filters, _input!.Span, _patchRows.AsSpan(0, rows), _patchColumns, dz.Span, Filters, Kernel.Gradient.Span, Filters,
+                accumulate: false, default, relu: false);
+        else
+        {
+            if (!_colsReady) Expand(batch);
+            Gemm.Multiply(true, false, patch, Filters, rows, _cols, patch, dz.Span, Filters, Kernel.Gradient.Span, Filters);
+        }
         if (!ComputeInputGradient) return null;
         // The patch gradients (dz x kernel^T) are made and folded back a few samples at a time, each group
         // in its thread's buffer while it is still in cache, rather than all of them through memory.
