@@ -173,11 +173,77 @@ internal sealed unsafe class SingleChannelConvolution
                 var bias1 = _bias == null ? zero : Vector512.Load(_bias + group + 16);
                 var window = new WindowCursor(x, width, outWidth);
                 int p = 0;
-                for (; p <= positions - 4; p += 4)
-                    ForwardFour(window.Next(), window.Next(), window.Next(), window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
-                for (; p < positions; p++)
-                    ForwardOne(window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                // Eight positions of one output row at a time, then the row's last few four at a time and alone.
+                for (int row = 0; row < _g.OutHeight; row++)
+                {
+                    int rowEnd = p + outWidth;
+                    for (; p <= rowEnd - 8; p += 8)
+                    {
+                        ForwardEight(window.Current, width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                        window.Skip(8);
+                    }
+                    for (; p <= rowEnd - 4; p += 4)
+                        ForwardFour(window.Next(), window.Next(), window.Next(), window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                    for (; p < rowEnd; p++)
+                        ForwardOne(window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                }
             }
+        }
+
+        /// <summary>
+        /// Eight positions side by side in one output row: each input value of a kernel row is broadcast once for
+        /// the windows that read it (10 broadcasts for 24 products of a filter pair), each output's sum over the 9
+        /// taps in the same order as <see cref="ForwardOne"/>'s.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardEight(float* w, int width, float* k, int ldk,
+            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
+        {
+            Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+            Vector512<float> a4 = default, b4 = default, a5 = default, b5 = default, a6 = default, b6 = default, a7 = default, b7 = default;
+            for (int kh = 0; kh < 3; kh++)
+            {
+                float* r = w + kh * width, kr = k + kh * 3 * ldk;
+                var x0 = Vector512.Create(r[0]); var x1 = Vector512.Create(r[1]); var x2 = Vector512.Create(r[2]);
+                var x3 = Vector512.Create(r[3]); var x4 = Vector512.Create(r[4]); var x5 = Vector512.Create(r[5]);
+                var x6 = Vector512.Create(r[6]); var x7 = Vector512.Create(r[7]); var x8 = Vector512.Create(r[8]);
+                var x9 = Vector512.Create(r[9]);
+                var k0 = Vector512.Load(kr); var k1 = Vector512.Load(kr + 16);
+                a0 = Avx512F.FusedMultiplyAdd(x0, k0, a0); b0 = Avx512F.FusedMultiplyAdd(x0, k1, b0);
+                a1 = Avx512F.FusedMultiplyAdd(x1, k0, a1); b1 = Avx512F.FusedMultiplyAdd(x1, k1, b1);
+                a2 = Avx512F.FusedMultiplyAdd(x2, k0, a2); b2 = Avx512F.FusedMultiplyAdd(x2, k1, b2);
+                a3 = Avx512F.FusedMultiplyAdd(x3, k0, a3); b3 = Avx512F.FusedMultiplyAdd(x3, k1, b3);
+                a4 = Avx512F.FusedMultiplyAdd(x4, k0, a4); b4 = Avx512F.FusedMultiplyAdd(x4, k1, b4);
+                a5 = Avx512F.FusedMultiplyAdd(x5, k0, a5); b5 = Avx512F.FusedMultiplyAdd(x5, k1, b5);
+                a6 = Avx512F.FusedMultiplyAdd(x6, k0, a6); b6 = Avx512F.FusedMultiplyAdd(x6, k1, b6);
+                a7 = Avx512F.FusedMultiplyAdd(x7, k0, a7); b7 = Avx512F.FusedMultiplyAdd(x7, k1, b7);
+                k0 = Vector512.Load(kr + ldk); k1 = Vector512.Load(kr + ldk + 16);
+                a0 = Avx512F.FusedMultiplyAdd(x1, k0, a0); b0 = Avx512F.FusedMultiplyAdd(x1, k1, b0);
+                a1 = Avx512F.FusedMultiplyAdd(x2, k0, a1); b1 = Avx512F.FusedMultiplyAdd(x2, k1, b1);
+                a2 = Avx512F.FusedMultiplyAdd(x3, k0, a2); b2 = Avx512F.FusedMultiplyAdd(x3, k1, b2);
+                a3 = Avx512F.FusedMultiplyAdd(x4, k0, a3); b3 = Avx512F.FusedMultiplyAdd(x4, k1, b3);
+                a4 = Avx512F.FusedMultiplyAdd(x5, k0, a4); b4 = Avx512F.FusedMultiplyAdd(x5, k1, b4);
+                a5 = Avx512F.FusedMultiplyAdd(x6, k0, a5); b5 = Avx512F.FusedMultiplyAdd(x6, k1, b5);
+                a6 = Avx512F.FusedMultiplyAdd(x7, k0, a6); b6 = Avx512F.FusedMultiplyAdd(x7, k1, b6);
+                a7 = Avx512F.FusedMultiplyAdd(x8, k0, a7); b7 = Avx512F.FusedMultiplyAdd(x8, k1, b7);
+                k0 = Vector512.Load(kr + 2 * ldk); k1 = Vector512.Load(kr + 2 * ldk + 16);
+                a0 = Avx512F.FusedMultiplyAdd(x2, k0, a0); b0 = Avx512F.FusedMultiplyAdd(x2, k1, b0);
+                a1 = Avx512F.FusedMultiplyAdd(x3, k0, a1); b1 = Avx512F.FusedMultiplyAdd(x3, k1, b1);
+                a2 = Avx512F.FusedMultiplyAdd(x4, k0, a2); b2 = Avx512F.FusedMultiplyAdd(x4, k1, b2);
+                a3 = Avx512F.FusedMultiplyAdd(x5, k0, a3); b3 = Avx512F.FusedMultiplyAdd(x5, k1, b3);
+                a4 = Avx512F.FusedMultiplyAdd(x6, k0, a4); b4 = Avx512F.FusedMultiplyAdd(x6, k1, b4);
+                a5 = Avx512F.FusedMultiplyAdd(x7, k0, a5); b5 = Avx512F.FusedMultiplyAdd(x7, k1, b5);
+                a6 = Avx512F.FusedMultiplyAdd(x8, k0, a6); b6 = Avx512F.FusedMultiplyAdd(x8, k1, b6);
+                a7 = Avx512F.FusedMultiplyAdd(x9, k0, a7); b7 = Avx512F.FusedMultiplyAdd(x9, k1, b7);
+            }
+            Finish(z, ldk, a0, b0, bias0, bias1, hasBias, relu);
+            Finish(z + ldk, ldk, a1, b1, bias0, bias1, hasBias, relu);
+            Finish(z + 2 * ldk, ldk, a2, b2, bias0, bias1, hasBias, relu);
+            Finish(z + 3 * ldk, ldk, a3, b3, bias0, bias1, hasBias, relu);
+            Finish(z + 4 * ldk, ldk, a4, b4, bias0, bias1, hasBias, relu);
+            Finish(z + 5 * ldk, ldk, a5, b5, bias0, bias1, hasBias, relu);
+            Finish(z + 6 * ldk, ldk, a6, b6, bias0, bias1, hasBias, relu);
+            Finish(z + 7 * ldk, ldk, a7, b7, bias0, bias1, hasBias, relu);
         }
 
         /// <summary>The top-left input cell of each output position in turn, stepped without a division per position.</summary>
@@ -191,6 +257,16 @@ internal sealed unsafe class SingleChannelConvolution
                 float* window = _row + _column;
                 if (++_column == outWidth) { _column = 0; _row += width; }
                 return window;
+            }
+
+            /// <summary>The window <see cref="Next"/> returns next.</summary>
+            public readonly float* Current => _row + _column;
+
+            /// <summary>Steps past <paramref name="count"/> windows of the current output row.</summary>
+            public void Skip(int count)
+            {
+                _column += count;
+                if (_column == outWidth) { _column = 0; _row += width; }
             }
         }
 
