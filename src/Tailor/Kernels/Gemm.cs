@@ -16,12 +16,13 @@ internal static unsafe class Gemm
     private const int KChunkTarget = 2048;
     private const int MaxKChunks = 8;
     /// <summary>
-    /// About four million multiply-adds (some 20 microseconds on one core): below it the product runs on the
-    /// calling thread. Waking another thread costs microseconds, and on a busy machine a woken thread may be
-    /// descheduled mid-task and hold the caller back for longer than the product takes: the CNN's second
-    /// convolution at batch 1 (2.2M multiply-adds) took 21.8 us on one thread and 40.8 us on two.
+    /// About a million multiply-adds (9 to 18 microseconds on one core): below it the product runs on the calling
+    /// thread, since waking another costs microseconds, and on a busy machine a woken thread may be descheduled
+    /// mid-task and hold the caller back (a worker that never starts has its task taken back). Above it are the
+    /// CNN's second convolution at batch 1 (2.2M: 40-43 us on one Zen 4 core, 21-24 us on two, Predict 61 -> 43 us)
+    /// and its dense layer at batch 64 (2.4M: 44 -> 28 us); a quarter of that, its third convolution at batch 1, is not.
     /// </summary>
-    internal const long ParallelMultiplyAdds = 1 << 22;
+    internal const long ParallelMultiplyAdds = 1 << 20;
 
     [ThreadStatic] private static GemmJob? _job;
 
