@@ -145,6 +145,19 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
+    /// Column blocks per row task: 1, unless there are fewer row tasks than 16 a thread and they do not share evenly,
+    /// then the fewest (up to one a thread) that make the tasks a multiple of the threads. The portable path packs A
+    /// in each task, so it is not cut.
+    /// </summary>
+    internal static int ColumnBlocks(Isa isa, int rowTasks, int panels, int threads)
+    {
+        if (isa == Isa.Portable || threads < 2 || rowTasks % threads == 0 || rowTasks >= 16 * threads) return 1;
+        for (int blocks = 2; blocks <= Math.Min(threads, panels); blocks++)
+            if (rowTasks * blocks % threads == 0) return blocks;
+        return 1;
+    }
+
+    /// <summary>
     /// Rows per task: at most <paramref name="maxRows"/>, a multiple of <paramref name="mr"/>, and as many
     /// tasks as a multiple of the thread count, so that 128 rows split 64/64 rather than 96/32.
     /// </summary>
@@ -161,6 +174,8 @@ internal static unsafe class Gemm
         private Isa _isa;
         private bool _transA, _transB, _accumulate;
         private int _m, _n, _k, _lda, _ldb, _ldc, _mr, _nr, _mc, _mBlocks, _nPanels, _kBlocks, _kChunks, _blocksPerChunk;
+        /// <summary>How many column blocks a row block's task is cut into, each of <see cref="_panelsPerBlock"/> panels.</summary>
+        private int _nBlocks, _panelsPerBlock;
         private float* _a, _b, _c, _bias;
         /// <summary>Set when A is a patch matrix read in place: P[r, q] = _a[_rowOffsets[r] + _colOffsets[q]].</summary>
         private int* _rowOffsets, _colOffsets;
@@ -190,6 +205,10 @@ internal static unsafe class Gemm
             (_kChunks, _blocksPerChunk) = KChunkPlan(isa, m, k);
             _mc = BalancedRowBlock(m, canonicalMc, _mr, WorkerPool.Threads);
             _mBlocks = (m + _mc - 1) / _mc;
+            // Few row tasks that the threads cannot share evenly (a kernel gradient: 3 row blocks x 3 k chunks on two
+            // threads) are cut by columns too. Which panel a task computes never changes a sum.
+            _nBlocks = ColumnBlocks(isa, _kChunks * _mBlocks, _nPanels, WorkerPool.Threads);
+            _panelsPerBlock = (_nPanels + _nBlocks - 1) / _nBlocks;
 
             int slots = WorkerPool.SlotCount;
             if (_packedA.Length < slots) Array.Resize(ref _packedA, slots);
@@ -214,7 +233,7 @@ internal static unsafe class Gemm
                 _phase = 0;
                 if (packAny) RunPhase(_kBlocks, parallel);
                 _phase = 1;
-                RunPhase(_kChunks * _mBlocks, parallel);
+                RunPhase(_kChunks * _mBlocks * _nBlocks, parallel);
                 if (_kChunks > 1)
                 {
                     _phase = 2;
@@ -238,7 +257,7 @@ internal static unsafe class Gemm
             switch (_phase)
             {
                 case 0: PackB(task); break;
-                case 1: Compute(task / _mBlocks, task % _mBlocks); break;
+                case 1: Compute(task / _nBlocks / _mBlocks, task / _nBlocks % _mBlocks, task % _nBlocks); break;
                 default: Reduce(task); break;
             }
         }
@@ -317,8 +336,9 @@ internal static unsafe class Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Compute(int chunk, int mBlock)
+        private void Compute(int chunk, int mBlock, int nBlock)
         {
+            int jpStart = nBlock * _panelsPerBlock, jpEnd = Math.Min(_nPanels, jpStart + _panelsPerBlock);
             int i0 = mBlock * _mc, rows = Math.Min(_mc, _m - i0), mr = _mr, nr = _nr;
             var packedA = _packedA[WorkerPool.CurrentSlot];
 
@@ -348,7 +368,7 @@ internal static unsafe class Gemm
                                 if (!PatchColumnsAdjacent(i0 + ip)) PackA(pa + (long)ip * kcLen, i0 + ip, mr, k0, kcLen);
                     }
                     float* bBlock = _pb + (long)k0 * _nPanels * nr;
-                    for (int jp = 0; jp < _nPanels; jp++)
+                    for (int jp = jpStart; jp < jpEnd; jp++)
                     {
                         int j0 = jp * nr, width = Math.Min(nr, _n - j0);
                         bool bInPlace = _bInPlace && width == nr;
@@ -385,7 +405,7 @@ internal static unsafe class Gemm
                     }
                 }
             }
-            if (!partial) ApplyEpilogue(i0, i0 + rows);
+            if (!partial) ApplyEpilogue(i0, i0 + rows, jpStart * nr, Math.Min(_n, jpEnd * nr));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -400,9 +420,9 @@ internal static unsafe class Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void ApplyEpilogue(int i0, int i1)
+        private void ApplyEpilogue(int i0, int i1, int j0, int j1)
         {
-            Epilogue.Apply(_c + (long)i0 * _ldc, _ldc, i1 - i0, _n, _bias, _relu);
+            Epilogue.Apply(_c + (long)i0 * _ldc + j0, _ldc, i1 - i0, j1 - j0, _bias == null ? null : _bias + j0, _relu);
         }
 
         /// <summary>Whether the tile's patch columns from <paramref name="first"/> lie one after another in the input.</summary>
@@ -460,7 +480,7 @@ internal static unsafe class Gemm
                     ExactSpans.AddTo(dst, part);
                 }
             }
-            ApplyEpilogue(i0, i1);
+            ApplyEpilogue(i0, i1, 0, _n);
         }
     }
 }

@@ -137,4 +137,57 @@ public class GemmTests
         Assert.Contains("`b`", e.Message);
         Assert.Contains("needs 20 values, received 19", e.Message);
     }
+
+    [Theory]
+    [InlineData("Avx512", 9, 2, 2, 2)]
+    [InlineData("Avx2", 1, 4, 2, 2)]
+    [InlineData("Avx512", 8, 2, 2, 1)]
+    [InlineData("Avx512", 9, 1, 2, 1)]
+    [InlineData("Portable", 9, 2, 2, 1)]
+    [InlineData("Avx512", 3, 4, 4, 4)]
+    [InlineData("Avx512", 3, 9, 1, 1)]
+    [InlineData("Avx512", 33, 2, 2, 1)]
+    public void Row_tasks_the_threads_cannot_share_evenly_are_cut_by_columns(string isa, int rowTasks, int panels, int threads, int expected)
+    {
+        Assert.Equal(expected, Gemm.ColumnBlocks(Enum.Parse<Isa>(isa), rowTasks, panels, threads));
+    }
+
+    [Fact]
+    public void Tasks_cut_by_columns_give_the_bits_of_one_thread_and_add_the_bias_once()
+    {
+        // 90 rows are one row block: on two threads its two 32-column halves are two tasks, each with its epilogue.
+        var saved = (KernelIsa.Active, WorkerPool.Threads);
+        try
+        {
+            foreach (var isa in GemmSweep.SupportedIsas())
+            foreach (var (m, n, k) in new[] { (90, 64, 200), (90, 77, 300), (300, 64, 100) })
+            foreach (bool accumulate in new[] { false, true })
+            {
+                KernelIsa.Active = isa;
+                var rng = new Common.Rng(17);
+                var a = Reference.RandomData.Uniform(rng, m * k);
+                var b = Reference.RandomData.Uniform(rng, k * n);
+                var bias = Reference.RandomData.Uniform(rng, n);
+                var start = Reference.RandomData.Uniform(rng, m * n);
+                var expected = (float[])start.Clone();
+                GemmReference.Multiply(false, false, m, n, k, a, k, b, n, expected, n, accumulate);
+                for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    expected[i * n + j] = Math.Max(expected[i * n + j] + bias[j], 0);
+                var one = (float[])start.Clone();
+                var two = (float[])start.Clone();
+                WorkerPool.Threads = 1;
+                Gemm.Multiply(false, false, m, n, k, a, k, b, n, one, n, accumulate, bias, relu: true);
+                WorkerPool.Threads = 2;
+                Gemm.Multiply(false, false, m, n, k, a, k, b, n, two, n, accumulate, bias, relu: true);
+                Assert.True(one.AsSpan().SequenceEqual(two), $"{isa} {m}x{n}x{k}: one thread and two threads differ");
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(expected[i] - two[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"{isa} {m}x{n}x{k}, value {i}: {two[i]}, expected {expected[i]}");
+            }
+        }
+        finally
+        {
+            (KernelIsa.Active, WorkerPool.Threads) = saved;
+        }
+    }
 }

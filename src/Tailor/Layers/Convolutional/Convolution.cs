@@ -30,6 +30,8 @@ public abstract class Convolution : Core.ActivatedLayer
     private bool _colsReady;
     /// <summary>Where the patch rows (of the largest batch so far) and the patch columns lie in the input (<see cref="PatchOffsets"/>).</summary>
     private int[] _patchRows = [], _patchColumns = [];
+    /// <summary>The kernel as filters x patch values, so that each fold task's product reads it in place rather than packing its transpose.</summary>
+    private float[] _kernelTransposed = [];
     private SingleChannelConvolution _singleChannel = new();
     private bool _singleChannelForward;
 
@@ -221,11 +223,20 @@ public abstract class Convolution : Core.ActivatedLayer
         _samplesPerFold = Math.Clamp(FoldBufferValues / colsLength, 1, Math.Max(1, (batch + 3) / 4));
         EnsureSlotBuffers(_samplesPerFold * colsLength);
         _outputGradient = dz;
+        EnsureArray(ref _kernelTransposed, Filters * patch);
+        Transpose(Kernel.Value.Span, patch, Filters, _kernelTransposed);
         Ensure(ref _inputGradient, batch, InputShape);
         _job.Start(SampleJob.Phase.Fold);
         WorkerPool.Run(_job, (batch + _samplesPerFold - 1) / _samplesPerFold);
         _outputGradient = null;
         return _inputGradient;
+    }
+
+    private static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    {
+        for (int i = 0; i < rows; i++)
+        for (int j = 0; j < columns; j++)
+            destination[j * rows + i] = source[i * columns + j];
     }
 
     private static void EnsureArray(ref float[] array, int length)
@@ -302,8 +313,8 @@ public abstract class Convolution : Core.ActivatedLayer
             int first = task * layer._samplesPerFold, count = Math.Min(layer._samplesPerFold, dz.Dim(0) - first);
             int rows = count * g.OutputPositions, filters = layer.Filters, patch = g.PatchLength;
             var cols = layer._colsGradient[WorkerPool.CurrentSlot];
-            Gemm.Multiply(false, true, rows, patch, filters, dz.Span.Slice(first * g.OutputPositions * filters, rows * filters), filters,
-                layer.Kernel.Value.Span, filters, cols, patch);
+            Gemm.Multiply(false, false, rows, patch, filters, dz.Span.Slice(first * g.OutputPositions * filters, rows * filters), filters,
+                layer._kernelTransposed, patch, cols, patch);
             for (int i = 0; i < count; i++)
                 Im2Col.Fold(g, cols.AsSpan(i * colsLength, colsLength), layer._inputGradient!.Buffer.AsSpan((first + i) * inLength, inLength));
         }
