@@ -13,8 +13,8 @@ using Tailor.Threading;
 namespace Tailor.Tests.Models;
 
 /// <summary>
-/// Predict and Evaluate run a one-channel convolution and the max pooling that alone reads it as one, each image
-/// pooled while in cache: the bits of the two layers run one after the other (GetActivations, which keeps every
+/// Predict and Evaluate run a convolution (one-channel, or with its patches read in place) and the max pooling that
+/// alone reads it as one, each image or group of images pooled while in cache: the bits of the two layers run one after the other (GetActivations, which keeps every
 /// layer's output, still runs them apart), on one thread and two, at every batch size.
 /// </summary>
 [Collection(GlobalSwitches.Name)]
@@ -40,10 +40,11 @@ public sealed class PooledInferenceTests
         model.Compile("adam", "categorical_crossentropy", "accuracy");
         var x = Images(71, 9);
         model.Build(28, 28, 1);
-        // The first convolution and its pooling run as one; the second convolution is not on one channel.
+        // Both convolutions run as one with their pooling: the first on one channel, the second from its patches in place.
         Assert.True(model.PoolsNext[0]);
+        Assert.True(model.PoolsNext[2]);
         Assert.True(model.Layers[0] is Conv2D { CanForwardPooled: true });
-        Assert.False(model.Layers[2] is Conv2D { CanForwardPooled: true });
+        Assert.True(model.Layers[2] is Conv2D { CanForwardPooled: true });
         int saved = WorkerPool.Threads;
         try
         {
@@ -74,5 +75,39 @@ public sealed class PooledInferenceTests
 
         Assert.DoesNotContain(true, model.PoolsNext);
         Assert.Equal(Bits(model.GetActivations(x)[^1].Output), Bits(predicted));
+    }
+
+    [Fact]
+    public void Convolutions_that_read_their_patches_in_place_pool_to_the_bits_of_their_layers_run_apart_on_every_path()
+    {
+        // Three channels, odd sizes and a linear activation; pooling windows that overlap and one that leaves a column.
+        var model = new Sequential(
+        [
+            new Conv2D(5, 3, activation: Activation.Relu),
+            new MaxPooling2D(2, strides: 1),
+            new Conv2D(40, (2, 3), activation: Activation.Linear),
+            new MaxPooling2D(2),
+            new Flatten(),
+            new Dense(4, Activation.Softmax),
+        ], seed: 3);
+        model.Build(11, 13, 3);
+        Assert.True(model.PoolsNext[0] && model.PoolsNext[2]);
+        var rng = new Rng(8);
+        var data = new float[70 * 11 * 13 * 3];
+        for (int i = 0; i < data.Length; i++) data[i] = rng.NextFloat() - 0.5f;
+        var x = new Tensor(data, 70, 11, 13, 3);
+        var saved = (KernelIsa.Active, WorkerPool.Threads);
+        try
+        {
+            foreach (var isa in GemmSweep.SupportedIsas())
+            foreach (int threads in new[] { 1, 2 })
+            {
+                (KernelIsa.Active, WorkerPool.Threads) = (isa, threads);
+                var apart = Bits(model.GetActivations(x)[^1].Output);
+                foreach (int batch in new[] { 1, 5, 64, 70 })
+                    Assert.True(apart.AsSpan().SequenceEqual(Bits(model.Predict(x, batchSize: batch))), $"{isa}, {threads} thread(s), batch {batch}");
+            }
+        }
+        finally { (KernelIsa.Active, WorkerPool.Threads) = saved; }
     }
 }

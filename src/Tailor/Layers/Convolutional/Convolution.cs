@@ -27,6 +27,8 @@ public abstract class Convolution : Core.ActivatedLayer
     private int _samplesPerGroup;
     private bool _keepPatches;
     private Tensor? _product;
+    private Tensor? _pooled;
+    private ConvGeometry _pool;
     private bool _colsReady;
     /// <summary>Where the patch rows (of the largest batch so far) and the patch columns lie in the input (<see cref="PatchOffsets"/>).</summary>
     private int[] _patchRows = [], _patchColumns = [];
@@ -110,7 +112,8 @@ public abstract class Convolution : Core.ActivatedLayer
     }
 
     /// <summary>Whether an inference pass may run this layer and the max pooling that alone reads it as one (<see cref="ForwardPooled"/>).</summary>
-    internal bool CanForwardPooled => ProductAppliesActivation && SingleChannelConvolution.Supports(_geometry, Filters);
+    internal bool CanForwardPooled =>
+        ProductAppliesActivation && (SingleChannelConvolution.Supports(_geometry, Filters) || PatchOffsets.InPlace(_geometry, 1));
 
     /// <summary>
     /// An inference pass through this layer and the max pooling after it, each sample's output pooled while it is
@@ -123,12 +126,47 @@ public abstract class Convolution : Core.ActivatedLayer
     {
         CheckInput(input);
         int batch = input.Dim(0);
+        if (!SingleChannelConvolution.Supports(_geometry, Filters)) return ForwardPatchesPooled(input, pool);
         _input = input;
         _singleChannelForward = true;
         _colsReady = false;
         var pooled = pool.OutputOfFusedInference(batch);
         _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
             pool.Window, pooled.Span);
+        return pooled;
+    }
+
+    /// <summary>
+    /// <see cref="ForwardPooled"/> for patches read in place: a group of samples a task, its product in the thread's
+    /// scratch (in L2) and pooled from there, each row the same sum as in the whole batch's product (one k chunk
+    /// either way). With fewer groups than threads (a small batch, whose product the threads share by rows) or k
+    /// chunks, the two layers run one after the other.
+    /// </summary>
+    private Tensor ForwardPatchesPooled(Tensor input, MaxPooling2D pool)
+    {
+        int batch = input.Dim(0), positions = _geometry.OutputPositions, patch = _geometry.PatchLength;
+        int perGroup = Math.Clamp(FoldBufferValues / (positions * Filters), 1, Math.Max(1, (batch + 3) / 4));
+        int groups = (batch + perGroup - 1) / perGroup;
+        bool grouped = groups >= WorkerPool.Threads && Gemm.SumsInOneChunk(perGroup * positions, patch) && Gemm.SumsInOneChunk(batch * positions, patch)
+            && PatchOffsets.InPlace(_geometry, batch);
+        var output = grouped ? null : Forward(input, training: false);
+        _input = input;
+        _singleChannelForward = false;
+        _colsReady = false;
+        var pooled = pool.OutputOfFusedInference(batch);
+        _pool = pool.Window;
+        _pooled = pooled;
+        _product = output;
+        if (grouped)
+        {
+            ReadsPatchesInPlace(batch);
+            _samplesPerGroup = perGroup;
+            EnsureSlotBuffers(perGroup * positions * Filters);
+        }
+        _job.Start(grouped ? SampleJob.Phase.ForwardPooled : SampleJob.Phase.Pool);
+        WorkerPool.Run(_job, grouped ? groups : batch);
+        _pooled = null;
+        _product = null;
         return pooled;
     }
 
@@ -287,7 +325,7 @@ public abstract class Convolution : Core.ActivatedLayer
     /// <summary>im2col, one sample per task; im2col and the product, a group of samples per task; and the adjoint, a group per task.</summary>
     private sealed class SampleJob(Convolution layer) : ParallelJob
     {
-        public enum Phase { Expand, Forward, Fold }
+        public enum Phase { Expand, Forward, Fold, ForwardPooled, Pool }
         private Phase _phase;
 
         public void Start(Phase phase) => _phase = phase;
@@ -307,6 +345,18 @@ public abstract class Convolution : Core.ActivatedLayer
                 Forward(task, in g, inLength, colsLength);
                 return;
             }
+            if (_phase == Phase.ForwardPooled)
+            {
+                ForwardPooled(task, in g);
+                return;
+            }
+            if (_phase == Phase.Pool)
+            {
+                int outputLength = g.OutputPositions * layer.Filters, pooledLength = layer._pool.OutputPositions * layer.Filters;
+                PoolingKernels.MaxForward(layer._pool, layer._product!.Span.Slice(task * outputLength, outputLength),
+                    layer._pooled!.Span.Slice(task * pooledLength, pooledLength));
+                return;
+            }
             // Inside a task the product runs on this thread; each row of it is the same sum as in one
             // product over the whole batch.
             var dz = layer._outputGradient!;
@@ -317,6 +367,21 @@ public abstract class Convolution : Core.ActivatedLayer
                 layer._kernelTransposed, patch, cols, patch);
             for (int i = 0; i < count; i++)
                 Im2Col.Fold(g, cols.AsSpan(i * colsLength, colsLength), layer._inputGradient!.Buffer.AsSpan((first + i) * inLength, inLength));
+        }
+
+        /// <summary>One group's product, read from the patches in place, into this thread's scratch, then each sample pooled from there.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ForwardPooled(int task, in ConvGeometry g)
+        {
+            int positions = g.OutputPositions, filters = layer.Filters;
+            int first = task * layer._samplesPerGroup, count = Math.Min(layer._samplesPerGroup, layer._input!.Dim(0) - first);
+            int rows = count * positions, outputLength = positions * filters, pooledLength = layer._pool.OutputPositions * filters;
+            var scratch = layer._colsGradient[WorkerPool.CurrentSlot].AsSpan(0, rows * filters);
+            var bias = layer.UseBias ? layer.Bias!.Value.Span : default;
+            Gemm.MultiplyPatches(false, filters, layer._input.Span, layer._patchRows.AsSpan(first * positions, rows), layer._patchColumns,
+                layer.Kernel.Value.Span, filters, scratch, filters, accumulate: false, bias, layer.ProductAppliesRelu);
+            for (int i = 0; i < count; i++)
+                PoolingKernels.MaxForward(layer._pool, scratch.Slice(i * outputLength, outputLength), layer._pooled!.Span.Slice((first + i) * pooledLength, pooledLength));
         }
 
         /// <summary>One group's patches, then their product with the kernel (bias and ReLU applied), on this thread.</summary>
