@@ -71,6 +71,14 @@ internal static unsafe class Im2Col
                 int ih = oh * g.StrideHeight + kh * g.DilationHeight - g.PadTop;
                 if ((uint)ih >= (uint)g.Height) { o += g.KernelWidth * c; continue; }
                 int iw0 = ow * g.StrideWidth - g.PadLeft;
+                if (g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.KernelWidth <= g.Width)
+                {
+                    // The whole kernel row is inside: one addition of kw * C values. A patch row adds at most once to
+                    // each image value, so every value still gets its additions in the order of the patch rows.
+                    ShortRows.Add(image + (long)(ih * g.Width + iw0) * c, src + o, g.KernelWidth * c);
+                    o += g.KernelWidth * c;
+                    continue;
+                }
                 for (int kw = 0; kw < g.KernelWidth; kw++, o += c)
                 {
                     int iw = iw0 + kw * g.DilationWidth;

@@ -18,6 +18,8 @@ public class Im2ColTests
         data.Add(8, 6, 2, 3, 2, 2, 1, Padding.Same);
         data.Add(4, 4, 4, 4, 4, 1, 3, Padding.Same);
         data.Add(28, 28, 1, 3, 3, 1, 1, Padding.Valid);
+        data.Add(13, 13, 32, 3, 3, 1, 1, Padding.Valid);
+        data.Add(7, 9, 19, 3, 2, 2, 1, Padding.Same);
         return data;
     }
 
@@ -88,5 +90,28 @@ public class Im2ColTests
         }
         var comparison = Comparison.Of("Fold", folded, expected, 1e-5);
         Assert.True(comparison.Passed, comparison.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Fold_adds_to_each_value_in_patch_row_order_to_the_bit(int h, int w, int c, int kh, int kw, int sh, int sw, Padding padding)
+    {
+        // The scatter in float, one value at a time, patch rows in order: what the training's bits were made with.
+        var g = Create(h, w, c, kh, kw, sh, sw, padding);
+        var cols = RandomData.Uniform(new Rng(4), g.OutputPositions * g.PatchLength);
+        var expected = new float[g.InputLength];
+        for (int oh = 0; oh < g.OutHeight; oh++)
+        for (int ow = 0; ow < g.OutWidth; ow++)
+        for (int i = 0; i < kh; i++)
+        for (int j = 0; j < kw; j++)
+        for (int ch = 0; ch < c; ch++)
+        {
+            int y = oh * sh + i - g.PadTop, xc = ow * sw + j - g.PadLeft;
+            if (y >= 0 && y < h && xc >= 0 && xc < w)
+                expected[(y * w + xc) * c + ch] += cols[(oh * g.OutWidth + ow) * g.PatchLength + (i * kw + j) * c + ch];
+        }
+        var folded = new float[g.InputLength];
+        Im2Col.Fold(g, cols, folded);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
     }
 }
