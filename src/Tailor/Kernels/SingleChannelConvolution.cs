@@ -67,6 +67,37 @@ internal sealed unsafe class SingleChannelConvolution
     }
 
     /// <summary>
+    /// <see cref="Backward"/> from the gradient of a max pooling of this layer's output (windows that do not overlap),
+    /// routed here as that pooling's backward pass would route it (a cell gets its window's gradient when it won the
+    /// maximum, 0 otherwise) but never written out; the ReLU mask read from the pooled maxima, which are the winners'
+    /// outputs. The bits of the pooling's backward pass followed by <see cref="Backward"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void BackwardThroughPool(in ConvGeometry g, int batch, ReadOnlySpan<float> input, in ConvGeometry pool, ReadOnlySpan<float> pooled,
+        ReadOnlySpan<int> winners, ReadOnlySpan<float> pooledGradient, int filters, bool relu, Span<float> kernelGradient, Span<float> biasGradient)
+    {
+        Check(g, filters, batch, input, kernelGradient, batch * g.OutputPositions * filters, biasGradient.Length);
+        long pooledValues = (long)batch * pool.OutputPositions * filters;
+        if (!RoutesEachCellOnce(g, pool, filters) || pooled.Length < pooledValues || winners.Length < pooledValues || pooledGradient.Length < pooledValues)
+            throw new ArgumentException($"SingleChannelConvolution.BackwardThroughPool needs a pooling of {g.OutHeight}x{g.OutWidth}x{filters} images by windows that do not overlap and {pooledValues} maxima, winners and gradients; received {pool}, {pooled.Length}, {winners.Length} and {pooledGradient.Length}.");
+        int rows = batch * g.OutputPositions;
+        var (chunks, blocksPerChunk) = Gemm.KChunkPlan(KernelIsa.Active, Taps, rows);
+        int blocks = (rows + Gemm.Kc - 1) / Gemm.Kc;
+        if (_chunkKernel.Length < chunks * Taps * filters) _chunkKernel = new float[chunks * Taps * filters];
+        if (_blockBias.Length < blocks * filters) _blockBias = new float[blocks * filters];
+        fixed (float* px = input, pp = pooled, pdp = pooledGradient, pck = _chunkKernel, pbb = _blockBias)
+        fixed (int* pw = winners)
+            _job.BackwardThroughPool(g, batch, filters, px, pool, relu ? pp : null, pw, pdp, pck, pbb, chunks, blocksPerChunk, blocks);
+        PartialSums.AddInOrder(_chunkKernel, chunks, kernelGradient[..(Taps * filters)]);
+        if (!biasGradient.IsEmpty) PartialSums.AddInOrder(_blockBias, blocks, biasGradient[..filters]);
+    }
+
+    /// <summary>Whether <paramref name="pool"/> pools this layer's whole output by windows that do not overlap, from the top-left cell.</summary>
+    public static bool RoutesEachCellOnce(in ConvGeometry g, in ConvGeometry pool, int filters) =>
+        pool.Height == g.OutHeight && pool.Width == g.OutWidth && pool.Channels == filters && pool.PadTop == 0 && pool.PadLeft == 0
+        && pool.StrideHeight >= pool.KernelHeight && pool.StrideWidth >= pool.KernelWidth;
+
+    /// <summary>
     /// <see cref="Forward"/> with each image's output max-pooled by <paramref name="pool"/> into
     /// <paramref name="pooled"/> while it is still in its core's cache, as <see cref="PoolingKernels.MaxForward(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/>
     /// pools it: the same maxima of the same values, without the convolution's whole output written to memory and
@@ -102,6 +133,9 @@ internal sealed unsafe class SingleChannelConvolution
         private static float[]? t_image;
         private int _batch, _filters, _blocksPerChunk, _blocks, _rows;
         private float* _x, _kernel, _bias, _y, _dy, _chunkKernel, _blockBias, _z;
+        /// <summary>Set when backward reads a max pooling's gradient, winners and (for ReLU) maxima instead of dy and y.</summary>
+        private float* _poolGradient, _maxima;
+        private int* _winners;
 
         public void Forward(in ConvGeometry g, int batch, int filters, float* x, float* kernel, float* bias, bool relu, float* z)
         {
@@ -125,6 +159,17 @@ internal sealed unsafe class SingleChannelConvolution
             (_blocksPerChunk, _blocks, _rows) = (blocksPerChunk, blocks, batch * g.OutputPositions);
             _x = x; _y = y; _dy = dy; _chunkKernel = chunkKernel; _blockBias = blockBias;
             Execute(chunks, (long)_rows * filters * Taps);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void BackwardThroughPool(in ConvGeometry g, int batch, int filters, float* x, in ConvGeometry pool, float* pooled, int* winners, float* poolGradient,
+            float* chunkKernel, float* blockBias, int chunks, int blocksPerChunk, int blocks)
+        {
+            (_g, _batch, _filters, _relu, _forward, _pool) = (g, batch, filters, pooled != null, false, pool);
+            (_blocksPerChunk, _blocks, _rows) = (blocksPerChunk, blocks, batch * g.OutputPositions);
+            _x = x; _maxima = pooled; _winners = winners; _poolGradient = poolGradient; _chunkKernel = chunkKernel; _blockBias = blockBias;
+            try { Execute(chunks, (long)_rows * filters * Taps); }
+            finally { _maxima = _poolGradient = null; _winners = null; }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -346,13 +391,23 @@ internal sealed unsafe class SingleChannelConvolution
             int image = p0 / positions, q = p0 % positions, outRow = q / outWidth;
             var window = new WindowCursor(_x + (long)image * inLength + outRow * width, width, outWidth);
             for (int i = 0; i < q % outWidth; i++) window.Next();
+            int oh = outRow, ow = q % outWidth;
             for (int p = p0; p < p1; p++, q++)
             {
-                if (q == positions) { q = 0; window = new WindowCursor(_x + (long)++image * inLength, width, outWidth); }
+                if (q == positions) { q = 0; oh = 0; ow = 0; window = new WindowCursor(_x + (long)++image * inLength, width, outWidth); }
                 float* w = window.Next();
                 long at = (long)p * filters + group;
-                var da = Vector512.Load(_dy + at);
-                var db = Vector512.Load(_dy + at + 16);
+                Vector512<float> da, db;
+                if (_poolGradient != null)
+                {
+                    (da, db) = RoutedGradient(image, oh, ow, group);
+                    if (++ow == outWidth) { ow = 0; oh++; }
+                }
+                else
+                {
+                    da = Vector512.Load(_dy + at);
+                    db = Vector512.Load(_dy + at + 16);
+                }
                 if (_y != null)
                 {
                     // GradientRows' ReLU mask: y > 0 keeps dy, otherwise 0.
@@ -375,6 +430,33 @@ internal sealed unsafe class SingleChannelConvolution
             Accumulate(partial, add, k0a, k0b); Accumulate(partial + filters, add, k1a, k1b); Accumulate(partial + 2 * filters, add, k2a, k2b);
             Accumulate(partial + 3 * filters, add, k3a, k3b); Accumulate(partial + 4 * filters, add, k4a, k4b); Accumulate(partial + 5 * filters, add, k5a, k5b);
             Accumulate(partial + 6 * filters, add, k6a, k6b); Accumulate(partial + 7 * filters, add, k7a, k7b); Accumulate(partial + 8 * filters, add, k8a, k8b);
+        }
+
+        /// <summary>
+        /// The gradient of output cell (oh, ow), filters group..group+31, that the max pooling's backward pass would
+        /// write: its window's gradient (+ 0, as the pooling adds it to 0) where the cell won, 0 elsewhere or outside
+        /// every window; then the ReLU mask, by the window's maximum, which is the winner's own output.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private (Vector512<float>, Vector512<float>) RoutedGradient(int image, int oh, int ow, int group)
+        {
+            ref readonly var pool = ref _pool;
+            int ph = oh / pool.StrideHeight, pw = ow / pool.StrideWidth;
+            if (oh % pool.StrideHeight >= pool.KernelHeight || ph >= pool.OutHeight || ow % pool.StrideWidth >= pool.KernelWidth || pw >= pool.OutWidth)
+                return (Vector512<float>.Zero, Vector512<float>.Zero);
+            int filters = _filters;
+            long o = ((long)image * pool.OutputPositions + ph * pool.OutWidth + pw) * filters + group;
+            int offset = (oh * _g.OutWidth + ow) * filters + group;
+            var won0 = Vector512.Equals(Vector512.Load(_winners + o), Vector512.Create(offset) + Vector512<int>.Indices).AsSingle();
+            var won1 = Vector512.Equals(Vector512.Load(_winners + o + 16), Vector512.Create(offset + 16) + Vector512<int>.Indices).AsSingle();
+            var da = Vector512.ConditionalSelect(won0, Vector512.Load(_poolGradient + o) + Vector512<float>.Zero, Vector512<float>.Zero);
+            var db = Vector512.ConditionalSelect(won1, Vector512.Load(_poolGradient + o + 16) + Vector512<float>.Zero, Vector512<float>.Zero);
+            if (_maxima != null)
+            {
+                da = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_maxima + o), Vector512<float>.Zero), da, Vector512<float>.Zero);
+                db = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_maxima + o + 16), Vector512<float>.Zero), db, Vector512<float>.Zero);
+            }
+            return (da, db);
         }
 
         /// <summary>As the GEMM stores a tile: the first block's sums, then the partial plus each next block's.</summary>

@@ -65,6 +65,9 @@ public abstract class SampleParallelLayer : Layer
         return _output!;
     }
 
+    /// <summary>The output of the last forward pass.</summary>
+    internal Tensor? Output => _output;
+
     /// <summary>Whether the last forward pass ran in training mode (a backward pass may follow).</summary>
     private protected bool Training { get; private set; }
 

@@ -683,6 +683,14 @@ public class Model
                 foreach (var p in layer.Parameters) p.Gradient.Span.Clear();
                 continue;
             }
+            if (n > 0 && _poolsNext[n - 1] && layer is MaxPooling2D pool && _nodes[n - 1].Layer is Convolution convolution
+                && convolution.CanBackwardThroughPool(pool, upstream.Dim(0)))
+            {
+                // The convolution routes the pooling's gradient itself; neither writes the gradient of the convolution's output.
+                convolution.BackwardThroughPool(upstream, pool);
+                n--;
+                continue;
+            }
             if (layer is MultiInputLayer merge)
             {
                 var inputGradients = merge.BackwardInputs(upstream);

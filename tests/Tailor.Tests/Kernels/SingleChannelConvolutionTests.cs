@@ -161,4 +161,67 @@ public class SingleChannelConvolutionTests
     }
 
     private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+    [SkippableTheory]
+    [InlineData(3, 9, 13, 32, 2, 2)]
+    [InlineData(64, 28, 28, 32, 2, 2)]
+    [InlineData(5, 28, 28, 64, 3, 3)]
+    [InlineData(7, 17, 30, 32, 2, 3)]
+    [InlineData(2, 11, 11, 32, 1, 1)]
+    public void Backward_through_a_max_pooling_gives_the_bits_of_the_pooling_s_backward_then_its_own(int batch, int height, int width, int filters, int pool, int stride)
+    {
+        Skip.IfNot(KernelIsa.Active == Isa.Avx512, $"SingleChannelConvolution's kernels need AVX-512; the active path is {KernelIsa.Active}.");
+        var g = ConvGeometry.Create(height, width, 1, 3, 3, 1, 1, Padding.Valid);
+        var window = ConvGeometry.Create(g.OutHeight, g.OutWidth, filters, pool, pool, stride, stride, Padding.Valid);
+        Assert.True(SingleChannelConvolution.RoutesEachCellOnce(g, window, filters));
+        int saved = WorkerPool.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            foreach (bool relu in new[] { true, false })
+            {
+                WorkerPool.Threads = threads;
+                var rng = new Random(batch * 100 + height + filters + pool + (relu ? 1 : 0));
+                var x = Values(rng, batch * g.InputLength, zeros: 0.4);
+                var kernel = Values(rng, 9 * filters, 0);
+                var bias = Values(rng, filters, 0);
+                int rows = batch * g.OutputPositions, outLength = g.OutputPositions * filters, pooledLength = window.OutputPositions * filters;
+                var convolution = new SingleChannelConvolution();
+                var z = new float[rows * filters];
+                convolution.Forward(g, batch, x, kernel, bias, filters, relu, z);
+                var pooled = new float[batch * pooledLength];
+                var winners = new int[batch * pooledLength];
+                for (int i = 0; i < batch; i++)
+                    PoolingKernels.MaxForward(window, z.AsSpan(i * outLength, outLength), pooled.AsSpan(i * pooledLength, pooledLength), winners.AsSpan(i * pooledLength, pooledLength));
+                var pooledGradient = Values(rng, batch * pooledLength, zeros: 0.2);
+                pooledGradient[0] = -0f;
+
+                var dy = new float[rows * filters];
+                for (int i = 0; i < batch; i++)
+                    PoolingKernels.MaxBackward(window, pooledGradient.AsSpan(i * pooledLength, pooledLength), winners.AsSpan(i * pooledLength, pooledLength), dy.AsSpan(i * outLength, outLength));
+                var expectedKernel = new float[9 * filters];
+                var expectedBias = new float[filters];
+                convolution.Backward(g, batch, x, z, dy, filters, relu, expectedKernel, expectedBias);
+
+                var kernelGradient = Enumerable.Repeat(float.NaN, 9 * filters).ToArray();
+                var biasGradient = Enumerable.Repeat(float.NaN, filters).ToArray();
+                convolution.BackwardThroughPool(g, batch, x, window, pooled, winners, pooledGradient, filters, relu, kernelGradient, biasGradient);
+                Assert.Equal(Bits(expectedKernel), Bits(kernelGradient));
+                Assert.Equal(Bits(expectedBias), Bits(biasGradient));
+            }
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
+
+    [Fact]
+    public void Overlapping_or_mismatched_poolings_are_not_routed_through()
+    {
+        var g = ConvGeometry.Create(28, 28, 1, 3, 3, 1, 1, Padding.Valid);
+        Assert.False(SingleChannelConvolution.RoutesEachCellOnce(g, ConvGeometry.Create(26, 26, 32, 3, 3, 2, 2, Padding.Valid), 32));
+        Assert.False(SingleChannelConvolution.RoutesEachCellOnce(g, ConvGeometry.Create(26, 26, 32, 2, 2, 1, 1, Padding.Valid), 32));
+        Assert.False(SingleChannelConvolution.RoutesEachCellOnce(g, ConvGeometry.Create(26, 26, 32, 4, 4, 4, 4, Padding.Same), 32));
+        Assert.False(SingleChannelConvolution.RoutesEachCellOnce(g, ConvGeometry.Create(26, 26, 16, 2, 2, 2, 2, Padding.Valid), 32));
+        Assert.False(SingleChannelConvolution.RoutesEachCellOnce(g, ConvGeometry.Create(24, 26, 32, 2, 2, 2, 2, Padding.Valid), 32));
+        Assert.True(SingleChannelConvolution.RoutesEachCellOnce(g, ConvGeometry.Create(26, 26, 32, 2, 2, 2, 2, Padding.Valid), 32));
+    }
 }

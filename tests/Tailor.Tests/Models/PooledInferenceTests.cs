@@ -110,4 +110,36 @@ public sealed class PooledInferenceTests
         }
         finally { (KernelIsa.Active, WorkerPool.Threads) = saved; }
     }
+
+    [SkippableFact]
+    public void A_training_step_routes_the_first_pooling_s_gradient_to_the_bits_of_the_layers_run_apart()
+    {
+        Skip.IfNot(KernelIsa.Active == Isa.Avx512, $"The one-channel convolution's kernels need AVX-512; the active path is {KernelIsa.Active}.");
+        var model = NotebookModels.Create(NotebookModel.Cnn, seed: 4);
+        model.Build(28, 28, 1);
+        var x = Images(37, 2);
+        var rng = new Rng(6);
+        var upstream = new Tensor(Reference.RandomData.Uniform(rng, 37 * 10), 37, 10);
+        int saved = WorkerPool.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                WorkerPool.Threads = threads;
+                model.ForwardAll(x, training: true);
+                model.RunBackward(upstream);
+                var routed = model.Layers.SelectMany(l => l.Parameters).Select(p => Bits(p.Gradient)).ToList();
+
+                model.ForwardAll(x, training: true);
+                Tensor? gradient = upstream;
+                for (int i = model.Layers.Count - 1; i >= 0 && gradient != null; i--) gradient = model.Layers[i].Backward(gradient);
+                var apart = model.Layers.SelectMany(l => l.Parameters).Select(p => Bits(p.Gradient)).ToList();
+
+                Assert.Equal(apart.Count, routed.Count);
+                for (int i = 0; i < apart.Count; i++) Assert.Equal(apart[i], routed[i]);
+                Assert.Contains(routed[0], bits => bits != 0);
+            }
+        }
+        finally { WorkerPool.Threads = saved; }
+    }
 }

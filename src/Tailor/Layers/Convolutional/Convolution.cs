@@ -234,6 +234,28 @@ public abstract class Convolution : Core.ActivatedLayer
         _colsReady = true;
     }
 
+    /// <summary>
+    /// Whether <see cref="BackwardThroughPool"/> may stand for the backward passes of <paramref name="pool"/> (which alone
+    /// reads this layer's output) and of this layer: a one-channel first layer after a training pass, pooled by windows
+    /// that do not overlap.
+    /// </summary>
+    internal bool CanBackwardThroughPool(MaxPooling2D pool, int batch) =>
+        _singleChannelForward && !ComputeInputGradient && !GradientIsPreActivation && ProductAppliesActivation
+        && SingleChannelConvolution.RoutesEachCellOnce(_geometry, pool.Window, Filters) && !pool.Winners(batch).IsEmpty
+        && pool.Output is { } pooled && pooled.Dim(0) == batch;
+
+    /// <summary>
+    /// The kernel and bias gradients from the gradient of the max pooling after this layer, routed to its winners on
+    /// the way rather than written out by the pooling's backward pass and read back: the same bits as the two passes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void BackwardThroughPool(Tensor poolGradient, MaxPooling2D pool)
+    {
+        int batch = poolGradient.Dim(0);
+        _singleChannel.BackwardThroughPool(_geometry, batch, _input!.Span, pool.Window, pool.Output!.Span, pool.Winners(batch), poolGradient.Span, Filters,
+            ProductAppliesRelu, Kernel.Gradient.Span, UseBias ? Bias!.Gradient.Span : default);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor? Backward(Tensor outputGradient)
     {

@@ -31,6 +31,13 @@ public sealed class MaxPooling2D : BasePooling2D
     /// <summary>The window over one sample, for a layer before it that pools its own samples in inference.</summary>
     internal ConvGeometry Window => Geometry;
 
+    /// <summary>
+    /// The winning input offset of each output value of the last training forward pass over <paramref name="batch"/>
+    /// samples (empty when that pass kept none), for a layer before it that routes this layer's gradient itself.
+    /// </summary>
+    internal ReadOnlySpan<int> Winners(int batch) =>
+        _argmaxReady ? _argmax.AsSpan(0, batch * Geometry.OutputPositions * Geometry.Channels) : default;
+
     /// <summary>Training keeps each window's winner for backward; inference only takes the maxima, the same values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ForwardSample(int image, ReadOnlySpan<float> input, Span<float> output)
