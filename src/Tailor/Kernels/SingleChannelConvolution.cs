@@ -104,13 +104,24 @@ internal sealed unsafe class SingleChannelConvolution
     /// read back (26x26x32 values an image for the notebook's first layer, four times what its pooling keeps).
     /// </summary>
     public void ForwardPooled(in ConvGeometry g, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
-        int filters, bool relu, in ConvGeometry pool, Span<float> pooled)
+        int filters, bool relu, in ConvGeometry pool, Span<float> pooled) => ForwardPooled(g, batch, input, kernel, bias, filters, relu, pool, pooled, default);
+
+    /// <summary>
+    /// <see cref="ForwardPooled(in ConvGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, bool, in ConvGeometry, Span{float})"/>
+    /// that also keeps each window's winner in <paramref name="winners"/> (when not empty), as a training pass of the
+    /// pooling does, for <see cref="BackwardThroughPool"/>.
+    /// </summary>
+    public void ForwardPooled(in ConvGeometry g, int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        int filters, bool relu, in ConvGeometry pool, Span<float> pooled, Span<int> winners)
     {
+        if (!winners.IsEmpty && winners.Length < (long)batch * pool.OutputPositions * filters)
+            throw new ArgumentException($"SingleChannelConvolution.ForwardPooled needs {(long)batch * pool.OutputPositions * filters} winners, received {winners.Length}.");
         Check(g, filters, batch, input, kernel, batch * g.OutputPositions * filters, bias.Length);
         if (pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Channels != filters || pooled.Length < (long)batch * pool.OutputPositions * filters)
             throw new ArgumentException($"SingleChannelConvolution.ForwardPooled needs a pooling of {g.OutHeight}x{g.OutWidth}x{filters} images into {(long)batch * pool.OutputPositions * filters} values; received {pool} and {pooled.Length}.");
         fixed (float* px = input, pk = kernel, pb = bias, pp = pooled)
-            _job.ForwardPooled(g, batch, filters, px, pk, bias.IsEmpty ? null : pb, relu, pool, pp);
+        fixed (int* pw = winners)
+            _job.ForwardPooled(g, batch, filters, px, pk, bias.IsEmpty ? null : pb, relu, pool, pp, winners.IsEmpty ? null : pw);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -144,11 +155,12 @@ internal sealed unsafe class SingleChannelConvolution
             Execute(batch, (long)batch * g.OutputPositions * filters * Taps);
         }
 
-        public void ForwardPooled(in ConvGeometry g, int batch, int filters, float* x, float* kernel, float* bias, bool relu, in ConvGeometry pool, float* pooled)
+        public void ForwardPooled(in ConvGeometry g, int batch, int filters, float* x, float* kernel, float* bias, bool relu, in ConvGeometry pool, float* pooled, int* winners)
         {
             (_g, _batch, _filters, _relu, _forward, _pool) = (g, batch, filters, relu, true, pool);
-            _x = x; _kernel = kernel; _bias = bias; _pooled = pooled;
-            Execute(batch, (long)batch * g.OutputPositions * filters * Taps);
+            _x = x; _kernel = kernel; _bias = bias; _pooled = pooled; _winners = winners;
+            try { Execute(batch, (long)batch * g.OutputPositions * filters * Taps); }
+            finally { _winners = null; }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -201,7 +213,9 @@ internal sealed unsafe class SingleChannelConvolution
                 var whole = t_image is { } kept && kept.Length >= positions * filters ? kept : t_image = new float[positions * filters];
                 fixed (float* z = whole) ConvolveImage(x, z);
                 int pooledLength = _pool.OutputPositions * filters;
-                PoolingKernels.MaxForward(_pool, whole.AsSpan(0, positions * filters), new Span<float>(_pooled + (long)image * pooledLength, pooledLength));
+                var output = new Span<float>(_pooled + (long)image * pooledLength, pooledLength);
+                if (_winners == null) PoolingKernels.MaxForward(_pool, whole.AsSpan(0, positions * filters), output);
+                else PoolingKernels.MaxForward(_pool, whole.AsSpan(0, positions * filters), output, new Span<int>(_winners + (long)image * pooledLength, pooledLength));
             }
             else ConvolveImage(x, _z + (long)image * positions * filters);
         }

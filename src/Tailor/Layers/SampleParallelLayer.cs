@@ -52,14 +52,15 @@ public abstract class SampleParallelLayer : Layer
     }
 
     /// <summary>
-    /// The output buffer of an inference pass whose samples another layer writes: the convolution before a
-    /// max pooling pools each of its samples while it is in cache (<see cref="Convolutional.Convolution.ForwardPooled"/>).
-    /// No backward pass may follow it, since this layer never saw its input.
+    /// The output buffer of a pass whose samples another layer writes: the convolution before a max pooling pools
+    /// each of its samples while it is in cache (<see cref="Convolutional.Convolution.ForwardPooled"/>). This layer
+    /// never sees its input, so no backward pass of its own may follow; in training the convolution's routes its
+    /// gradient instead (<see cref="Convolutional.Convolution.BackwardThroughPool"/>).
     /// </summary>
-    internal Tensor OutputOfFusedInference(int batch)
+    internal Tensor OutputOfFusedPass(int batch, bool training)
     {
         _input = null;
-        Training = false;
+        Training = training;
         Ensure(ref _output, batch, OutputShape);
         PrepareForward(batch);
         return _output!;

@@ -627,10 +627,18 @@ public class Model
         for (int n = 0; n < nodes.Length; n++)
         {
             var node = nodes[n];
-            if (poolInPlace && _poolsNext[n] && node.Layer is Convolution convolution && nodes[n + 1].Layer is MaxPooling2D pool && convolution.CanForwardPooled)
+            if (_poolsNext[n] && node.Layer is Convolution convolution && nodes[n + 1].Layer is MaxPooling2D pool)
             {
-                values[nodes[++n].Output] = convolution.ForwardPooled(values[node.Inputs[0]], pool);
-                continue;
+                if (poolInPlace && convolution.CanForwardPooled)
+                {
+                    values[nodes[++n].Output] = convolution.ForwardPooled(values[node.Inputs[0]], pool);
+                    continue;
+                }
+                if (training && convolution.CanForwardThroughPoolInTraining(pool))
+                {
+                    values[nodes[++n].Output] = convolution.ForwardThroughPoolInTraining(values[node.Inputs[0]], pool);
+                    continue;
+                }
             }
             if (node.Layer is MultiInputLayer merge)
             {

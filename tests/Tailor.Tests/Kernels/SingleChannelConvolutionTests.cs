@@ -168,7 +168,7 @@ public class SingleChannelConvolutionTests
     [InlineData(5, 28, 28, 64, 3, 3)]
     [InlineData(7, 17, 30, 32, 2, 3)]
     [InlineData(2, 11, 11, 32, 1, 1)]
-    public void Backward_through_a_max_pooling_gives_the_bits_of_the_pooling_s_backward_then_its_own(int batch, int height, int width, int filters, int pool, int stride)
+    public void Pooled_forward_keeps_the_winners_and_backward_through_the_pooling_gives_the_bits_of_the_two_layers(int batch, int height, int width, int filters, int pool, int stride)
     {
         Skip.IfNot(KernelIsa.Active == Isa.Avx512, $"SingleChannelConvolution's kernels need AVX-512; the active path is {KernelIsa.Active}.");
         var g = ConvGeometry.Create(height, width, 1, 3, 3, 1, 1, Padding.Valid);
@@ -193,6 +193,11 @@ public class SingleChannelConvolutionTests
                 var winners = new int[batch * pooledLength];
                 for (int i = 0; i < batch; i++)
                     PoolingKernels.MaxForward(window, z.AsSpan(i * outLength, outLength), pooled.AsSpan(i * pooledLength, pooledLength), winners.AsSpan(i * pooledLength, pooledLength));
+                var fusedPooled = new float[pooled.Length];
+                var fusedWinners = new int[winners.Length];
+                convolution.ForwardPooled(g, batch, x, kernel, bias, filters, relu, window, fusedPooled, fusedWinners);
+                Assert.Equal(Bits(pooled), Bits(fusedPooled));
+                Assert.Equal(winners, fusedWinners);
                 var pooledGradient = Values(rng, batch * pooledLength, zeros: 0.2);
                 pooledGradient[0] = -0f;
 

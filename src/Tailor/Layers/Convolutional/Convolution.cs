@@ -130,9 +130,37 @@ public abstract class Convolution : Core.ActivatedLayer
         _input = input;
         _singleChannelForward = true;
         _colsReady = false;
-        var pooled = pool.OutputOfFusedInference(batch);
+        var pooled = pool.OutputOfFusedPass(batch, training: false);
         _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
             pool.Window, pooled.Span);
+        return pooled;
+    }
+
+    /// <summary>
+    /// Whether a training pass may run this layer and the max pooling that alone reads it as one
+    /// (<see cref="ForwardThroughPoolInTraining"/>): a one-channel first layer whose backward pass then routes the
+    /// pooling's gradient itself (<see cref="BackwardThroughPool"/>), so that its own output is never read.
+    /// </summary>
+    internal bool CanForwardThroughPoolInTraining(MaxPooling2D pool) =>
+        ProductAppliesActivation && !ComputeInputGradient && !GradientIsPreActivation && SingleChannelConvolution.Supports(_geometry, Filters)
+        && SingleChannelConvolution.RoutesEachCellOnce(_geometry, pool.Window, Filters);
+
+    /// <summary>
+    /// A training pass through this layer and the max pooling after it: each image's output pooled in cache, each
+    /// window's winner kept, this layer's own output never written (its backward pass reads the pooling's maxima).
+    /// The pooling's output and winners are those of the two layers run one after the other.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal Tensor ForwardThroughPoolInTraining(Tensor input, MaxPooling2D pool)
+    {
+        CheckInput(input);
+        int batch = input.Dim(0);
+        _input = input;
+        _singleChannelForward = true;
+        _colsReady = false;
+        var (pooled, winners) = pool.OutputOfFusedTraining(batch);
+        _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
+            pool.Window, pooled.Span, winners);
         return pooled;
     }
 
@@ -153,7 +181,7 @@ public abstract class Convolution : Core.ActivatedLayer
         _input = input;
         _singleChannelForward = false;
         _colsReady = false;
-        var pooled = pool.OutputOfFusedInference(batch);
+        var pooled = pool.OutputOfFusedPass(batch, training: false);
         _pool = pool.Window;
         _pooled = pooled;
         _product = output;

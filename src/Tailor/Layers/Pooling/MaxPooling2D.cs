@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tailor.Graphs;
 using Tailor.Kernels;
+using Tailor.Tensors;
 
 namespace Tailor.Layers.Pooling;
 
@@ -37,6 +38,9 @@ public sealed class MaxPooling2D : BasePooling2D
     /// </summary>
     internal ReadOnlySpan<int> Winners(int batch) =>
         _argmaxReady ? _argmax.AsSpan(0, batch * Geometry.OutputPositions * Geometry.Channels) : default;
+
+    /// <summary>The output and winners buffers of a training pass whose samples the convolution before this layer pools.</summary>
+    internal (Tensor Output, int[] Winners) OutputOfFusedTraining(int batch) => (OutputOfFusedPass(batch, training: true), _argmax);
 
     /// <summary>Training keeps each window's winner for backward; inference only takes the maxima, the same values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
