@@ -436,20 +436,22 @@ internal static unsafe class Gemm
 
         private void TilePatchRows(int kc, int* rowOffsets, int* colOffsets, float* b, int bStride, float* c, int ldc, bool add)
         {
-            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TilePatchRows(kc, _a, rowOffsets, colOffsets, b, bStride, c, ldc, add);
-            else GemmMicroKernels.Avx2TilePatchRows(kc, _a, rowOffsets, colOffsets, b, bStride, c, ldc, add);
+            var (rows, columns) = (new GemmMicroKernels.Table(rowOffsets), new GemmMicroKernels.Table(colOffsets));
+            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, _a, rows, columns, b, bStride, c, ldc, add);
+            else GemmMicroKernels.Avx2TileRows(kc, _a, rows, columns, b, bStride, c, ldc, add);
         }
 
         private void TileOffsets(int kc, float* a, int* offsets, float* b, int bStride, float* c, int ldc, bool add)
         {
-            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileOffsets(kc, a, offsets, b, bStride, c, ldc, add);
-            else GemmMicroKernels.Avx2TileOffsets(kc, a, offsets, b, bStride, c, ldc, add);
+            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512Tile(kc, a, new GemmMicroKernels.Table(offsets), b, bStride, c, ldc, add);
+            else GemmMicroKernels.Avx2Tile(kc, a, new GemmMicroKernels.Table(offsets), b, bStride, c, ldc, add);
         }
 
         private void TileInPlace(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)
         {
-            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, a, lda, b, bStride, c, ldc, add);
-            else GemmMicroKernels.Avx2TileRows(kc, a, lda, b, bStride, c, ldc, add);
+            var (rows, columns) = (new GemmMicroKernels.Strided(lda), default(GemmMicroKernels.Consecutive));
+            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, a, rows, columns, b, bStride, c, ldc, add);
+            else GemmMicroKernels.Avx2TileRows(kc, a, rows, columns, b, bStride, c, ldc, add);
         }
 
         /// <summary>A tile from A panel elements a[p * aStride + i] and B's b[p * bStride + j]; the portable kernel only takes packed panels.</summary>
@@ -457,8 +459,8 @@ internal static unsafe class Gemm
         {
             switch (_isa)
             {
-                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, aStride, b, bStride, c, ldc, add); break;
-                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, aStride, b, bStride, c, ldc, add); break;
+                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, new GemmMicroKernels.Strided(aStride), b, bStride, c, ldc, add); break;
+                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, new GemmMicroKernels.Strided(aStride), b, bStride, c, ldc, add); break;
                 default: GemmMicroKernels.PortableTile(kc, a, b, c, ldc, add); break;
             }
         }

@@ -52,18 +52,10 @@ internal sealed unsafe class SingleChannelConvolution
     {
         Check(g, filters, batch, input, kernelGradient, outputGradient.Length, biasGradient.Length);
         if (relu && output.Length < outputGradient.Length) throw new ArgumentException($"SingleChannelConvolution.Backward needs the layer's output ({outputGradient.Length} values), received {output.Length}.");
-        int rows = batch * g.OutputPositions;
-        var (chunks, blocksPerChunk) = Gemm.KChunkPlan(KernelIsa.Active, Taps, rows);
-        int blocks = (rows + Gemm.Kc - 1) / Gemm.Kc;
-        if (_chunkKernel.Length < chunks * Taps * filters) _chunkKernel = new float[chunks * Taps * filters];
-        if (_blockBias.Length < blocks * filters) _blockBias = new float[blocks * filters];
+        var (chunks, blocksPerChunk, blocks) = PartialBuffers(batch * g.OutputPositions, filters);
         fixed (float* px = input, py = output, pdy = outputGradient, pck = _chunkKernel, pbb = _blockBias)
             _job.Backward(g, batch, filters, px, relu ? py : null, pdy, pck, pbb, chunks, blocksPerChunk, blocks);
-
-        // The k chunks' partial kernel gradients in chunk order, as Gemm reduces them; the bias sums per
-        // block as GradientRows adds its chunks of as many rows as a block has positions.
-        PartialSums.AddInOrder(_chunkKernel, chunks, kernelGradient[..(Taps * filters)]);
-        if (!biasGradient.IsEmpty) PartialSums.AddInOrder(_blockBias, blocks, biasGradient[..filters]);
+        AddPartials(chunks, blocks, filters, kernelGradient, biasGradient);
     }
 
     /// <summary>
@@ -80,14 +72,29 @@ internal sealed unsafe class SingleChannelConvolution
         long pooledValues = (long)batch * pool.OutputPositions * filters;
         if (!RoutesEachCellOnce(g, pool, filters) || pooled.Length < pooledValues || winners.Length < pooledValues || pooledGradient.Length < pooledValues)
             throw new ArgumentException($"SingleChannelConvolution.BackwardThroughPool needs a pooling of {g.OutHeight}x{g.OutWidth}x{filters} images by windows that do not overlap and {pooledValues} maxima, winners and gradients; received {pool}, {pooled.Length}, {winners.Length} and {pooledGradient.Length}.");
-        int rows = batch * g.OutputPositions;
+        var (chunks, blocksPerChunk, blocks) = PartialBuffers(batch * g.OutputPositions, filters);
+        fixed (float* px = input, pp = pooled, pdp = pooledGradient, pck = _chunkKernel, pbb = _blockBias)
+        fixed (int* pw = winners)
+            _job.BackwardThroughPool(g, batch, filters, px, pool, relu ? pp : null, pw, pdp, pck, pbb, chunks, blocksPerChunk, blocks);
+        AddPartials(chunks, blocks, filters, kernelGradient, biasGradient);
+    }
+
+    /// <summary>The k chunks and blocks of a backward pass over <paramref name="rows"/> positions, with room for their partial sums.</summary>
+    private (int Chunks, int BlocksPerChunk, int Blocks) PartialBuffers(int rows, int filters)
+    {
         var (chunks, blocksPerChunk) = Gemm.KChunkPlan(KernelIsa.Active, Taps, rows);
         int blocks = (rows + Gemm.Kc - 1) / Gemm.Kc;
         if (_chunkKernel.Length < chunks * Taps * filters) _chunkKernel = new float[chunks * Taps * filters];
         if (_blockBias.Length < blocks * filters) _blockBias = new float[blocks * filters];
-        fixed (float* px = input, pp = pooled, pdp = pooledGradient, pck = _chunkKernel, pbb = _blockBias)
-        fixed (int* pw = winners)
-            _job.BackwardThroughPool(g, batch, filters, px, pool, relu ? pp : null, pw, pdp, pck, pbb, chunks, blocksPerChunk, blocks);
+        return (chunks, blocksPerChunk, blocks);
+    }
+
+    /// <summary>
+    /// The k chunks' partial kernel gradients in chunk order, as Gemm reduces them; the bias sums per block as
+    /// GradientRows adds its chunks of as many rows as a block has positions.
+    /// </summary>
+    private void AddPartials(int chunks, int blocks, int filters, Span<float> kernelGradient, Span<float> biasGradient)
+    {
         PartialSums.AddInOrder(_chunkKernel, chunks, kernelGradient[..(Taps * filters)]);
         if (!biasGradient.IsEmpty) PartialSums.AddInOrder(_blockBias, blocks, biasGradient[..filters]);
     }

@@ -78,16 +78,7 @@ public class Im2ColTests
 
         // And Fold itself, against a scatter-add in double.
         var expected = new double[x.Length];
-        for (int oh = 0; oh < g.OutHeight; oh++)
-        for (int ow = 0; ow < g.OutWidth; ow++)
-        for (int i = 0; i < kh; i++)
-        for (int j = 0; j < kw; j++)
-        for (int ch = 0; ch < c; ch++)
-        {
-            int y = oh * sh + i - g.PadTop, xc = ow * sw + j - g.PadLeft;
-            if (y >= 0 && y < h && xc >= 0 && xc < w)
-                expected[(y * w + xc) * c + ch] += cols[(oh * g.OutWidth + ow) * g.PatchLength + (i * kw + j) * c + ch];
-        }
+        foreach (var (cell, value) in PatchValuesInside(g)) expected[cell] += cols[value];
         var comparison = Comparison.Of("Fold", folded, expected, 1e-5);
         Assert.True(comparison.Passed, comparison.ToString());
     }
@@ -100,18 +91,24 @@ public class Im2ColTests
         var g = Create(h, w, c, kh, kw, sh, sw, padding);
         var cols = RandomData.Uniform(new Rng(4), g.OutputPositions * g.PatchLength);
         var expected = new float[g.InputLength];
-        for (int oh = 0; oh < g.OutHeight; oh++)
-        for (int ow = 0; ow < g.OutWidth; ow++)
-        for (int i = 0; i < kh; i++)
-        for (int j = 0; j < kw; j++)
-        for (int ch = 0; ch < c; ch++)
-        {
-            int y = oh * sh + i - g.PadTop, xc = ow * sw + j - g.PadLeft;
-            if (y >= 0 && y < h && xc >= 0 && xc < w)
-                expected[(y * w + xc) * c + ch] += cols[(oh * g.OutWidth + ow) * g.PatchLength + (i * kw + j) * c + ch];
-        }
+        foreach (var (cell, value) in PatchValuesInside(g)) expected[cell] += cols[value];
         var folded = new float[g.InputLength];
         Im2Col.Fold(g, cols, folded);
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), folded.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    /// <summary>Each patch value that lies inside the image, in patch-row order: the image cell and the value's index in the patch rows.</summary>
+    private static IEnumerable<(int Cell, int Value)> PatchValuesInside(ConvGeometry g)
+    {
+        for (int oh = 0; oh < g.OutHeight; oh++)
+        for (int ow = 0; ow < g.OutWidth; ow++)
+        for (int i = 0; i < g.KernelHeight; i++)
+        for (int j = 0; j < g.KernelWidth; j++)
+        for (int ch = 0; ch < g.Channels; ch++)
+        {
+            int y = oh * g.StrideHeight + i - g.PadTop, x = ow * g.StrideWidth + j - g.PadLeft;
+            if (y >= 0 && y < g.Height && x >= 0 && x < g.Width)
+                yield return ((y * g.Width + x) * g.Channels + ch, (oh * g.OutWidth + ow) * g.PatchLength + (i * g.KernelWidth + j) * g.Channels + ch);
+        }
     }
 }
