@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Tailor.Threading;
+using static Tailor.Kernels.GemmMicroKernels;
 
 namespace Tailor.Kernels;
 
@@ -391,15 +392,15 @@ internal static unsafe class Gemm
                             float* dst = full ? cTile : tile;
                             int ldd = full ? ldc : nr;
                             bool addDst = full && add;
-                            if (inPlace && height == mr && _rowOffsets != null)
-                            {
-                                if (!_transA) TilePatchRows(kcLen, _rowOffsets + i0 + ip, _colOffsets + k0, bPanel, bStride, dst, ldd, addDst);
-                                else if (PatchColumnsAdjacent(i0 + ip)) TileOffsets(kcLen, _a + _colOffsets[i0 + ip], _rowOffsets + k0, bPanel, bStride, dst, ldd, addDst);
-                                else Tile(kcLen, aPanel, mr, bPanel, bStride, dst, ldd, addDst);
-                            }
-                            else if (inPlace && height == mr && _transA) Tile(kcLen, _a + (long)k0 * _lda + i0 + ip, _lda, bPanel, bStride, dst, ldd, addDst);
-                            else if (inPlace && height == mr) TileInPlace(kcLen, _a + (long)(i0 + ip) * _lda + k0, _lda, bPanel, bStride, dst, ldd, addDst);
-                            else Tile(kcLen, aPanel, mr, bPanel, bStride, dst, ldd, addDst);
+                            if (inPlace && height == mr && _rowOffsets != null && !_transA)
+                                TileRows(kcLen, _a, new Table(_rowOffsets + i0 + ip), new Table(_colOffsets + k0), bPanel, bStride, dst, ldd, addDst);
+                            else if (inPlace && height == mr && _rowOffsets != null && PatchColumnsAdjacent(i0 + ip))
+                                Tile(kcLen, _a + _colOffsets[i0 + ip], new Table(_rowOffsets + k0), bPanel, bStride, dst, ldd, addDst);
+                            else if (inPlace && height == mr && _rowOffsets == null && _transA)
+                                Tile(kcLen, _a + (long)k0 * _lda + i0 + ip, new Strided(_lda), bPanel, bStride, dst, ldd, addDst);
+                            else if (inPlace && height == mr && _rowOffsets == null)
+                                TileRows(kcLen, _a + (long)(i0 + ip) * _lda + k0, new Strided(_lda), default(Consecutive), bPanel, bStride, dst, ldd, addDst);
+                            else Tile(kcLen, aPanel, new Strided(mr), bPanel, bStride, dst, ldd, addDst);
                             if (!full) StoreEdgeTile(tile, nr, cTile, ldc, height, width, add);
                         }
                     }
@@ -434,33 +435,22 @@ internal static unsafe class Gemm
             return true;
         }
 
-        private void TilePatchRows(int kc, int* rowOffsets, int* colOffsets, float* b, int bStride, float* c, int ldc, bool add)
+        /// <summary>A tile from A's 8 (or 6) rows read in place: row i at a + rows.At(i), its term p columns.At(p) further on.</summary>
+        private void TileRows<TRows, TColumns>(int kc, float* a, TRows rows, TColumns columns, float* b, int bStride, float* c, int ldc, bool add)
+            where TRows : struct, GemmMicroKernels.IOffsets where TColumns : struct, GemmMicroKernels.IOffsets
         {
-            var (rows, columns) = (new GemmMicroKernels.Table(rowOffsets), new GemmMicroKernels.Table(colOffsets));
-            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, _a, rows, columns, b, bStride, c, ldc, add);
-            else GemmMicroKernels.Avx2TileRows(kc, _a, rows, columns, b, bStride, c, ldc, add);
-        }
-
-        private void TileOffsets(int kc, float* a, int* offsets, float* b, int bStride, float* c, int ldc, bool add)
-        {
-            if (_isa == Isa.Avx512) GemmMicroKernels.Avx512Tile(kc, a, new GemmMicroKernels.Table(offsets), b, bStride, c, ldc, add);
-            else GemmMicroKernels.Avx2Tile(kc, a, new GemmMicroKernels.Table(offsets), b, bStride, c, ldc, add);
-        }
-
-        private void TileInPlace(int kc, float* a, int lda, float* b, int bStride, float* c, int ldc, bool add)
-        {
-            var (rows, columns) = (new GemmMicroKernels.Strided(lda), default(GemmMicroKernels.Consecutive));
             if (_isa == Isa.Avx512) GemmMicroKernels.Avx512TileRows(kc, a, rows, columns, b, bStride, c, ldc, add);
             else GemmMicroKernels.Avx2TileRows(kc, a, rows, columns, b, bStride, c, ldc, add);
         }
 
-        /// <summary>A tile from A panel elements a[p * aStride + i] and B's b[p * bStride + j]; the portable kernel only takes packed panels.</summary>
-        private void Tile(int kc, float* a, int aStride, float* b, int bStride, float* c, int ldc, bool add)
+        /// <summary>A tile from A's values of term p side by side at a + terms.At(p), and B's b[p * bStride + j]; the portable kernel only takes packed panels.</summary>
+        private void Tile<TTerms>(int kc, float* a, TTerms terms, float* b, int bStride, float* c, int ldc, bool add)
+            where TTerms : struct, GemmMicroKernels.IOffsets
         {
             switch (_isa)
             {
-                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, new GemmMicroKernels.Strided(aStride), b, bStride, c, ldc, add); break;
-                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, new GemmMicroKernels.Strided(aStride), b, bStride, c, ldc, add); break;
+                case Isa.Avx512: GemmMicroKernels.Avx512Tile(kc, a, terms, b, bStride, c, ldc, add); break;
+                case Isa.Avx2: GemmMicroKernels.Avx2Tile(kc, a, terms, b, bStride, c, ldc, add); break;
                 default: GemmMicroKernels.PortableTile(kc, a, b, c, ldc, add); break;
             }
         }

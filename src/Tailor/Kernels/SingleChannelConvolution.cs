@@ -166,8 +166,7 @@ internal sealed unsafe class SingleChannelConvolution
         {
             (_g, _batch, _filters, _relu, _forward, _pool) = (g, batch, filters, relu, true, pool);
             _x = x; _kernel = kernel; _bias = bias; _pooled = pooled; _winners = winners;
-            try { Execute(batch, (long)batch * g.OutputPositions * filters * Taps); }
-            finally { _winners = null; }
+            Execute(batch, (long)batch * g.OutputPositions * filters * Taps);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -187,8 +186,7 @@ internal sealed unsafe class SingleChannelConvolution
             (_g, _batch, _filters, _relu, _forward, _pool) = (g, batch, filters, pooled != null, false, pool);
             (_blocksPerChunk, _blocks, _rows) = (blocksPerChunk, blocks, batch * g.OutputPositions);
             _x = x; _maxima = pooled; _winners = winners; _poolGradient = poolGradient; _chunkKernel = chunkKernel; _blockBias = blockBias;
-            try { Execute(chunks, (long)_rows * filters * Taps); }
-            finally { _maxima = _poolGradient = null; _winners = null; }
+            Execute(chunks, (long)_rows * filters * Taps);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -199,7 +197,11 @@ internal sealed unsafe class SingleChannelConvolution
                 if (multiplyAdds >= 1 << 18) WorkerPool.Run(this, tasks);
                 else for (int t = 0; t < tasks; t++) Run(t);
             }
-            finally { _x = _kernel = _bias = _y = _dy = _chunkKernel = _blockBias = _z = _pooled = null; }
+            finally
+            {
+                _x = _kernel = _bias = _y = _dy = _chunkKernel = _blockBias = _z = _pooled = _maxima = _poolGradient = null;
+                _winners = null;
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -292,10 +292,13 @@ public class Model
             && nodes.Count(other => other.Inputs.Contains(node.Output)) == 1)];
     }
 
-    /// <summary>Per call: a convolution whose output only the max pooling right after it reads (<see cref="RunInference"/> runs the two as one).</summary>
+    /// <summary>
+    /// Per call: a convolution whose output only the max pooling right after it reads, so that a pass may run the two as one
+    /// (<see cref="RunInference"/>, and training where the convolution then routes the pooling's gradient itself).
+    /// </summary>
     private bool[] _poolsNext = [];
 
-    /// <summary>Per call, whether inference may run it with the max pooling after it as one (where the kernel allows).</summary>
+    /// <summary>Per call, whether a pass may run it with the max pooling after it as one (where the kernels allow).</summary>
     internal IReadOnlyList<bool> PoolsNext => _poolsNext;
 
     /// <summary>
@@ -617,7 +620,8 @@ public class Model
     /// <summary>
     /// Runs every call in order on the model inputs already in their slots; returns the (first) output, a layer's
     /// buffer. With <paramref name="poolInPlace"/> (<see cref="RunInference"/>), a convolution and the max pooling
-    /// that alone reads it run as one where the kernel can.
+    /// that alone reads it run as one where the kernel can; in training, where the convolution's backward pass will
+    /// route the pooling's gradient (<see cref="Convolution.CanForwardThroughPoolInTraining"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Tensor RunForward(bool training, bool poolInPlace = false)

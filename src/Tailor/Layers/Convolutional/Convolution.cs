@@ -125,15 +125,7 @@ public abstract class Convolution : Core.ActivatedLayer
     internal Tensor ForwardPooled(Tensor input, MaxPooling2D pool)
     {
         CheckInput(input);
-        int batch = input.Dim(0);
-        if (!SingleChannelConvolution.Supports(_geometry, Filters)) return ForwardPatchesPooled(input, pool);
-        _input = input;
-        _singleChannelForward = true;
-        _colsReady = false;
-        var pooled = pool.OutputOfFusedPass(batch, training: false);
-        _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
-            pool.Window, pooled.Span);
-        return pooled;
+        return SingleChannelConvolution.Supports(_geometry, Filters) ? ForwardOneChannelPooled(input, pool, training: false) : ForwardPatchesPooled(input, pool);
     }
 
     /// <summary>
@@ -145,6 +137,19 @@ public abstract class Convolution : Core.ActivatedLayer
         ProductAppliesActivation && !ComputeInputGradient && !GradientIsPreActivation && SingleChannelConvolution.Supports(_geometry, Filters)
         && SingleChannelConvolution.RoutesEachCellOnce(_geometry, pool.Window, Filters);
 
+    /// <summary>The one-channel convolution and its max pooling as one pass; in training each window's winner is kept too.</summary>
+    private Tensor ForwardOneChannelPooled(Tensor input, MaxPooling2D pool, bool training)
+    {
+        int batch = input.Dim(0);
+        _input = input;
+        _singleChannelForward = true;
+        _colsReady = false;
+        var (pooled, winners) = training ? pool.OutputOfFusedTraining(batch) : (pool.OutputOfFusedPass(batch, training: false), null);
+        _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
+            pool.Window, pooled.Span, winners);
+        return pooled;
+    }
+
     /// <summary>
     /// A training pass through this layer and the max pooling after it: each image's output pooled in cache, each
     /// window's winner kept, this layer's own output never written (its backward pass reads the pooling's maxima).
@@ -154,14 +159,7 @@ public abstract class Convolution : Core.ActivatedLayer
     internal Tensor ForwardThroughPoolInTraining(Tensor input, MaxPooling2D pool)
     {
         CheckInput(input);
-        int batch = input.Dim(0);
-        _input = input;
-        _singleChannelForward = true;
-        _colsReady = false;
-        var (pooled, winners) = pool.OutputOfFusedTraining(batch);
-        _singleChannel.ForwardPooled(_geometry, batch, input.Span, Kernel.Value.Span, UseBias ? Bias!.Value.Span : default, Filters, ProductAppliesRelu,
-            pool.Window, pooled.Span, winners);
-        return pooled;
+        return ForwardOneChannelPooled(input, pool, training: true);
     }
 
     /// <summary>
@@ -176,7 +174,7 @@ public abstract class Convolution : Core.ActivatedLayer
         int perGroup = Math.Clamp(FoldBufferValues / (positions * Filters), 1, Math.Max(1, (batch + 3) / 4));
         int groups = (batch + perGroup - 1) / perGroup;
         bool grouped = groups >= WorkerPool.Threads && Gemm.SumsInOneChunk(perGroup * positions, patch) && Gemm.SumsInOneChunk(batch * positions, patch)
-            && PatchOffsets.InPlace(_geometry, batch);
+            && ReadsPatchesInPlace(batch);
         var output = grouped ? null : Forward(input, training: false);
         _input = input;
         _singleChannelForward = false;
@@ -187,7 +185,6 @@ public abstract class Convolution : Core.ActivatedLayer
         _product = output;
         if (grouped)
         {
-            ReadsPatchesInPlace(batch);
             _samplesPerGroup = perGroup;
             EnsureSlotBuffers(perGroup * positions * Filters);
         }
@@ -268,9 +265,7 @@ public abstract class Convolution : Core.ActivatedLayer
     /// that do not overlap.
     /// </summary>
     internal bool CanBackwardThroughPool(MaxPooling2D pool, int batch) =>
-        _singleChannelForward && !ComputeInputGradient && !GradientIsPreActivation && ProductAppliesActivation
-        && SingleChannelConvolution.RoutesEachCellOnce(_geometry, pool.Window, Filters) && !pool.Winners(batch).IsEmpty
-        && pool.Output is { } pooled && pooled.Dim(0) == batch;
+        _singleChannelForward && CanForwardThroughPoolInTraining(pool) && !pool.Winners(batch).IsEmpty && pool.Output is { } pooled && pooled.Dim(0) == batch;
 
     /// <summary>
     /// The kernel and bias gradients from the gradient of the max pooling after this layer, routed to its winners on
