@@ -112,14 +112,14 @@ public abstract class Optimizer
     };
 
     /// <summary>
-    /// The update is elementwise, so it runs over both cores in fixed ranges of a parameter: the same
-    /// bits whatever the thread count. Ranges start at multiples of 64, so every element takes the same
-    /// vector or scalar path as in one pass over the whole parameter.
+    /// The update is elementwise, so it runs over the kernels' threads in equal pieces of the parameters laid end
+    /// to end (<see cref="Threading.ElementwisePieces"/>): the same bits whatever the thread count.
     /// </summary>
     private sealed class UpdateJob : Threading.ParallelJob
     {
-        private const int ChunkLength = 16384;
-        private readonly List<(int Parameter, int Offset, int Length)> _chunks = [];
+        /// <summary>16 KB of weights: a few dozen pieces for the notebook's models, each thread's share even to a few percent.</summary>
+        private const int PieceLength = 4096;
+        private readonly Threading.ElementwisePieces _pieces = new();
         private IReadOnlyList<Parameter>? _planned;
         private long _plannedSignature;
         private Optimizer? _optimizer;
@@ -130,7 +130,7 @@ public abstract class Optimizer
         {
             Plan(parameters);
             (_optimizer, _parameters) = (optimizer, parameters);
-            try { Threading.WorkerPool.Run(this, _chunks.Count); }
+            try { Threading.WorkerPool.Run(this, _pieces.Count); }
             finally { (_optimizer, _parameters) = (null, null); }
         }
 
@@ -142,23 +142,20 @@ public abstract class Optimizer
             for (int i = 0; i < parameters.Count; i++)
                 signature = signature * 31 + (parameters[i].Trainable ? parameters[i].Value.Length : -1 - i);
             if (ReferenceEquals(parameters, _planned) && signature == _plannedSignature) return;
-            _chunks.Clear();
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                if (!parameters[i].Trainable) continue;
-                int length = parameters[i].Value.Length;
-                for (int offset = 0; offset < length; offset += ChunkLength)
-                    _chunks.Add((i, offset, Math.Min(ChunkLength, length - offset)));
-            }
+            var lengths = new int[parameters.Count];
+            for (int i = 0; i < lengths.Length; i++) lengths[i] = parameters[i].Trainable ? parameters[i].Value.Length : 0;
+            _pieces.Plan(lengths, PieceLength);
             (_planned, _plannedSignature) = (parameters, signature);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
-            var (index, offset, length) = _chunks[task];
-            var p = _parameters![index];
-            _optimizer!.Update(p.Value.Span.Slice(offset, length), p.Gradient.Span.Slice(offset, length), _optimizer._slots[index], offset);
+            foreach (var (index, start, length) in _pieces.Segments(task))
+            {
+                var p = _parameters![index];
+                _optimizer!.Update(p.Value.Span.Slice(start, length), p.Gradient.Span.Slice(start, length), _optimizer._slots[index], start);
+            }
         }
     }
 }

@@ -67,4 +67,45 @@ public class OptimizerUpdateTests
         Assert.Equal(expected, Train(name, 1));
         Assert.Equal(expected, Train(name, 2));
     }
+
+    /// <summary>Lengths that cut the reference's values into parameters with odd tails, one shorter than a vector, one of a whole vector.</summary>
+    private static readonly int[] Cuts = [1001, 37, 16384 + 5, 64, 129, 7, Length - 1001 - 37 - 16389 - 64 - 129 - 7];
+
+    /// <summary>
+    /// The update's pieces cut the parameters laid end to end, so a piece may hold the tail of one and the head of
+    /// the next, and a frozen parameter between them is left out: each element still gets the reference's bits.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Pieces_over_many_parameters_give_the_reference_bits_and_skip_the_frozen(string name)
+    {
+        var expected = Reference(name);
+        foreach (int threads in (int[])[1, 2])
+        {
+            int saved = Tailor.Threading.WorkerPool.Threads;
+            Tailor.Threading.WorkerPool.Threads = threads;
+            try
+            {
+                var optimizer = Optimizer.Parse(name, 0.01f);
+                var frozen = new Tailor.Layers.Parameter("frozen", [300], trainable: false);
+                frozen.Value.Span.Fill(0.5f);
+                var trained = Cuts.Select((length, i) => new Tailor.Layers.Parameter($"p{i}", [length])).ToList();
+                var parameters = new List<Tailor.Layers.Parameter>(trained);
+                parameters.Insert(3, frozen);
+                var initial = Initial();
+                int at = 0;
+                foreach (var p in trained) { initial.AsSpan(at, p.Value.Length).CopyTo(p.Value.Span); at += p.Value.Length; }
+                for (int step = 0; step < Steps; step++)
+                {
+                    var g = Gradient(step);
+                    at = 0;
+                    foreach (var p in trained) { g.AsSpan(at, p.Value.Length).CopyTo(p.Gradient.Span); at += p.Value.Length; }
+                    optimizer.Apply(parameters);
+                }
+                Assert.Equal(expected, trained.SelectMany(p => p.Value.Span.ToArray()).ToArray());
+                Assert.All(frozen.Value.Span.ToArray(), v => Assert.Equal(0.5f, v));
+            }
+            finally { Tailor.Threading.WorkerPool.Threads = saved; }
+        }
+    }
 }

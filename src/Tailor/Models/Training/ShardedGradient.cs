@@ -172,7 +172,7 @@ public sealed class ShardedGradient : GradientStep
         if (Local)
         {
             _combine.Batch = batch;
-            Threading.WorkerPool.Run(_combine, _combine.Chunks.Count);
+            Threading.WorkerPool.Run(_combine, _combine.Count);
         }
         // State that some shard changed (moving averages) becomes the shards' values weighted by their rows.
         int stateAt = 1 + _metricsLength + (Local ? 0 : _gradientLength);
@@ -403,37 +403,39 @@ public sealed class ShardedGradient : GradientStep
     /// </summary>
     private sealed class CombineJob(ShardedGradient owner) : Threading.ParallelJob
     {
-        private const int ChunkLength = 16384;
-        public List<(int Parameter, int Offset, int Start, int Length)> Chunks { get; } = [];
+        private const int PieceLength = 4096;
+        private readonly Threading.ElementwisePieces _pieces = new();
+        /// <summary>Where each trainable parameter's gradient starts in a shard's gradient record.</summary>
+        private int[] _offsets = [];
+        public int Count => _pieces.Count;
         public int Batch;
 
         public void Plan()
         {
-            Chunks.Clear();
-            int offset = 0;
             var trainable = owner.ModelTrainable;
-            for (int i = 0; i < trainable.Length; i++)
-            {
-                int length = trainable[i].Value.Length;
-                for (int start = 0; start < length; start += ChunkLength) Chunks.Add((i, offset, start, Math.Min(ChunkLength, length - start)));
-                offset += length;
-            }
+            var lengths = new int[trainable.Length];
+            _offsets = new int[trainable.Length];
+            for (int i = 0, offset = 0; i < trainable.Length; offset += lengths[i], i++)
+                (lengths[i], _offsets[i]) = (trainable[i].Value.Length, offset);
+            _pieces.Plan(lengths, PieceLength);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
-            var (parameter, offset, start, length) = Chunks[task];
-            var sum = owner.ModelTrainable[parameter].Gradient.Span.Slice(start, length);
-            bool first = true;
-            for (int shard = 0; shard < owner.Shards; shard++)
+            foreach (var (parameter, start, length) in _pieces.Segments(task))
             {
-                if (ShardRange(Batch, owner.Shards, shard).Count == 0) continue;
-                var part = owner.ShardGradient(shard, parameter, offset).Slice(start, length);
-                // Only shard 0 may be the model's own buffer, and it comes first.
-                if (first) { if (!part.Overlaps(sum)) part.CopyTo(sum); }
-                else System.Numerics.Tensors.TensorPrimitives.Add(sum, part, sum);
-                first = false;
+                var sum = owner.ModelTrainable[parameter].Gradient.Span.Slice(start, length);
+                bool first = true;
+                for (int shard = 0; shard < owner.Shards; shard++)
+                {
+                    if (ShardRange(Batch, owner.Shards, shard).Count == 0) continue;
+                    var part = owner.ShardGradient(shard, parameter, _offsets[parameter]).Slice(start, length);
+                    // Only shard 0 may be the model's own buffer, and it comes first.
+                    if (first) { if (!part.Overlaps(sum)) part.CopyTo(sum); }
+                    else System.Numerics.Tensors.TensorPrimitives.Add(sum, part, sum);
+                    first = false;
+                }
             }
         }
     }
