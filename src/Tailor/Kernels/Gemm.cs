@@ -25,6 +25,12 @@ internal static unsafe class Gemm
     /// </summary>
     internal const long ParallelMultiplyAdds = 1 << 20;
 
+    /// <summary>
+    /// A quarter of <see cref="ParallelMultiplyAdds"/> for products of one row block cut by columns: each thread reads
+    /// only its columns of B, which stay in its core's cache from one call to the next (a layer's weights in inference).
+    /// </summary>
+    internal const long ParallelColumnMultiplyAdds = 1 << 18;
+
     [ThreadStatic] private static GemmJob? _job;
 
     /// <summary>
@@ -204,11 +210,15 @@ internal static unsafe class Gemm
             _nPanels = (n + _nr - 1) / _nr;
             _kBlocks = (k + Kc - 1) / Kc;
             (_kChunks, _blocksPerChunk) = KChunkPlan(isa, m, k);
-            _mc = BalancedRowBlock(m, canonicalMc, _mr, WorkerPool.Threads);
+            long multiplyAdds = (long)m * n * k;
+            // Rows too few for a tile a thread (the CNN's third convolution at batch 1: 9 positions, which rows would
+            // split 8 and 1) are cut by columns alone, each thread all the rows of its panels.
+            bool fewRows = isa != Isa.Portable && m < _mr * WorkerPool.Threads && m <= canonicalMc && _nPanels > 1 && multiplyAdds >= ParallelColumnMultiplyAdds;
+            _mc = fewRows ? (m + _mr - 1) / _mr * _mr : BalancedRowBlock(m, canonicalMc, _mr, WorkerPool.Threads);
             _mBlocks = (m + _mc - 1) / _mc;
             // Few row tasks that the threads cannot share evenly (a kernel gradient: 3 row blocks x 3 k chunks on two
             // threads) are cut by columns too. Which panel a task computes never changes a sum.
-            _nBlocks = ColumnBlocks(isa, _kChunks * _mBlocks, _nPanels, WorkerPool.Threads);
+            _nBlocks = fewRows ? Math.Min(_nPanels, WorkerPool.Threads) : ColumnBlocks(isa, _kChunks * _mBlocks, _nPanels, WorkerPool.Threads);
             _panelsPerBlock = (_nPanels + _nBlocks - 1) / _nBlocks;
 
             int slots = WorkerPool.SlotCount;
@@ -230,7 +240,7 @@ internal static unsafe class Gemm
                 _pb = pb; _pp = pp;
                 // A small product takes microseconds: waking the other thread would cost about as much as
                 // it saves. Which thread runs a task never changes the bits.
-                bool parallel = (long)m * n * k >= ParallelMultiplyAdds;
+                bool parallel = multiplyAdds >= (fewRows ? ParallelColumnMultiplyAdds : ParallelMultiplyAdds);
                 _phase = 0;
                 if (packAny) RunPhase(_kBlocks, parallel);
                 _phase = 1;

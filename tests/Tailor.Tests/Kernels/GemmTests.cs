@@ -156,11 +156,12 @@ public class GemmTests
     public void Tasks_cut_by_columns_give_the_bits_of_one_thread_and_add_the_bias_once()
     {
         // 90 rows are one row block: on two threads its two 32-column halves are two tasks, each with its epilogue.
+        // Fewer rows than a tile a thread (9: the CNN's third convolution at batch 1; 1; 15) are cut by columns alone.
         var saved = (KernelIsa.Active, WorkerPool.Threads);
         try
         {
             foreach (var isa in GemmSweep.SupportedIsas())
-            foreach (var (m, n, k) in new[] { (90, 64, 200), (90, 77, 300), (300, 64, 100) })
+            foreach (var (m, n, k) in new[] { (90, 64, 200), (90, 77, 300), (300, 64, 100), (9, 64, 576), (1, 100, 4000), (15, 70, 300) })
             foreach (bool accumulate in new[] { false, true })
             {
                 KernelIsa.Active = isa;
