@@ -217,6 +217,11 @@ internal sealed unsafe class SingleChannelConvolution
         {
             int positions = _g.OutputPositions, filters = _filters;
             float* x = _x + (long)image * _g.InputLength;
+            if (_pooled != null && _winners == null && PoolsPairsInRegisters(_g, _pool))
+            {
+                ConvolvePooledPairs(x, _pooled + (long)image * _pool.OutputPositions * filters);
+                return;
+            }
             if (_pooled != null)
             {
                 var whole = t_image is { } kept && kept.Length >= positions * filters ? kept : t_image = new float[positions * filters];
@@ -247,14 +252,77 @@ internal sealed unsafe class SingleChannelConvolution
                     int rowEnd = p + outWidth;
                     for (; p <= rowEnd - 8; p += 8)
                     {
-                        ForwardEight(window.Current, width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                        ForwardEight(window.Current, width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group, filters);
                         window.Skip(8);
                     }
                     for (; p <= rowEnd - 4; p += 4)
-                        ForwardFour(window.Next(), window.Next(), window.Next(), window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                        ForwardFour(window.Next(), window.Next(), window.Next(), window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group, filters);
                     for (; p < rowEnd; p++)
-                        ForwardOne(window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group);
+                        ForwardOne(window.Next(), width, k, filters, bias0, bias1, _bias != null, _relu, z + (long)p * filters + group, filters);
                 }
+            }
+        }
+
+        /// <summary>A 2x2 pooling with stride 2 from the top-left cell: pooled row by pooled row from two output rows in L1.</summary>
+        private static bool PoolsPairsInRegisters(in ConvGeometry g, in ConvGeometry pool) =>
+            pool.KernelHeight == 2 && pool.KernelWidth == 2 && pool.StrideHeight == 2 && pool.StrideWidth == 2
+            && pool.PadTop == 0 && pool.PadLeft == 0 && pool.OutHeight == g.OutHeight / 2 && pool.OutWidth == g.OutWidth / 2;
+
+        /// <summary>
+        /// One image's pooled output without its convolution output: for each pooled row, eight positions of each of
+        /// its two output rows into a scratch of 16 positions in L1, then their four windows' maxima, each window's
+        /// cells in <see cref="PoolingKernels"/>' order (top left, top right, bottom left, bottom right; a cell
+        /// replaces the maximum only when greater): the same bits as the convolution's output pooled. Positions no
+        /// window reads (an odd last row or column) are not computed.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ConvolvePooledPairs(float* x, float* pooled)
+        {
+            int width = _g.Width, filters = _filters, pooledWidth = _pool.OutWidth;
+            float* scratch = stackalloc float[16 * FilterGroup];
+            for (int group = 0; group < filters; group += FilterGroup)
+            {
+                float* k = _kernel + group;
+                var zero = Vector512<float>.Zero;
+                var bias0 = _bias == null ? zero : Vector512.Load(_bias + group);
+                var bias1 = _bias == null ? zero : Vector512.Load(_bias + group + 16);
+                for (int ph = 0; ph < _pool.OutHeight; ph++)
+                {
+                    float* top = x + 2 * ph * width, bottom = top + width;
+                    float* output = pooled + (long)ph * pooledWidth * filters + group;
+                    int pw = 0;
+                    for (; pw + 4 <= pooledWidth; pw += 4)
+                    {
+                        ForwardEight(top + 2 * pw, width, k, filters, bias0, bias1, _bias != null, _relu, scratch, FilterGroup);
+                        ForwardEight(bottom + 2 * pw, width, k, filters, bias0, bias1, _bias != null, _relu, scratch + 8 * FilterGroup, FilterGroup);
+                        for (int q = 0; q < 4; q++) MaxOfWindow(scratch + 2 * q * FilterGroup, output + (pw + q) * filters);
+                    }
+                    for (; pw < pooledWidth; pw++)
+                    {
+                        ForwardOne(top + 2 * pw, width, k, filters, bias0, bias1, _bias != null, _relu, scratch, FilterGroup);
+                        ForwardOne(top + 2 * pw + 1, width, k, filters, bias0, bias1, _bias != null, _relu, scratch + FilterGroup, FilterGroup);
+                        ForwardOne(bottom + 2 * pw, width, k, filters, bias0, bias1, _bias != null, _relu, scratch + 8 * FilterGroup, FilterGroup);
+                        ForwardOne(bottom + 2 * pw + 1, width, k, filters, bias0, bias1, _bias != null, _relu, scratch + 9 * FilterGroup, FilterGroup);
+                        MaxOfWindow(scratch, output + pw * filters);
+                    }
+                }
+            }
+        }
+
+        /// <summary>The maxima of a window whose top cells are at <paramref name="cells"/> and the cell beside, its bottom ones 8 cells on.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MaxOfWindow(float* cells, float* output)
+        {
+            for (int half = 0; half < FilterGroup; half += 16)
+            {
+                var max = Vector512.Load(cells + half);
+                var next = Vector512.Load(cells + FilterGroup + half);
+                max = Vector512.ConditionalSelect(Vector512.GreaterThan(next, max), next, max);
+                next = Vector512.Load(cells + 8 * FilterGroup + half);
+                max = Vector512.ConditionalSelect(Vector512.GreaterThan(next, max), next, max);
+                next = Vector512.Load(cells + 9 * FilterGroup + half);
+                max = Vector512.ConditionalSelect(Vector512.GreaterThan(next, max), next, max);
+                max.Store(output + half);
             }
         }
 
@@ -265,7 +333,7 @@ internal sealed unsafe class SingleChannelConvolution
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardEight(float* w, int width, float* k, int ldk,
-            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
+            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z, int ldz)
         {
             Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
             Vector512<float> a4 = default, b4 = default, a5 = default, b5 = default, a6 = default, b6 = default, a7 = default, b7 = default;
@@ -304,14 +372,14 @@ internal sealed unsafe class SingleChannelConvolution
                 a6 = Avx512F.FusedMultiplyAdd(x8, k0, a6); b6 = Avx512F.FusedMultiplyAdd(x8, k1, b6);
                 a7 = Avx512F.FusedMultiplyAdd(x9, k0, a7); b7 = Avx512F.FusedMultiplyAdd(x9, k1, b7);
             }
-            Finish(z, ldk, a0, b0, bias0, bias1, hasBias, relu);
-            Finish(z + ldk, ldk, a1, b1, bias0, bias1, hasBias, relu);
-            Finish(z + 2 * ldk, ldk, a2, b2, bias0, bias1, hasBias, relu);
-            Finish(z + 3 * ldk, ldk, a3, b3, bias0, bias1, hasBias, relu);
-            Finish(z + 4 * ldk, ldk, a4, b4, bias0, bias1, hasBias, relu);
-            Finish(z + 5 * ldk, ldk, a5, b5, bias0, bias1, hasBias, relu);
-            Finish(z + 6 * ldk, ldk, a6, b6, bias0, bias1, hasBias, relu);
-            Finish(z + 7 * ldk, ldk, a7, b7, bias0, bias1, hasBias, relu);
+            Finish(z, ldz, a0, b0, bias0, bias1, hasBias, relu);
+            Finish(z + ldz, ldz, a1, b1, bias0, bias1, hasBias, relu);
+            Finish(z + 2 * ldz, ldz, a2, b2, bias0, bias1, hasBias, relu);
+            Finish(z + 3 * ldz, ldz, a3, b3, bias0, bias1, hasBias, relu);
+            Finish(z + 4 * ldz, ldz, a4, b4, bias0, bias1, hasBias, relu);
+            Finish(z + 5 * ldz, ldz, a5, b5, bias0, bias1, hasBias, relu);
+            Finish(z + 6 * ldz, ldz, a6, b6, bias0, bias1, hasBias, relu);
+            Finish(z + 7 * ldz, ldz, a7, b7, bias0, bias1, hasBias, relu);
         }
 
         /// <summary>The top-left input cell of each output position in turn, stepped without a division per position.</summary>
@@ -340,7 +408,7 @@ internal sealed unsafe class SingleChannelConvolution
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardFour(float* w0, float* w1, float* w2, float* w3, int width, float* k, int ldk,
-            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
+            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z, int ldz)
         {
             Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
             for (int t = 0; t < Taps; t++)
@@ -353,15 +421,15 @@ internal sealed unsafe class SingleChannelConvolution
                 v = Vector512.Create(w2[offset]); a2 = Avx512F.FusedMultiplyAdd(v, k0, a2); b2 = Avx512F.FusedMultiplyAdd(v, k1, b2);
                 v = Vector512.Create(w3[offset]); a3 = Avx512F.FusedMultiplyAdd(v, k0, a3); b3 = Avx512F.FusedMultiplyAdd(v, k1, b3);
             }
-            Finish(z, ldk, a0, b0, bias0, bias1, hasBias, relu);
-            Finish(z + ldk, ldk, a1, b1, bias0, bias1, hasBias, relu);
-            Finish(z + 2 * ldk, ldk, a2, b2, bias0, bias1, hasBias, relu);
-            Finish(z + 3 * ldk, ldk, a3, b3, bias0, bias1, hasBias, relu);
+            Finish(z, ldz, a0, b0, bias0, bias1, hasBias, relu);
+            Finish(z + ldz, ldz, a1, b1, bias0, bias1, hasBias, relu);
+            Finish(z + 2 * ldz, ldz, a2, b2, bias0, bias1, hasBias, relu);
+            Finish(z + 3 * ldz, ldz, a3, b3, bias0, bias1, hasBias, relu);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardOne(float* w, int width, float* k, int ldk,
-            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z)
+            Vector512<float> bias0, Vector512<float> bias1, bool hasBias, bool relu, float* z, int ldz)
         {
             Vector512<float> a = default, b = default;
             for (int t = 0; t < Taps; t++)
@@ -370,7 +438,7 @@ internal sealed unsafe class SingleChannelConvolution
                 a = Avx512F.FusedMultiplyAdd(v, Vector512.Load(k + t * ldk), a);
                 b = Avx512F.FusedMultiplyAdd(v, Vector512.Load(k + t * ldk + 16), b);
             }
-            Finish(z, ldk, a, b, bias0, bias1, hasBias, relu);
+            Finish(z, ldz, a, b, bias0, bias1, hasBias, relu);
         }
 
         /// <summary>What the GEMM's epilogue does to a finished sum: + bias, then max with 0.</summary>

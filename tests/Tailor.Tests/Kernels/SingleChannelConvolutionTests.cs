@@ -87,8 +87,11 @@ public class SingleChannelConvolutionTests
     {
         var data = new TheoryData<int, int, int, int, int, int, Padding>();
         // (batch, height, width, filters, pool, stride, padding): the notebook's first layer, odd images, a window
-        // larger than its stride, overlapping windows and same padding (a window cut by the edge).
+        // larger than its stride, overlapping windows and same padding (a window cut by the edge). 2x2 windows with
+        // stride 2 are pooled from two output rows in L1: odd outputs whose last row or column no window reads, pooled
+        // rows of 4 + 2 and 4 + 4 + 1 windows, two filter groups.
         foreach (var shape in new[] { (64, 28, 28, 32, 2, 2, Padding.Valid), (1, 28, 28, 32, 2, 2, Padding.Valid), (7, 9, 13, 64, 3, 2, Padding.Valid),
+                     (5, 12, 15, 64, 2, 2, Padding.Valid), (3, 11, 21, 32, 2, 2, Padding.Valid), (2, 4, 4, 32, 2, 2, Padding.Valid),
                      (5, 17, 30, 32, 2, 1, Padding.Valid), (3, 12, 11, 32, 3, 3, Padding.Same) })
             data.Add(shape.Item1, shape.Item2, shape.Item3, shape.Item4, shape.Item5, shape.Item6, shape.Item7);
         return data;
