@@ -69,6 +69,8 @@ internal static class BenchCommand
             Console.WriteLine($"Kernels: {KernelIsa.Describe()}, {threads} thread(s)");
             double peak = FmaPeak.MeasureGflops(threads);
             Console.WriteLine($"FMA peak: {peak:F1} GFLOP/s");
+            double handoff = CoreHandoff.MeasureRoundTripNanoseconds();
+            Console.WriteLine($"Core-to-core round trip of a cache line: {CoreHandoff.Describe(handoff)} (tens of ns where two cores share a cache; kernels that hand data between cores slow down above)");
             // With the peer, half of each model's epochs run before it and half after, so that a slow or fast
             // stretch of this shared machine falls on both sides of the ratio rather than on one.
             NotebookModel[] kinds = parsed.GetValue(models) is string list ? ParseModels(list) : [NotebookModel.Dense, NotebookModel.Cnn, NotebookModel.CnnDropout];
@@ -153,7 +155,7 @@ internal static class BenchCommand
             {
                 var document = new Dictionary<string, object?>
                 {
-                    ["isa"] = KernelIsa.Active.ToString(), ["threads"] = threads, ["fma_peak_gflops"] = peak,
+                    ["isa"] = KernelIsa.Active.ToString(), ["threads"] = threads, ["fma_peak_gflops"] = peak, ["core_round_trip_ns"] = Nullable(handoff),
                     ["models"] = rows, ["scaling"] = scalingRows, ["runtime_defaults"] = runtimeRows,
                 };
                 if (ort != null) document["onnx_runtime"] = ort.Select(o => o.ToJson()).ToList();
@@ -239,7 +241,11 @@ internal static class BenchCommand
         var rows = new List<Dictionary<string, object?>>();
         var table = new Table().Title("Epoch time (the CNN unless named)").AddColumn("Varied").AddColumn(new TableColumn("Value").RightAligned())
             .AddColumn(new TableColumn("Train images").RightAligned()).AddColumn(new TableColumn("Batch").RightAligned())
-            .AddColumn(new TableColumn("Threads").RightAligned()).AddColumn(new TableColumn("s/epoch").RightAligned());
+            .AddColumn(new TableColumn("Threads").RightAligned()).AddColumn(new TableColumn("s/epoch").RightAligned())
+            .AddColumn(new TableColumn("Core round trip").RightAligned());
+        // The round trip before and after each measurement on several threads, the larger kept: it tells which
+        // placement of the cores the measurement ran in (see CoreHandoff).
+        double lastHandoff = double.NaN;
         ModelBenchmark Add(string varied, string value, FashionSample sample, int batch, int threads, NotebookModel kind = NotebookModel.Cnn, int? shards = null)
         {
             int saved = WorkerPool.Threads;
@@ -247,12 +253,14 @@ internal static class BenchCommand
             try
             {
                 Console.WriteLine($"Scaling: {varied} = {value}...");
+                double before = threads > 1 ? CoreHandoff.MeasureRoundTripNanoseconds() : double.NaN;
                 var r = EpochBenchmark.Measure(sample, kind, epochs, batch, shards);
-                table.AddRow(varied, value, I(r.TrainImages), I(batch), I(threads), F(r.MedianEpochSeconds, 3));
+                lastHandoff = threads > 1 ? Math.Max(before, CoreHandoff.MeasureRoundTripNanoseconds()) : double.NaN;
+                table.AddRow(varied, value, I(r.TrainImages), I(batch), I(threads), F(r.MedianEpochSeconds, 3), CoreHandoff.Describe(lastHandoff));
                 rows.Add(new()
                 {
                     ["varied"] = varied, ["model"] = kind.CliName(), ["shards"] = shards, ["train_images"] = r.TrainImages, ["batch_size"] = batch,
-                    ["threads"] = threads, ["median_epoch_s"] = r.MedianEpochSeconds,
+                    ["threads"] = threads, ["median_epoch_s"] = r.MedianEpochSeconds, ["core_round_trip_ns"] = Nullable(lastHandoff),
                 });
                 return r;
             }
@@ -275,7 +283,7 @@ internal static class BenchCommand
         // threads). One thread, two, two, one: a slow stretch of a shared machine then falls on both sides.
         var ratios = new Table().Title("Two threads against one (median epochs; rounds 1-2-2-1)").AddColumn("Model").AddColumn("Step")
             .AddColumn(new TableColumn("1 thread s/epoch").RightAligned()).AddColumn(new TableColumn("2 threads s/epoch").RightAligned())
-            .AddColumn(new TableColumn("2 / 1 threads").RightAligned());
+            .AddColumn(new TableColumn("2 / 1 threads").RightAligned()).AddColumn(new TableColumn("Round trips (2 threads)").RightAligned());
         foreach (var kind in new[] { NotebookModel.Cnn, NotebookModel.Dense })
             foreach (int? shards in new int?[] { null, 2, 4 })
             {
@@ -284,20 +292,27 @@ internal static class BenchCommand
                 int batch = kind.DefaultBatchSize();
                 var one = Add(varied, "1", notebook, batch, 1, kind, shards);
                 var two = Add(varied, "2", notebook, batch, 2, kind, shards);
+                double firstHandoff = lastHandoff;
                 two = two.Merge(Add(varied, "2", notebook, batch, 2, kind, shards));
+                double secondHandoff = lastHandoff;
                 one = one.Merge(Add(varied, "1", notebook, batch, 1, kind, shards));
                 double ratio = one.MedianEpochSeconds / two.MedianEpochSeconds;
-                ratios.AddRow(kind.CliName(), step, F(one.MedianEpochSeconds, 3), F(two.MedianEpochSeconds, 3), F(ratio, 2) + "x");
+                ratios.AddRow(kind.CliName(), step, F(one.MedianEpochSeconds, 3), F(two.MedianEpochSeconds, 3), F(ratio, 2) + "x",
+                    $"{CoreHandoff.Describe(firstHandoff)}, {CoreHandoff.Describe(secondHandoff)}");
                 rows.Add(new()
                 {
                     ["varied"] = "two threads against one", ["model"] = kind.CliName(), ["shards"] = shards, ["batch_size"] = batch,
                     ["one_thread_median_epoch_s"] = one.MedianEpochSeconds, ["two_threads_median_epoch_s"] = two.MedianEpochSeconds, ["ratio"] = ratio,
+                    ["core_round_trips_ns"] = new[] { Nullable(firstHandoff), Nullable(secondHandoff) },
                 });
             }
         AnsiConsole.Write(table);
         AnsiConsole.Write(ratios);
         return rows;
     }
+
+    /// <summary>A measurement for the JSON: null where none was made (NaN is not JSON).</summary>
+    private static double? Nullable(double v) => double.IsNaN(v) ? null : v;
 
     internal static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
     private static string I(int v) => v.ToString("N0", CultureInfo.InvariantCulture);
