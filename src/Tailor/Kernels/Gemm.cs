@@ -17,13 +17,14 @@ internal static unsafe class Gemm
     private const int KChunkTarget = 2048;
     private const int MaxKChunks = 8;
     /// <summary>
-    /// About a million multiply-adds (9 to 18 microseconds on one core): below it the product runs on the calling
+    /// Half a million multiply-adds (5 to 9 microseconds on one core): below it the product runs on the calling
     /// thread, since waking another costs microseconds, and on a busy machine a woken thread may be descheduled
     /// mid-task and hold the caller back (a worker that never starts has its task taken back). Above it are the
-    /// CNN's second convolution at batch 1 (2.2M: 40-43 us on one Zen 4 core, 21-24 us on two, Predict 61 -> 43 us)
-    /// and its dense layer at batch 64 (2.4M: 44 -> 28 us); a quarter of that, its third convolution at batch 1, is not.
+    /// CNN's second convolution at batch 1 (2.2M: 40-43 us on one Zen 4 core, 21-24 us on two, Predict 61 -> 43 us),
+    /// its dense layer at batch 64 (2.4M: 44 -> 28 us) and the dense model's second layer at batch 64 (524K: 10 -> 6 us);
+    /// its third convolution at batch 1 (332K, 9 rows) is cut by columns from <see cref="ParallelColumnMultiplyAdds"/>.
     /// </summary>
-    internal const long ParallelMultiplyAdds = 1 << 20;
+    internal const long ParallelMultiplyAdds = 1 << 19;
 
     /// <summary>
     /// A quarter of <see cref="ParallelMultiplyAdds"/> for products of one row block cut by columns: each thread reads
