@@ -75,11 +75,20 @@ internal static class BenchCommand
             // stretch of this shared machine falls on both sides of the ratio rather than on one.
             NotebookModel[] kinds = parsed.GetValue(models) is string list ? ParseModels(list) : [NotebookModel.Dense, NotebookModel.Cnn, NotebookModel.CnnDropout];
             var results = new List<ModelBenchmark>();
-            foreach (var kind in kinds)
+            // The cores' round trip before and after each measurement: which placement each half of the epochs met.
+            var handoffs = kinds.Select(_ => new List<double>()).ToArray();
+            ModelBenchmark MeasureEpochs(int model, int epochs)
             {
-                int first = peerScript == null ? Epochs(kind) : (Epochs(kind) + 1) / 2;
-                Console.WriteLine($"Measuring {kind.CliName()} ({first} epochs)...");
-                results.Add(EpochBenchmark.Measure(sample, kind, first));
+                if (threads > 1) handoffs[model].Add(CoreHandoff.MeasureRoundTripNanoseconds());
+                var measured = EpochBenchmark.Measure(sample, kinds[model], epochs);
+                if (threads > 1) handoffs[model].Add(CoreHandoff.MeasureRoundTripNanoseconds());
+                return measured;
+            }
+            for (int i = 0; i < kinds.Length; i++)
+            {
+                int first = peerScript == null ? Epochs(kinds[i]) : (Epochs(kinds[i]) + 1) / 2;
+                Console.WriteLine($"Measuring {kinds[i].CliName()} ({first} epochs)...");
+                results.Add(MeasureEpochs(i, first));
             }
             IReadOnlyList<PeerResult> peers = [];
             if (peerScript != null)
@@ -91,22 +100,27 @@ internal static class BenchCommand
                     int second = Epochs(kinds[i]) / 2;
                     if (second == 0) continue;
                     Console.WriteLine($"Measuring {kinds[i].CliName()} again ({second} epochs)...");
-                    results[i] = results[i].Merge(EpochBenchmark.Measure(sample, kinds[i], second));
+                    results[i] = results[i].Merge(MeasureEpochs(i, second));
                 }
             }
 
             var table = new Table().AddColumn("Model").AddColumn(new TableColumn("Batch").RightAligned())
                 .AddColumn(new TableColumn("Tailor s/epoch").RightAligned()).AddColumn(new TableColumn("GFLOP/s").RightAligned())
                 .AddColumn(new TableColumn("% of peak").RightAligned()).AddColumn(new TableColumn("Inference img/s").RightAligned());
+            if (threads > 1) table.AddColumn(new TableColumn("Round trips ns").RightAligned());
             if (peers.Count > 0)
                 table.AddColumn(new TableColumn("Peer s/epoch").RightAligned()).AddColumn(new TableColumn("Speed-up").RightAligned())
                     .AddColumn(new TableColumn("Peer img/s").RightAligned()).AddColumn(new TableColumn("Inference speed-up").RightAligned());
             var rows = new List<Dictionary<string, object?>>();
-            foreach (var r in results)
+            for (int m = 0; m < results.Count; m++)
             {
+                var r = results[m];
                 var p = peers.FirstOrDefault(x => x.Model == r.Model);
                 double? peerImages = p == null ? null : 2500 / p.InferenceSeconds;
                 var cells = new List<string> { r.Model, I(r.BatchSize), F(r.MedianEpochSeconds, 3), F(r.TrainingGflops, 1), F(100 * r.TrainingGflops / peak, 1), F(r.InferenceImagesPerSecond, 0) };
+                // Before/after each measurement, the halves around the peer apart: "75/80, 340/351".
+                if (threads > 1)
+                    cells.Add(string.Join(", ", handoffs[m].Chunk(2).Select(pair => string.Join("/", pair.Select(ns => double.IsNaN(ns) ? "-" : F(ns, 0))))));
                 if (peers.Count > 0)
                     cells.AddRange(p == null ? ["-", "-", "-", "-"] :
                         [F(p.MedianEpochSeconds, 3), F(p.MedianEpochSeconds / r.MedianEpochSeconds, 2) + "x", F(peerImages!.Value, 0), F(r.InferenceImagesPerSecond / peerImages.Value, 2) + "x"]);
@@ -115,7 +129,7 @@ internal static class BenchCommand
                 {
                     ["model"] = r.Model, ["batch_size"] = r.BatchSize, ["train_images"] = r.TrainImages,
                     ["epoch_s"] = r.EpochSeconds, ["warmup_epoch_s"] = r.WarmupEpochSeconds, ["median_epoch_s"] = r.MedianEpochSeconds, ["training_gflops"] = r.TrainingGflops, ["peak_share"] = r.TrainingGflops / peak,
-                    ["inference_images_per_s"] = r.InferenceImagesPerSecond,
+                    ["inference_images_per_s"] = r.InferenceImagesPerSecond, ["core_round_trips_ns"] = handoffs[m].Select(Nullable).ToList(),
                     ["peer_median_epoch_s"] = p?.MedianEpochSeconds, ["speedup"] = p == null ? null : p.MedianEpochSeconds / r.MedianEpochSeconds,
                     ["peer_inference_images_per_s"] = peerImages, ["inference_speedup"] = peerImages == null ? null : r.InferenceImagesPerSecond / peerImages,
                 });
