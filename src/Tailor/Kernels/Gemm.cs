@@ -27,7 +27,7 @@ internal static unsafe class Gemm
     internal const long ParallelMultiplyAdds = 1 << 19;
 
     /// <summary>
-    /// A quarter of <see cref="ParallelMultiplyAdds"/> for products of one row block cut by columns: each thread reads
+    /// Half of <see cref="ParallelMultiplyAdds"/> for products of one row block cut by columns: each thread reads
     /// only its columns of B, which stay in its core's cache from one call to the next (a layer's weights in inference).
     /// </summary>
     internal const long ParallelColumnMultiplyAdds = 1 << 18;

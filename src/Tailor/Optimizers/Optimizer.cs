@@ -117,8 +117,6 @@ public abstract class Optimizer
     /// </summary>
     private sealed class UpdateJob : Threading.ParallelJob
     {
-        /// <summary>16 KB of weights: a few dozen pieces for the notebook's models, each thread's share even to a few percent.</summary>
-        private const int PieceLength = 4096;
         private readonly Threading.ElementwisePieces _pieces = new();
         private IReadOnlyList<Parameter>? _planned;
         private long _plannedSignature;
@@ -144,7 +142,7 @@ public abstract class Optimizer
             if (ReferenceEquals(parameters, _planned) && signature == _plannedSignature) return;
             var lengths = new int[parameters.Count];
             for (int i = 0; i < lengths.Length; i++) lengths[i] = parameters[i].Trainable ? parameters[i].Value.Length : 0;
-            _pieces.Plan(lengths, PieceLength);
+            _pieces.Plan(lengths, Threading.ElementwisePieces.DefaultPieceLength);
             (_planned, _plannedSignature) = (parameters, signature);
         }
 

@@ -17,6 +17,9 @@ internal sealed class ElementwisePieces
     /// <summary>Segments start at multiples of this: a whole number of vectors of any width up to 64 floats.</summary>
     public const int Alignment = 64;
 
+    /// <summary>16 KB of floats: a few dozen pieces for the notebook's models, each thread's share even to a few percent.</summary>
+    public const int DefaultPieceLength = 4096;
+
     private (int Array, int Start, int Length)[] _segments = [];
     /// <summary>Piece p's segments are <c>_segments[_first[p] .. _first[p + 1]]</c>.</summary>
     private int[] _first = [0];

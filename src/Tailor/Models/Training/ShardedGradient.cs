@@ -398,12 +398,11 @@ public sealed class ShardedGradient : GradientStep
     }
 
     /// <summary>
-    /// Alone: the model's gradients become the shards' gradients added in shard order, element by element, over fixed
-    /// chunks of each parameter on the kernels' threads (each element's sum is the same whoever adds it).
+    /// Alone: the model's gradients become the shards' gradients added in shard order, element by element, over equal
+    /// pieces of the parameters on the kernels' threads (each element's sum is the same whoever adds it).
     /// </summary>
     private sealed class CombineJob(ShardedGradient owner) : Threading.ParallelJob
     {
-        private const int PieceLength = 4096;
         private readonly Threading.ElementwisePieces _pieces = new();
         /// <summary>Where each trainable parameter's gradient starts in a shard's gradient record.</summary>
         private int[] _offsets = [];
@@ -417,7 +416,7 @@ public sealed class ShardedGradient : GradientStep
             _offsets = new int[trainable.Length];
             for (int i = 0, offset = 0; i < trainable.Length; offset += lengths[i], i++)
                 (lengths[i], _offsets[i]) = (trainable[i].Value.Length, offset);
-            _pieces.Plan(lengths, PieceLength);
+            _pieces.Plan(lengths, Threading.ElementwisePieces.DefaultPieceLength);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
