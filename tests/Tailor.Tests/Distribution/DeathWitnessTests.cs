@@ -51,6 +51,38 @@ public sealed class DeathWitnessTests
         Assert.Equal(0, witness.ExitCode);
     }
 
+    private static readonly PeerState Unknown = new(PeerCondition.Gone), Killed = new(PeerCondition.Gone, 9),
+        Aborted = new(PeerCondition.Gone, 6), Exited = new(PeerCondition.Gone, 1 << 8);
+
+    private static int[] Named(params (int Rank, PeerState State, int Wave)[] dead) =>
+        [.. DeathWitness.FirstCauses(dead, d => d.State, d => d.Wave).Select(d => d.Rank).Order()];
+
+    /// <summary>
+    /// A rank seen dying before its process was a zombie has an unknown end; the launcher's SIGKILLs to the others,
+    /// seen after it, are its echo, not its cause (a CI run named ranks 1 and 3 for a SIGKILL sent to rank 2).
+    /// </summary>
+    [Fact]
+    public void The_first_death_that_may_be_the_cause_is_named_though_later_ones_are_better_known()
+    {
+        Assert.Equal([2], Named((2, Unknown, 0), (1, Killed, 3), (3, Killed, 3)));
+        Assert.Equal([2], Named((2, Killed, 0), (1, Killed, 1)));
+    }
+
+    [Fact]
+    public void An_abort_or_exit_is_an_echo_and_yields_to_a_cause_that_shows_after_it()
+    {
+        Assert.Equal([3], Named((1, Aborted, 0), (3, Killed, 2)));
+        Assert.Equal([3], Named((1, Exited, 0), (3, Unknown, 1)));
+    }
+
+    [Fact]
+    public void Of_deaths_seen_at_once_the_surest_are_named_and_echoes_alone_are_named_together()
+    {
+        Assert.Equal([1], Named((1, Killed, 0), (2, Unknown, 0), (3, Aborted, 0)));
+        Assert.Equal([1, 2], Named((1, Aborted, 1), (2, Aborted, 1), (3, Exited, 2)));
+        Assert.Empty(Named());
+    }
+
     /// <summary>Processes standing in for the ranks of one machine, rank i being the i-th.</summary>
     private sealed class StandIns : IDisposable
     {

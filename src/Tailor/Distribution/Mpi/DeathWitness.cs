@@ -116,11 +116,11 @@ internal static partial class DeathWitness
                 for (int wave = 1; dead.Values.Max(d => d.State.Blame) < 2 && settle.Elapsed < EchoWait; wave++)
                 {
                     _ = PollFds(fds, fds.Length, 10);
+                    Reread(ranks, dead);
                     LookForDead(ranks, fds, dead, wave);
                 }
-                var blamed = PeerWatchdog.Blamed(dead.Where(d => !Marked(folder, ranks[d.Key])), d => d.Value.State);
-                int first = blamed.Min(d => d.Value.Wave);
-                var named = blamed.Where(d => d.Value.Wave == first).OrderBy(d => ranks[d.Key].Rank).ToList();
+                var named = FirstCauses(dead.Where(d => !Marked(folder, ranks[d.Key])), d => d.Value.State, d => d.Value.Wave)
+                    .OrderBy(d => ranks[d.Key].Rank).ToList();
                 string line = PeerWatchdog.DeathLine([.. named.Select(d => ranks[d.Key])], size, named.Count == 1 ? named[0].Value.State.Signal : null) + "\n";
                 // Through the dead rank's own stderr, which its launcher still reads: it is waiting for this witness.
                 Write(holding ? held[named[0].Key][StderrSlot] : report, line);
@@ -135,6 +135,34 @@ internal static partial class DeathWitness
             try { Directory.Delete(folder, recursive: true); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// The deaths to name: the first to show of those that may be the cause (<see cref="PeerState.Blame"/> 1 or 2),
+    /// the surest of them where several showed at once; only where every death is an echo (an abort or an exit),
+    /// the surest and first of those. A rank first seen when its first thread ended, before its process was a
+    /// zombie, has an unknown end (1): the launcher's SIGKILLs to the other ranks, which come after it, must not
+    /// outrank it for being known.
+    /// </summary>
+    internal static List<T> FirstCauses<T>(IEnumerable<T> dead, Func<T, PeerState> state, Func<T, int> wave)
+    {
+        var all = dead.ToList();
+        var causes = all.Where(d => state(d).Blame >= 1).ToList();
+        var pool = causes.Count > 0 ? causes : all;
+        if (pool.Count == 0) return [];
+        int first = pool.Min(wave);
+        return PeerWatchdog.Blamed(pool.Where(d => wave(d) == first), state);
+    }
+
+    /// <summary>Reads again the state of each dead rank whose end was not yet known: it may be a zombie now, with its wait status.</summary>
+    private static void Reread(IReadOnlyList<RankProcess> ranks, Dictionary<int, (PeerState State, int Wave)> dead)
+    {
+        foreach (var (i, (state, wave)) in dead.ToList())
+        {
+            if (state.WaitStatus != null) continue;
+            var now = PeerWatchdog.StateOf(ranks[i].Pid);
+            if (now.Condition == PeerCondition.Gone && now.WaitStatus != null) dead[i] = (now, wave);
         }
     }
 
