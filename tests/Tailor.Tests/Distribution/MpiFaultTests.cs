@@ -11,8 +11,12 @@ namespace Tailor.Tests.Distribution;
 /// </summary>
 public sealed class MpiFaultTests(MpiFaultTests.Uninterrupted uninterrupted) : IClassFixture<MpiFaultTests.Uninterrupted>
 {
+    /// <summary>
+    /// 12,000 images: an epoch of about a second on two cores, so that a signal half a second into epoch 2 finds it
+    /// under way (with 4,000, a fast stretch finished the epoch first and the ranks reported the end of the command).
+    /// </summary>
     private static readonly string[] Train =
-        ["train", "--model", "cnn-dropout", "--epochs", "2", "--shards", "4", "--train-images", "4000", "--test-images", "50", "--seed", "3", "--threads", "1"];
+        ["train", "--model", "cnn-dropout", "--epochs", "2", "--shards", "4", "--train-images", "12000", "--test-images", "50", "--seed", "3", "--threads", "1"];
 
     /// <summary>The run every resumed one must equal: alone, without MPI.</summary>
     public sealed class Uninterrupted : IDisposable
