@@ -84,6 +84,11 @@ internal static class PoolingKernels
         }
     }
 
+    /// <summary>A window's maximum so far after its next cell: the cell only where greater, so NaN, -0 and ties keep the earlier value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Larger(Vector512<float> max, Vector512<float> cell) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(cell, max), cell, max);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxOverCells(float* image, int* cells, int count, float* best, int c)
     {
@@ -95,7 +100,7 @@ internal static class PoolingKernels
                 for (int i = 1; i < count; i++)
                 {
                     var x = Vector512.Load(image + cells[i] + ch);
-                    max = Vector512.ConditionalSelect(Vector512.GreaterThan(x, max), x, max);
+                    max = Larger(max, x);
                 }
                 max.Store(best + ch);
             }

@@ -241,9 +241,7 @@ internal sealed unsafe class SingleChannelConvolution
             for (int group = 0; group < filters; group += FilterGroup)
             {
                 float* k = _kernel + group;
-                var zero = Vector512<float>.Zero;
-                var bias0 = _bias == null ? zero : Vector512.Load(_bias + group);
-                var bias1 = _bias == null ? zero : Vector512.Load(_bias + group + 16);
+                var (bias0, bias1) = GroupBias(group);
                 var window = new WindowCursor(x, width, outWidth);
                 int p = 0;
                 // Eight positions of one output row at a time, then the row's last few four at a time and alone.
@@ -262,6 +260,10 @@ internal sealed unsafe class SingleChannelConvolution
                 }
             }
         }
+
+        /// <summary>The biases of filters group..group+31 (zeros without a bias).</summary>
+        private (Vector512<float>, Vector512<float>) GroupBias(int group) =>
+            _bias == null ? (Vector512<float>.Zero, Vector512<float>.Zero) : (Vector512.Load(_bias + group), Vector512.Load(_bias + group + 16));
 
         /// <summary>A 2x2 pooling with stride 2 from the top-left cell: pooled row by pooled row from two output rows in L1.</summary>
         private static bool PoolsPairsInRegisters(in ConvGeometry g, in ConvGeometry pool) =>
@@ -283,9 +285,7 @@ internal sealed unsafe class SingleChannelConvolution
             for (int group = 0; group < filters; group += FilterGroup)
             {
                 float* k = _kernel + group;
-                var zero = Vector512<float>.Zero;
-                var bias0 = _bias == null ? zero : Vector512.Load(_bias + group);
-                var bias1 = _bias == null ? zero : Vector512.Load(_bias + group + 16);
+                var (bias0, bias1) = GroupBias(group);
                 for (int ph = 0; ph < _pool.OutHeight; ph++)
                 {
                     float* top = x + 2 * ph * width, bottom = top + width;
@@ -316,12 +316,9 @@ internal sealed unsafe class SingleChannelConvolution
             for (int half = 0; half < FilterGroup; half += 16)
             {
                 var max = Vector512.Load(cells + half);
-                var next = Vector512.Load(cells + FilterGroup + half);
-                max = Vector512.ConditionalSelect(Vector512.GreaterThan(next, max), next, max);
-                next = Vector512.Load(cells + 8 * FilterGroup + half);
-                max = Vector512.ConditionalSelect(Vector512.GreaterThan(next, max), next, max);
-                next = Vector512.Load(cells + 9 * FilterGroup + half);
-                max = Vector512.ConditionalSelect(Vector512.GreaterThan(next, max), next, max);
+                max = PoolingKernels.Larger(max, Vector512.Load(cells + FilterGroup + half));
+                max = PoolingKernels.Larger(max, Vector512.Load(cells + 8 * FilterGroup + half));
+                max = PoolingKernels.Larger(max, Vector512.Load(cells + 9 * FilterGroup + half));
                 max.Store(output + half);
             }
         }
@@ -501,9 +498,8 @@ internal sealed unsafe class SingleChannelConvolution
                 }
                 if (_y != null)
                 {
-                    // GradientRows' ReLU mask: y > 0 keeps dy, otherwise 0.
-                    da = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_y + at), Vector512<float>.Zero), da, Vector512<float>.Zero);
-                    db = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_y + at + 16), Vector512<float>.Zero), db, Vector512<float>.Zero);
+                    da = ReluMask(da, Vector512.Load(_y + at));
+                    db = ReluMask(db, Vector512.Load(_y + at + 16));
                 }
                 sa += da; sb += db;
                 float* r1 = w + width, r2 = w + 2 * width;
@@ -544,11 +540,16 @@ internal sealed unsafe class SingleChannelConvolution
             var db = Vector512.ConditionalSelect(won1, Vector512.Load(_poolGradient + o + 16) + Vector512<float>.Zero, Vector512<float>.Zero);
             if (_maxima != null)
             {
-                da = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_maxima + o), Vector512<float>.Zero), da, Vector512<float>.Zero);
-                db = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(_maxima + o + 16), Vector512<float>.Zero), db, Vector512<float>.Zero);
+                da = ReluMask(da, Vector512.Load(_maxima + o));
+                db = ReluMask(db, Vector512.Load(_maxima + o + 16));
             }
             return (da, db);
         }
+
+        /// <summary>GradientRows' ReLU mask: the gradient where the output is above 0, otherwise 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> ReluMask(Vector512<float> gradient, Vector512<float> output) =>
+            Vector512.ConditionalSelect(Vector512.GreaterThan(output, Vector512<float>.Zero), gradient, Vector512<float>.Zero);
 
         /// <summary>As the GEMM stores a tile: the first block's sums, then the partial plus each next block's.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -39,6 +39,19 @@ public abstract class Convolution : Core.ActivatedLayer
 
     /// <summary>About 512 KB of patch gradients per fold task: within a core's L2 cache.</summary>
     private const int FoldBufferValues = 131_072;
+
+    /// <summary>
+    /// How a batch is cut into groups of samples, a task each, whose <paramref name="valuesPerSample"/> values a sample
+    /// stay within <see cref="FoldBufferValues"/> (at least four groups where the batch allows); and whether each group's
+    /// product may run alone: groups for every thread, and each row the same sum as in one product over the whole
+    /// batch (one k chunk either way, for a group as small as one sample).
+    /// </summary>
+    private (int PerGroup, int Groups, bool Alone) Groups(int valuesPerSample, int batch)
+    {
+        int perGroup = Math.Clamp(FoldBufferValues / valuesPerSample, 1, Math.Max(1, (batch + 3) / 4));
+        int groups = (batch + perGroup - 1) / perGroup, positions = _geometry.OutputPositions, patch = _geometry.PatchLength;
+        return (perGroup, groups, groups >= WorkerPool.Threads && Gemm.SumsInOneChunk(positions, patch) && Gemm.SumsInOneChunk(batch * positions, patch));
+    }
     private SampleJob _job;
 
     protected Convolution(int filters, Padding padding, Activation activation, bool useBias,
@@ -170,11 +183,9 @@ public abstract class Convolution : Core.ActivatedLayer
     /// </summary>
     private Tensor ForwardPatchesPooled(Tensor input, MaxPooling2D pool)
     {
-        int batch = input.Dim(0), positions = _geometry.OutputPositions, patch = _geometry.PatchLength;
-        int perGroup = Math.Clamp(FoldBufferValues / (positions * Filters), 1, Math.Max(1, (batch + 3) / 4));
-        int groups = (batch + perGroup - 1) / perGroup;
-        bool grouped = groups >= WorkerPool.Threads && Gemm.SumsInOneChunk(perGroup * positions, patch) && Gemm.SumsInOneChunk(batch * positions, patch)
-            && ReadsPatchesInPlace(batch);
+        int batch = input.Dim(0), positions = _geometry.OutputPositions;
+        var (perGroup, groups, alone) = Groups(positions * Filters, batch);
+        bool grouped = alone && ReadsPatchesInPlace(batch);
         var output = grouped ? null : Forward(input, training: false);
         _input = input;
         _singleChannelForward = false;
@@ -227,10 +238,9 @@ public abstract class Convolution : Core.ActivatedLayer
     /// </summary>
     private bool ForwardInGroups(int batch, bool keepPatches, Tensor z)
     {
-        int positions = _geometry.OutputPositions, patch = _geometry.PatchLength, colsLength = positions * patch;
-        int perGroup = Math.Clamp(FoldBufferValues / colsLength, 1, Math.Max(1, (batch + 3) / 4));
-        int groups = (batch + perGroup - 1) / perGroup;
-        if (groups < WorkerPool.Threads || !Gemm.SumsInOneChunk(positions, patch) || !Gemm.SumsInOneChunk(batch * positions, patch)) return false;
+        int colsLength = _geometry.OutputPositions * _geometry.PatchLength;
+        var (perGroup, groups, alone) = Groups(colsLength, batch);
+        if (!alone) return false;
         _samplesPerGroup = perGroup;
         _keepPatches = keepPatches;
         _product = z;
@@ -303,7 +313,7 @@ public abstract class Convolution : Core.ActivatedLayer
         // The patch gradients (dz x kernel^T) are made and folded back a few samples at a time, each group
         // in its thread's buffer while it is still in cache, rather than all of them through memory.
         int colsLength = _geometry.OutputPositions * patch;
-        _samplesPerFold = Math.Clamp(FoldBufferValues / colsLength, 1, Math.Max(1, (batch + 3) / 4));
+        _samplesPerFold = Groups(colsLength, batch).PerGroup;
         EnsureSlotBuffers(_samplesPerFold * colsLength);
         _outputGradient = dz;
         EnsureArray(ref _kernelTransposed, Filters * patch);
