@@ -22,16 +22,16 @@ internal sealed unsafe class ZeroSkippingGemm
     public const double MaxDensity = 0.6;
 
     private const int WordsPerBlock = Gemm.Kc / 64;
-    private const int Wide = 128, Narrow = 16;
+    private const int Wide = 128, Medium = 64, Narrow = 16;
     private const int RowPairsPerTask = 4, ColumnPairsPerTask = 8;
 
     /// <summary>
-    /// Products of about a million multiply-adds that are not skipped run on the calling thread; above, on
-    /// the pool. Lower than <see cref="Gemm.ParallelMultiplyAdds"/>: a skipped product costs more per
-    /// multiply-add (finding the non-zeros), and the dense model's first layer at batch 64 (3.2M) gains from
-    /// a second thread.
+    /// Products of fewer than 256K multiply-adds that are not skipped run on the calling thread; above, on the
+    /// pool. Lower than <see cref="Gemm.ParallelMultiplyAdds"/>: a skipped product costs more per multiply-add
+    /// (finding the non-zeros), and the dense model's second layer at batch 128 (about 500K left of 1M) took
+    /// 17 us on one thread, 11-12 on two.
     /// </summary>
-    private const long ParallelMultiplyAdds = 1 << 20;
+    private const long ParallelMultiplyAdds = 1 << 18;
 
     private ulong[] _rowBits = [];
     private ulong[] _columnBits = [];
@@ -87,10 +87,10 @@ internal sealed unsafe class ZeroSkippingGemm
         if (x.Length < (long)rows * k || dz.Length < (long)rows * n || dw.Length < (long)k * n)
             throw new ArgumentException($"ZeroSkippingGemm.TryTransposedLeft needs x {rows} x {k}, dz {rows} x {n} and dw {k} x {n}; received {x.Length}, {dz.Length} and {dw.Length} values.");
         if (!ExactSpans.AllFinite(dz.Slice(0, rows * n))) return false;
-        if (!_columnsReady) MarkColumns();
         fixed (float* px = x, pdz = dz, pdw = dw)
         {
             _job.Prepare(ProductJob.Kind.TransposedLeft, rows, n, k, px, pdz, pdw, null, false);
+            if (!_columnsReady) _job.MarkColumns();
             _job.Multiply();
         }
         return true;
@@ -126,32 +126,61 @@ internal sealed unsafe class ZeroSkippingGemm
         return nonZeros;
     }
 
-    /// <summary>The same bits by column: bit r of column j's words. A 64 x 64 bit transpose per block.</summary>
+    /// <summary>
+    /// The same bits by column (bit r of column j's words) for x's columns [64 cw, 64 cw + 64), a 64 x 64 bit
+    /// transpose per block; and for each pair of those columns, its share of the transposed product's work: how many
+    /// rows either column has a non-zero in (the terms its two outputs sum), plus one for the pair's own cost.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MarkColumns()
+    private void MarkColumns(int cw, long* pairWork)
     {
-        _columnWords = (_rows + 63) / 64;
-        if (_columnBits.Length < _columns * _columnWords) _columnBits = new ulong[_columns * _columnWords];
         ulong* block = stackalloc ulong[64];
+        int columnWords = _columnWords, rowWords = _rowWords;
         fixed (ulong* rowBits = _rowBits, columnBits = _columnBits)
         {
-            for (int rw = 0; rw < _columnWords; rw++)
-            for (int cw = 0; cw < _rowWords; cw++)
+            for (int rw = 0; rw < columnWords; rw++)
             {
                 for (int i = 0; i < 64; i++)
                 {
                     int r = rw * 64 + i;
-                    block[i] = r < _rows ? rowBits[(long)r * _rowWords + cw] : 0;
+                    block[i] = r < _rows ? rowBits[(long)r * rowWords + cw] : 0;
                 }
                 Transpose64(block);
                 for (int i = 0; i < 64; i++)
                 {
                     int column = cw * 64 + i;
-                    if (column < _columns) columnBits[(long)column * _columnWords + rw] = block[i];
+                    if (column < _columns) columnBits[(long)column * columnWords + rw] = block[i];
                 }
             }
+            for (int column = cw * 64; column < Math.Min(_columns, cw * 64 + 64); column += 2)
+            {
+                ulong* first = columnBits + (long)column * columnWords, second = column + 1 < _columns ? first + columnWords : first;
+                long work = 1;
+                for (int w = 0; w < columnWords; w++) work += BitOperations.PopCount(first[w] | second[w]);
+                pairWork[column / 2] = work;
+            }
         }
-        _columnsReady = true;
+    }
+
+    /// <summary>
+    /// Cuts items of <paramref name="work"/> into first.Length - 1 runs in order, of about equal work: run t is items
+    /// [first[t], first[t + 1]). Each cut falls at the item boundary nearest its share of the total.
+    /// </summary>
+    internal static void CutByWork(ReadOnlySpan<long> work, Span<int> first)
+    {
+        int parts = first.Length - 1;
+        long total = 0;
+        foreach (long w in work) total += w;
+        long sum = 0;
+        int item = 0;
+        first[0] = 0;
+        for (int t = 1; t < parts; t++)
+        {
+            long target = total * t / parts;
+            while (item < work.Length && 2 * sum + work[item] <= 2 * target) sum += work[item++];
+            first[t] = item;
+        }
+        first[parts] = work.Length;
     }
 
     /// <summary>Transposes a 64 x 64 bit matrix in place (bit j of word i becomes bit i of word j) by swapping ever smaller blocks.</summary>
@@ -174,9 +203,12 @@ internal sealed unsafe class ZeroSkippingGemm
         private Kind _kind;
         private int _rows, _n, _k, _tasks;
         private float* _x, _b, _c, _bias;
-        private bool _relu, _surveying;
+        private bool _relu, _surveying, _markingColumns;
         private long[] _nonZeros = [];
         private bool[] _finite = [];
+        /// <summary>Each pair of x's columns' share of the transposed product's work, and the first pair of each of its tasks.</summary>
+        private long[] _pairWork = [];
+        private int[] _firstPairs = [];
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Prepare(Kind kind, int rows, int n, int k, float* x, float* b, float* c, float* bias, bool relu)
@@ -204,6 +236,31 @@ internal sealed unsafe class ZeroSkippingGemm
             return finite && owner.Density <= MaxDensity;
         }
 
+        /// <summary>
+        /// Marks x's columns, a word of them a task, and cuts the transposed product's tasks where they sum about equal
+        /// work: x's columns differ in how many non-zeros they hold (an image's edge against its middle), and cut into
+        /// equal runs of columns, one thread's half of a dense layer's weight gradient had 12% more terms than the other's.
+        /// Which task computes an output changes nothing in it.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void MarkColumns()
+        {
+            owner._columnWords = (_rows + 63) / 64;
+            if (owner._columnBits.Length < _k * owner._columnWords) owner._columnBits = new ulong[_k * owner._columnWords];
+            int pairs = (_k + 1) / 2;
+            if (_pairWork.Length < pairs) _pairWork = new long[pairs];
+            if (_firstPairs.Length < _tasks + 1) _firstPairs = new int[_tasks + 1];
+            _markingColumns = true;
+            try
+            {
+                if ((long)_rows * _k >= 1 << 16) WorkerPool.Run(this, owner._rowWords);
+                else for (int t = 0; t < owner._rowWords; t++) Run(t);
+            }
+            finally { _markingColumns = false; }
+            CutByWork(_pairWork.AsSpan(0, pairs), _firstPairs.AsSpan(0, _tasks + 1));
+            owner._columnsReady = true;
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Multiply()
         {
@@ -221,6 +278,11 @@ internal sealed unsafe class ZeroSkippingGemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
+            if (_markingColumns)
+            {
+                fixed (long* work = _pairWork) owner.MarkColumns(task, work);
+                return;
+            }
             if (_surveying)
             {
                 int first = task * RowPairsPerTask * 2, last = Math.Min(_rows, first + RowPairsPerTask * 2);
@@ -237,23 +299,23 @@ internal sealed unsafe class ZeroSkippingGemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Forward(int task)
         {
-            var (first, last) = OutputRows(task, RowPairsPerTask, _rows, owner._rowBits, owner._rowWords, rowStep: _k, stride: 1);
+            int first = task * RowPairsPerTask * 2, last = Math.Min(_rows, first + RowPairsPerTask * 2);
+            OutputRows(first, last, owner._rowBits, owner._rowWords, rowStep: _k, stride: 1);
             Epilogue.Apply(_c + (long)first * _n, _n, last - first, _n, _bias, _relu);
         }
 
         /// <summary>Rows of dw (columns of x) in pairs, each over the union of its two columns' non-zeros.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TransposedLeft(int task) =>
-            OutputRows(task, ColumnPairsPerTask, _k, owner._columnBits, owner._columnWords, rowStep: 1, stride: _k);
+            OutputRows(_firstPairs[task] * 2, Math.Min(_k, _firstPairs[task + 1] * 2), owner._columnBits, owner._columnWords, rowStep: 1, stride: _k);
 
         /// <summary>
-        /// A task's output rows, two at a time: output row i sums x_i(p) b[p] with x_i(p) = x[i * rowStep + p * stride]
+        /// Output rows [first, last), two at a time: output row i sums x_i(p) b[p] with x_i(p) = x[i * rowStep + p * stride]
         /// over the set bits p of mask i (x's row i for the forward product, its column i for the transposed one).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private (int First, int Last) OutputRows(int task, int pairsPerTask, int count, ulong[] masks, int words, int rowStep, int stride)
+        private void OutputRows(int first, int last, ulong[] masks, int words, int rowStep, int stride)
         {
-            int first = task * pairsPerTask * 2, last = Math.Min(count, first + pairsPerTask * 2);
             fixed (ulong* bits = masks)
                 for (int i = first; i < last; i += 2)
                 {
@@ -263,7 +325,6 @@ internal sealed unsafe class ZeroSkippingGemm
                     float* c0 = _c + (long)i * _n, c1 = two ? c0 + _n : c0;
                     Pairs(m0, m1, words, x0, x1, stride, c0, c1, two);
                 }
-            return (first, last);
         }
 
         /// <summary>
@@ -278,6 +339,8 @@ internal sealed unsafe class ZeroSkippingGemm
                 int w1 = Math.Min(words, w0 + WordsPerBlock);
                 int j = 0;
                 for (; j <= _n - Wide; j += Wide) WidePair(m0, m1, w0, w1, x0, x1, stride, _b + j, _n, c0 + j, c1 + j, block > 0, two);
+                // A 64-wide block walks the non-zeros once for 8 FMAs rather than four times for 2 (a 64-unit layer).
+                if (j <= _n - Medium) { MediumPair(m0, m1, w0, w1, x0, x1, stride, _b + j, _n, c0 + j, c1 + j, block > 0, two); j += Medium; }
                 for (; j < _n; j += Narrow) NarrowPair(m0, m1, w0, w1, x0, x1, stride, _b + j, _n, c0 + j, c1 + j, block > 0, two);
             }
         }
@@ -314,6 +377,33 @@ internal sealed unsafe class ZeroSkippingGemm
         if (!two) return;
         Store(c1, add, d0); Store(c1 + 16, add, d1); Store(c1 + 32, add, d2); Store(c1 + 48, add, d3);
         Store(c1 + 64, add, d4); Store(c1 + 80, add, d5); Store(c1 + 96, add, d6); Store(c1 + 112, add, d7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MediumPair(ulong* m0, ulong* m1, int w0, int w1, float* x0, float* x1, int stride, float* b, int ldb,
+        float* c0, float* c1, bool add, bool two)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
+        for (int w = w0; w < w1; w++)
+        {
+            ulong bits = m0[w] | m1[w];
+            while (bits != 0)
+            {
+                long p = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                float* row = b + p * ldb;
+                var u = Vector512.Create(x0[p * stride]);
+                var v = Vector512.Create(x1[p * stride]);
+                var b0 = Vector512.Load(row); a0 = Avx512F.FusedMultiplyAdd(u, b0, a0); d0 = Avx512F.FusedMultiplyAdd(v, b0, d0);
+                var b1 = Vector512.Load(row + 16); a1 = Avx512F.FusedMultiplyAdd(u, b1, a1); d1 = Avx512F.FusedMultiplyAdd(v, b1, d1);
+                var b2 = Vector512.Load(row + 32); a2 = Avx512F.FusedMultiplyAdd(u, b2, a2); d2 = Avx512F.FusedMultiplyAdd(v, b2, d2);
+                var b3 = Vector512.Load(row + 48); a3 = Avx512F.FusedMultiplyAdd(u, b3, a3); d3 = Avx512F.FusedMultiplyAdd(v, b3, d3);
+            }
+        }
+        Store(c0, add, a0); Store(c0 + 16, add, a1); Store(c0 + 32, add, a2); Store(c0 + 48, add, a3);
+        if (!two) return;
+        Store(c1, add, d0); Store(c1 + 16, add, d1); Store(c1 + 32, add, d2); Store(c1 + 48, add, d3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

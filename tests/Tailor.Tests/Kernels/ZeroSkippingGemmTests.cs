@@ -27,7 +27,7 @@ public class ZeroSkippingGemmTests
         foreach (var (rows, k, n) in new[]
         {
             (1, 1, 16), (2, 63, 16), (3, 64, 32), (5, 65, 48), (17, 255, 128), (31, 256, 144), (64, 257, 64),
-            (128, 784, 128), (129, 700, 272), (300, 130, 16), (513, 47, 128),
+            (128, 784, 128), (129, 700, 272), (300, 130, 16), (513, 47, 128), (128, 128, 64), (9, 131, 80), (40, 300, 192),
         })
             data.Add(rows, k, n);
         return data;
@@ -85,6 +85,76 @@ public class ZeroSkippingGemmTests
             }
         }
         finally { WorkerPool.Threads = savedThreads; }
+    }
+
+    [SkippableTheory]
+    [InlineData(128, 784, 128)]
+    [InlineData(77, 301, 64)]
+    public void Columns_of_very_different_sparsity_give_the_bits_of_Gemm(int rows, int k, int n)
+    {
+        SkipWithoutAvx512();
+        int savedThreads = WorkerPool.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                WorkerPool.Threads = threads;
+                // The first tenth of x's columns dense, the rest almost empty: the transposed product's tasks are cut unevenly.
+                var rng = new Random(rows + k + n);
+                var x = new float[rows * k];
+                for (int r = 0; r < rows; r++)
+                for (int c = 0; c < k; c++)
+                    if (c < k / 10 || rng.NextDouble() < 0.05) x[r * k + c] = (float)(rng.NextDouble() * 2 - 1);
+                var w = Dense(rng, k * n);
+                var dz = Dense(rng, rows * n);
+                var skipping = new ZeroSkippingGemm();
+                Assert.True(skipping.TryForward(x, rows, k, w, n, new float[rows * n], default, relu: false), $"density {skipping.Density}");
+                var expected = new float[k * n];
+                Gemm.Multiply(true, false, k, n, rows, x, k, dz, n, expected, n);
+                var actual = Enumerable.Repeat(float.NaN, k * n).ToArray();
+                Assert.True(skipping.TryTransposedLeft(x, rows, k, dz, n, actual));
+                Assert.Equal(BitsOf(expected), BitsOf(actual));
+            }
+        }
+        finally { WorkerPool.Threads = savedThreads; }
+    }
+
+    [Theory]
+    [InlineData(new long[] { 5, 5, 5, 5 }, 2, new[] { 0, 2, 4 })]
+    [InlineData(new long[] { 100, 1, 1, 1, 1, 1, 1, 1 }, 2, new[] { 0, 1, 8 })]
+    [InlineData(new long[] { 1, 1, 1, 1, 1, 1, 1, 100 }, 2, new[] { 0, 7, 8 })]
+    [InlineData(new long[] { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3 }, 3, new[] { 0, 5, 7, 10 })]
+    [InlineData(new long[] { 7 }, 3, new[] { 0, 0, 1, 1 })]
+    public void CutByWork_cuts_in_order_at_the_boundary_nearest_each_share(long[] work, int parts, int[] expected)
+    {
+        var first = new int[parts + 1];
+        ZeroSkippingGemm.CutByWork(work, first);
+        Assert.Equal(expected, first);
+    }
+
+    [Fact]
+    public void CutByWork_keeps_every_run_within_one_item_of_its_share()
+    {
+        var rng = new Random(6);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var work = Enumerable.Range(0, rng.Next(1, 400)).Select(_ => (long)rng.Next(1, 1000)).ToArray();
+            int parts = rng.Next(1, 60);
+            var first = new int[parts + 1];
+            ZeroSkippingGemm.CutByWork(work, first);
+            Assert.Equal(0, first[0]);
+            Assert.Equal(work.Length, first[parts]);
+            long total = work.Sum(), before = 0;
+            for (int t = 1; t < parts; t++)
+            {
+                Assert.True(first[t] >= first[t - 1]);
+                before = work.Take(first[t]).Sum();
+                long target = total * t / parts;
+                // No boundary is nearer the target than the cut taken.
+                if (first[t] > 0) Assert.True(Math.Abs(before - target) <= Math.Abs(before - work[first[t] - 1] - target), $"cut {t} at {first[t]}");
+                if (first[t] < work.Length) Assert.True(Math.Abs(before - target) <= Math.Abs(before + work[first[t]] - target), $"cut {t} at {first[t]}");
+            }
+        }
     }
 
     [SkippableFact]
