@@ -52,6 +52,8 @@ internal static class GemmSweep
         shapes.Add(Shape(96, 31, 5, i++));
         shapes.Add(Shape(97, 64, 9, i++));
         shapes.Add(Shape(193, 15, 3, i++));
+        // A transposed B of many panels packed in groups, its rows 8 x 8 at a time with a remainder of rows and terms.
+        shapes.Add(Shape(65, 579, 70, i++));
         shapes.AddRange(KChunkShapes);
         return shapes;
     }
