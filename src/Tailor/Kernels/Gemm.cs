@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Tailor.Threading;
 using static Tailor.Kernels.GemmMicroKernels;
 
@@ -307,47 +305,10 @@ internal static unsafe class Gemm
                 else
                 {
                     if (width < nr) new Span<float>(panel, kcLen * nr).Clear();
-                    int j = 0;
-                    // Eight rows of B at a time, transposed 8 x 8 in registers: the scalar loop below stores each value a
-                    // panel row (NR floats) apart and took most of a dense layer's input gradient.
-                    if (_isa != Isa.Portable && Avx.IsSupported)
-                        for (; j <= width - 8; j += 8)
-                        {
-                            float* src = _b + (long)(j0 + j) * _ldb + k0;
-                            int p = 0;
-                            for (; p <= kcLen - 8; p += 8) Transpose8(src + p, _ldb, panel + p * nr + j, nr);
-                            for (; p < kcLen; p++)
-                                for (int i = 0; i < 8; i++) panel[p * nr + j + i] = src[(long)i * _ldb + p];
-                        }
-                    for (; j < width; j++)
-                    {
-                        float* src = _b + (long)(j0 + j) * _ldb + k0;
-                        for (int p = 0; p < kcLen; p++) panel[p * nr + j] = src[p];
-                    }
+                    // Transposed in 8 x 8 blocks: element by element, each value went a panel row (NR floats) apart.
+                    Transposes.Transpose(_b + (long)j0 * _ldb + k0, width, kcLen, _ldb, panel, nr);
                 }
             }
-        }
-
-        /// <summary>Writes the 8 x 8 block at <paramref name="src"/> (rows <paramref name="lds"/> apart) transposed to <paramref name="dst"/> (rows <paramref name="ldd"/> apart).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Transpose8(float* src, int lds, float* dst, int ldd)
-        {
-            var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
-            var r2 = Avx.LoadVector256(src + 2L * lds); var r3 = Avx.LoadVector256(src + 3L * lds);
-            var r4 = Avx.LoadVector256(src + 4L * lds); var r5 = Avx.LoadVector256(src + 5L * lds);
-            var r6 = Avx.LoadVector256(src + 6L * lds); var r7 = Avx.LoadVector256(src + 7L * lds);
-            var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-            var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-            var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-            var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-            var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
-            var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-            var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
-            var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-            Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20)); Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
-            Avx.Store(dst + 2L * ldd, Avx.Permute2x128(u2, u6, 0x20)); Avx.Store(dst + 3L * ldd, Avx.Permute2x128(u3, u7, 0x20));
-            Avx.Store(dst + 4L * ldd, Avx.Permute2x128(u0, u4, 0x31)); Avx.Store(dst + 5L * ldd, Avx.Permute2x128(u1, u5, 0x31));
-            Avx.Store(dst + 6L * ldd, Avx.Permute2x128(u2, u6, 0x31)); Avx.Store(dst + 7L * ldd, Avx.Permute2x128(u3, u7, 0x31));
         }
 
         /// <summary>Packs rows [i0, i0 + rows) x k-block of op(A) as m-panels of kcLen x MR.</summary>

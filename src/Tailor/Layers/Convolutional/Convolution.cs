@@ -325,11 +325,11 @@ public abstract class Convolution : Core.ActivatedLayer
         return _inputGradient;
     }
 
-    private static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    private static unsafe void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
     {
-        for (int i = 0; i < rows; i++)
-        for (int j = 0; j < columns; j++)
-            destination[j * rows + i] = source[i * columns + j];
+        if (source.Length < rows * columns || destination.Length < rows * columns)
+            throw new ArgumentException($"Transpose of {rows} x {columns} values from {source.Length} into {destination.Length}.");
+        fixed (float* src = source, dst = destination) Transposes.Transpose(src, rows, columns, columns, dst, rows);
     }
 
     private static void EnsureArray(ref float[] array, int length)
