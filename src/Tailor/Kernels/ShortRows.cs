@@ -10,7 +10,7 @@ namespace Tailor.Kernels;
 internal static unsafe class ShortRows
 {
     /// <summary>dst[j] += src[j] for j &lt; n; each element is one addition, whatever the vector width.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Add(float* dst, float* src, int n)
     {
         int j = 0;
