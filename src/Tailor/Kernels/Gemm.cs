@@ -275,13 +275,7 @@ internal static unsafe class Gemm
             switch (_phase)
             {
                 case 0: PackB(task / _panelGroups, task % _panelGroups); break;
-                case 1:
-                    // The k chunks of a block of C follow one another in the task order, so that each thread's
-                    // contiguous share holds as much of every chunk: chunk after chunk, the last, shorter chunk (a
-                    // kernel gradient over 31 k blocks: 11, 11 and 9) left one thread 66 blocks and the other 58.
-                    int block = task / _kChunks;
-                    Compute(task % _kChunks, block / _nBlocks, block % _nBlocks);
-                    break;
+                case 1: Compute(task / _nBlocks / _mBlocks, task / _nBlocks % _mBlocks, task % _nBlocks); break;
                 default: Reduce(task); break;
             }
         }
