@@ -10,6 +10,14 @@ namespace Tailor.Kernels;
 /// </summary>
 internal static unsafe class Transposes
 {
+    /// <summary>destination[j * rows + i] = source[i * columns + j]: a row-major rows x columns matrix transposed.</summary>
+    public static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    {
+        if (source.Length < (long)rows * columns || destination.Length < (long)rows * columns)
+            throw new ArgumentException($"Transposes.Transpose of {rows} x {columns} values from {source.Length} into {destination.Length}.");
+        fixed (float* src = source, dst = destination) Transpose(src, rows, columns, columns, dst, rows);
+    }
+
     /// <summary>dst[j * ldd + i] = src[i * lds + j] for i &lt; rows, j &lt; columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(float* src, int rows, int columns, long lds, float* dst, long ldd)

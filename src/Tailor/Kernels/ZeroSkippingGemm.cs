@@ -132,7 +132,7 @@ internal sealed unsafe class ZeroSkippingGemm
     /// rows either column has a non-zero in (the terms its two outputs sum), plus one for the pair's own cost.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MarkColumns(int cw, long* pairWork)
+    private void MarkColumnWord(int cw, long* pairWork)
     {
         ulong* block = stackalloc ulong[64];
         int columnWords = _columnWords, rowWords = _rowWords;
@@ -280,7 +280,7 @@ internal sealed unsafe class ZeroSkippingGemm
         {
             if (_markingColumns)
             {
-                fixed (long* work = _pairWork) owner.MarkColumns(task, work);
+                fixed (long* work = _pairWork) owner.MarkColumnWord(task, work);
                 return;
             }
             if (_surveying)

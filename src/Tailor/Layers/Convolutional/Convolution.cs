@@ -317,19 +317,12 @@ public abstract class Convolution : Core.ActivatedLayer
         EnsureSlotBuffers(_samplesPerFold * colsLength);
         _outputGradient = dz;
         EnsureArray(ref _kernelTransposed, Filters * patch);
-        Transpose(Kernel.Value.Span, patch, Filters, _kernelTransposed);
+        Transposes.Transpose(Kernel.Value.Span, patch, Filters, _kernelTransposed);
         Ensure(ref _inputGradient, batch, InputShape);
         _job.Start(SampleJob.Phase.Fold);
         WorkerPool.Run(_job, (batch + _samplesPerFold - 1) / _samplesPerFold);
         _outputGradient = null;
         return _inputGradient;
-    }
-
-    private static unsafe void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
-    {
-        if (source.Length < rows * columns || destination.Length < rows * columns)
-            throw new ArgumentException($"Transpose of {rows} x {columns} values from {source.Length} into {destination.Length}.");
-        fixed (float* src = source, dst = destination) Transposes.Transpose(src, rows, columns, columns, dst, rows);
     }
 
     private static void EnsureArray(ref float[] array, int length)
