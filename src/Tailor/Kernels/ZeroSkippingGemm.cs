@@ -379,6 +379,11 @@ internal sealed unsafe class ZeroSkippingGemm
         Store(c1 + 64, add, d4); Store(c1 + 80, add, d5); Store(c1 + 96, add, d6); Store(c1 + 112, add, d7);
     }
 
+    /// <summary>
+    /// <see cref="WidePair"/> over 64 columns. Kept apart rather than run twice for 128: each pass walks the non-zeros
+    /// again, and the dense model's first layer (784 to 128, batch 128, one thread) took 251 us forward and 215 us for
+    /// its weight gradient that way, against 201 and 182.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MediumPair(ulong* m0, ulong* m1, int w0, int w1, float* x0, float* x1, int stride, float* b, int ldb,
         float* c0, float* c1, bool add, bool two)
