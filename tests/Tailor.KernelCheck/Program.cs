@@ -19,6 +19,7 @@ failures.AddRange(ElementwiseSweep.Bias());
 failures.AddRange(ExactSpansSweep.Run());
 failures.AddRange(PoolingSweep.Run());
 failures.AddRange(ChannelRowsSweep.Run());
+failures.AddRange(ZeroSkippingConvolutionSweep.Run());
 
 // A path wider than the detected one is refused.
 if (KernelIsa.Detected < Isa.Avx512)

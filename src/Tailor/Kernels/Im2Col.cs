@@ -60,31 +60,39 @@ internal static unsafe class Im2Col
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Fold(in ConvGeometry g, float* cols, float* image)
     {
-        int c = g.Channels, patch = g.PatchLength, row = 0;
+        int patch = g.PatchLength, row = 0;
         for (int oh = 0; oh < g.OutHeight; oh++)
         for (int ow = 0; ow < g.OutWidth; ow++, row++)
+            FoldRow(g, oh, ow, cols + (long)row * patch, image);
+    }
+
+    /// <summary>
+    /// Adds the patch row of output position (oh, ow) back into the image gradient. Folding the rows in order, as
+    /// <see cref="Fold(in ConvGeometry, ReadOnlySpan{float}, Span{float})"/> does, gives each image value its
+    /// additions in the order of the patch rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void FoldRow(in ConvGeometry g, int oh, int ow, float* src, float* image)
+    {
+        int c = g.Channels, o = 0;
+        for (int kh = 0; kh < g.KernelHeight; kh++)
         {
-            float* src = cols + (long)row * patch;
-            int o = 0;
-            for (int kh = 0; kh < g.KernelHeight; kh++)
+            int ih = oh * g.StrideHeight + kh * g.DilationHeight - g.PadTop;
+            if ((uint)ih >= (uint)g.Height) { o += g.KernelWidth * c; continue; }
+            int iw0 = ow * g.StrideWidth - g.PadLeft;
+            if (g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.KernelWidth <= g.Width)
             {
-                int ih = oh * g.StrideHeight + kh * g.DilationHeight - g.PadTop;
-                if ((uint)ih >= (uint)g.Height) { o += g.KernelWidth * c; continue; }
-                int iw0 = ow * g.StrideWidth - g.PadLeft;
-                if (g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.KernelWidth <= g.Width)
-                {
-                    // The whole kernel row is inside: one addition of kw * C values. A patch row adds at most once to
-                    // each image value, so every value still gets its additions in the order of the patch rows.
-                    ShortRows.Add(image + (long)(ih * g.Width + iw0) * c, src + o, g.KernelWidth * c);
-                    o += g.KernelWidth * c;
-                    continue;
-                }
-                for (int kw = 0; kw < g.KernelWidth; kw++, o += c)
-                {
-                    int iw = iw0 + kw * g.DilationWidth;
-                    if ((uint)iw >= (uint)g.Width) continue;
-                    ShortRows.Add(image + (long)(ih * g.Width + iw) * c, src + o, c);
-                }
+                // The whole kernel row is inside: one addition of kw * C values. A patch row adds at most once to
+                // each image value, so every value still gets its additions in the order of the patch rows.
+                ShortRows.Add(image + (long)(ih * g.Width + iw0) * c, src + o, g.KernelWidth * c);
+                o += g.KernelWidth * c;
+                continue;
+            }
+            for (int kw = 0; kw < g.KernelWidth; kw++, o += c)
+            {
+                int iw = iw0 + kw * g.DilationWidth;
+                if ((uint)iw >= (uint)g.Width) continue;
+                ShortRows.Add(image + (long)(ih * g.Width + iw) * c, src + o, c);
             }
         }
     }

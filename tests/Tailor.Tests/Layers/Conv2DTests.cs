@@ -70,14 +70,28 @@ public class Conv2DTests
         Check(layer, 7, 6, 1, activation, seed: 77 + (ulong)activation, training);
     }
 
-    private static void Check(Conv2D layer, int height, int width, int channels, Activation activation, ulong seed, bool training = false)
+    /// <summary>
+    /// An output gradient of mostly exact zeros, as behind a max pooling, on channels in whole vectors: the gradients
+    /// that sum only its non-zero terms (where the CPU has their kernels), for patches read in place and padded ones.
+    /// </summary>
+    [Theory]
+    [InlineData(Padding.Valid, 1)]
+    [InlineData(Padding.Same, 1)]
+    [InlineData(Padding.Valid, 2)]
+    public void A_gradient_mostly_zeros_as_behind_a_max_pooling_matches_the_double_reference(Padding padding, int stride)
+    {
+        Check(new Conv2D(3, (3, 3), (stride, stride), padding), 6, 5, 16, Activation.Linear, seed: 90 + (ulong)stride, upstreamZeros: 0.8);
+    }
+
+    private static void Check(Conv2D layer, int height, int width, int channels, Activation activation, ulong seed, bool training = false,
+        double upstreamZeros = 0)
     {
         var (kh, kw) = layer.KernelSize;
         var (sh, sw) = layer.Strides;
         var result = LayerGradientCheck.Run(layer, [height, width, channels], Batch,
             (x, p) => LayerReference.Conv2D(x, Batch, height, width, channels, p[0], layer.UseBias ? p[1] : null,
                 kh, kw, layer.Filters, sh, sw, layer.Padding, activation),
-            seed, training: training);
+            seed, training: training, upstreamZeros: upstreamZeros);
         result.AssertPassed();
     }
 

@@ -37,8 +37,9 @@ internal static class LayerGradientCheck
     /// random values (non-trainable ones, such as moving statistics, are left as the caller set them and get no gradient).</param>
     /// <param name="reference">The double forward: (x, parameter values in layer order) to y.</param>
     /// <param name="input">The input batch; random in [-1, 1) when null.</param>
+    /// <param name="upstreamZeros">The share of the upstream gradient w set to exact zeros, as behind a max pooling.</param>
     public static LayerCheckResult Run(Layer layer, int[] itemShape, int batch,
-        Func<double[], double[][], RefTensor> reference, ulong seed, float[]? input = null, bool training = false)
+        Func<double[], double[][], RefTensor> reference, ulong seed, float[]? input = null, bool training = false, double upstreamZeros = 0)
     {
         var rng = new Rng(seed);
         if (!layer.IsBuilt) layer.Build(itemShape, rng);
@@ -63,6 +64,12 @@ internal static class LayerGradientCheck
         result.Comparisons.Add(Comparison.Of("forward", yValues, expected.Values, ForwardTolerance));
 
         var w = RandomData.Uniform(rng, yValues.Length);
+        if (upstreamZeros > 0)
+        {
+            var draws = RandomData.Uniform(rng, w.Length, 0f, 1f);
+            for (int i = 0; i < w.Length; i++)
+                if (draws[i] < upstreamZeros) w[i] = 0;
+        }
         var dx = layer.Backward(new Tensor((float[])w.Clone(), [batch, .. expected.ItemShape]));
         double Loss()
         {

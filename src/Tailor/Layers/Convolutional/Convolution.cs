@@ -53,6 +53,10 @@ public abstract class Convolution : Core.ActivatedLayer
         return (perGroup, groups, groups >= WorkerPool.Threads && Gemm.SumsInOneChunk(positions, patch) && Gemm.SumsInOneChunk(batch * positions, patch));
     }
     private SampleJob _job;
+    /// <summary>The gradient products that sum only where the output gradient is not zero: the kernel's, and the input's a slot each.</summary>
+    private ZeroSkippingConvolution _zeroSkipping = new();
+    private ZeroSkippingConvolution[] _foldSkipping = [];
+    private bool _kernelFinite;
 
     protected Convolution(int filters, Padding padding, Activation activation, bool useBias,
         Initializer? kernelInitializer, Initializer? biasInitializer,
@@ -76,6 +80,8 @@ public abstract class Convolution : Core.ActivatedLayer
     {
         _job = new SampleJob(this);
         _singleChannel = new SingleChannelConvolution();
+        _zeroSkipping = new ZeroSkippingConvolution();
+        _foldSkipping = [];
     }
 
     public int Filters { get; }
@@ -302,8 +308,11 @@ public abstract class Convolution : Core.ActivatedLayer
         var dz = PreActivationGradient(outputGradient, UseBias ? Bias!.Gradient.Span : default);
         int batch = dz.Dim(0), rows = batch * _geometry.OutputPositions, patch = _geometry.PatchLength;
         if (ReadsPatchesInPlace(batch))
-            Gemm.MultiplyPatches(true, Filters, _input!.Span, _patchRows.AsSpan(0, rows), _patchColumns, dz.Span, Filters, Kernel.Gradient.Span, Filters,
-                accumulate: false, default, relu: false);
+        {
+            if (!_zeroSkipping.TryKernelGradient(_input!.Span, _patchRows.AsSpan(0, rows), _patchColumns, dz.Span, Filters, Kernel.Gradient.Span))
+                Gemm.MultiplyPatches(true, Filters, _input!.Span, _patchRows.AsSpan(0, rows), _patchColumns, dz.Span, Filters, Kernel.Gradient.Span, Filters,
+                    accumulate: false, default, relu: false);
+        }
         else
         {
             if (!_colsReady) Expand(batch);
@@ -315,6 +324,9 @@ public abstract class Convolution : Core.ActivatedLayer
         int colsLength = _geometry.OutputPositions * patch;
         _samplesPerFold = Groups(colsLength, batch).PerGroup;
         EnsureSlotBuffers(_samplesPerFold * colsLength);
+        if (_foldSkipping.Length < WorkerPool.SlotCount) Array.Resize(ref _foldSkipping, WorkerPool.SlotCount);
+        for (int s = 0; s < _foldSkipping.Length; s++) _foldSkipping[s] ??= new ZeroSkippingConvolution();
+        _kernelFinite = ZeroSkippingConvolution.Supports(patch, Filters) && ExactSpans.AllFinite(Kernel.Value.Span);
         _outputGradient = dz;
         EnsureArray(ref _kernelTransposed, Filters * patch);
         Transposes.Transpose(Kernel.Value.Span, patch, Filters, _kernelTransposed);
@@ -411,8 +423,13 @@ public abstract class Convolution : Core.ActivatedLayer
             int first = task * layer._samplesPerFold, count = Math.Min(layer._samplesPerFold, dz.Dim(0) - first);
             int rows = count * g.OutputPositions, filters = layer.Filters, patch = g.PatchLength;
             var cols = layer._colsGradient[WorkerPool.CurrentSlot];
-            Gemm.Multiply(false, false, rows, patch, filters, dz.Span.Slice(first * g.OutputPositions * filters, rows * filters), filters,
-                layer._kernelTransposed, patch, cols, patch);
+            var dzRows = dz.Span.Slice(first * g.OutputPositions * filters, rows * filters);
+            // Where a pooling let through a quarter of the gradient, each patch row sums only its non-zero terms and is
+            // folded while in registers: the same bits as the product and the fold below.
+            if (layer._kernelFinite && layer._foldSkipping[WorkerPool.CurrentSlot].TryInputGradient(g, count, dzRows, filters, layer._kernelTransposed, cols,
+                    layer._inputGradient!.Buffer.AsSpan(first * inLength, count * inLength)))
+                return;
+            Gemm.Multiply(false, false, rows, patch, filters, dzRows, filters, layer._kernelTransposed, patch, cols, patch);
             for (int i = 0; i < count; i++)
                 Im2Col.Fold(g, cols.AsSpan(i * colsLength, colsLength), layer._inputGradient!.Buffer.AsSpan((first + i) * inLength, inLength));
         }
