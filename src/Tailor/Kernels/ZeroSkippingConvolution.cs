@@ -21,7 +21,8 @@ internal sealed unsafe class ZeroSkippingConvolution
 {
     /// <summary>
     /// Above this share of non-zero dz the dense product is faster: a skipping walk loads a vector for every
-    /// multiply-add, where the dense micro-kernel reuses each load for several, and on Zen 4 the loads bound it.
+    /// multiply-add, where the dense micro-kernel reuses each load for several, and on Zen 4 the loads bound it. The
+    /// CNN's third convolution (66% non-zero, behind a ReLU alone) took a training step from 4.3 to 4.5 ms skipping.
     /// </summary>
     public const double MaxDensity = 0.4;
 
