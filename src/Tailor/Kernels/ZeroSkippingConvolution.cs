@@ -28,11 +28,10 @@ internal sealed unsafe class ZeroSkippingConvolution
 
     private const int WordsPerBlock = Gemm.Kc / 64;
     private const int Vector = 16;
-    /// <summary>
-    /// Filters per task of the kernel gradient, on average: a task's sums stay in the first-level cache beside the patch
-    /// rows they read (32 a task took 8% longer), and each task reads every patch row of the batch once.
-    /// </summary>
-    private const int FiltersPerTask = 8;
+    /// <summary>Block tasks of the kernel gradient a thread: enough to share uneven blocks, few enough that each holds most of its chunks.</summary>
+    private const int BlockTasksPerThread = 2;
+    /// <summary>Filters a task of the kernel gradient's combine.</summary>
+    private const int FiltersPerCombine = 8;
     /// <summary>A walk keeps up to 3 runs of up to 8 vectors in registers: 24 of the 32.</summary>
     private const int MaxVectorsPerRun = 8, MaxRunsPerWalk = 3;
 
@@ -136,7 +135,7 @@ internal sealed unsafe class ZeroSkippingConvolution
         int rowWords = (rows + 63) / 64, filterWords = (filters + 63) / 64;
         if (_rowBits.Length < rows * filterWords) _rowBits = new ulong[rows * filterWords];
         if (_columnBits.Length < filters * rowWords) _columnBits = new ulong[filters * rowWords];
-        if (_partials.Length < filters * patch) { _partials = new float[filters * patch]; _sums = new float[filters * patch]; _blockSums = new float[filters * patch]; }
+        if (_sums.Length < filters * patch) _sums = new float[filters * patch];
         fixed (float* pin = input, pdz = dz)
         fixed (int* pr = rowOffsets)
         {
@@ -330,22 +329,30 @@ internal sealed unsafe class ZeroSkippingConvolution
     }
 
     /// <summary>
-    /// The kernel gradient's work: a survey (the rows' and the filters' masks, a 64 x 64 bit transpose a block, and the
-    /// input's finiteness), then the sums, a run of filters a task. A task walks the patch rows in
-    /// Kc blocks (two images' patches: in the core's cache for all of its filters). A block's sum starts from zero and is
-    /// added to its chunk's, and each chunk's to the chunks before, chunk 0 first, as Gemm's k blocks and k chunks are.
+    /// The kernel gradient's work in three passes. A survey: the rows' and the filters' masks (a 64 x 64 bit transpose a
+    /// word of rows) and the input's finiteness. The block sums: runs of Kc blocks of patch rows a task, in order (the
+    /// first threads the first images: those their own forward pass wrote), every filter's sum of a block from zero
+    /// while the block's rows are in the core's cache; a task that holds a k chunk's first block adds the chunk's next
+    /// blocks to it as it goes, and a block of a chunk begun in an earlier task is kept apart. The combine, a run of
+    /// filters a task: each chunk's sum completed with its blocks kept apart, in order, and the chunks added, chunk 0
+    /// first: Gemm's k blocks and k chunks, whichever task made a block's sum.
     /// </summary>
     private sealed class KernelGradientJob(ZeroSkippingConvolution owner) : ParallelJob
     {
+        private enum Phase { Survey, Blocks, Combine }
         private float* _input, _dz;
         private int* _rowOffsets;
         private int _inputLength, _rows, _patch, _filters, _rowWords, _filterWords, _surveyTasks, _walkCount;
-        private bool _surveying;
+        private int _blocks, _chunks, _blocksPerChunk, _blockTasks, _combineTasks;
+        private Phase _phase;
         private long[] _nonZeros = [];
-        private long[] _filterWork = [];
-        private int[] _firstFilters = [];
-        private int _sumTasks;
+        private long[] _blockWork = [];
+        /// <summary>Task t's blocks: [_firstBlocks[t], _firstBlocks[t + 1]).</summary>
+        private int[] _firstBlocks = [];
+        /// <summary>Where each chunk's running sum stops and its blocks kept apart begin: the end of the task that holds its first block.</summary>
+        private int[] _chunkRunEnds = [];
         private bool[] _finite = [];
+        private float[][] _rowScratch = [];
         private int[] _runColumns = [], _runOffsets = [];
         private WalkPlan[] _walks = [];
 
@@ -374,6 +381,8 @@ internal sealed unsafe class ZeroSkippingConvolution
             _rowWords = (rows + 63) / 64;
             _filterWords = (filters + 63) / 64;
             _surveyTasks = _rowWords;
+            _blocks = (rows + Gemm.Kc - 1) / Gemm.Kc;
+            (_chunks, _blocksPerChunk) = Gemm.KChunkPlan(KernelIsa.Active, patch, rows);
         }
 
         /// <summary>Marks dz's rows and filters and checks the input; false when dz is too dense or the input not finite.</summary>
@@ -381,37 +390,55 @@ internal sealed unsafe class ZeroSkippingConvolution
         public bool Survey()
         {
             if (_nonZeros.Length < _surveyTasks) { _nonZeros = new long[_surveyTasks]; _finite = new bool[_surveyTasks]; }
-            _surveying = true;
-            try { Execute(_surveyTasks, (long)_rows * _filters >= 1 << 16); }
-            finally { _surveying = false; }
+            Execute(Phase.Survey, _surveyTasks, (long)_rows * _filters >= 1 << 16);
             long nonZeros = 0;
             bool finite = true;
             for (int t = 0; t < _surveyTasks; t++) { nonZeros += _nonZeros[t]; finite &= _finite[t]; }
             if (!finite || nonZeros > MaxDensity * _rows * _filters) return false;
-            // Which task sums a filter changes nothing in it: the tasks are cut where they hold about equal non-zeros.
-            if (_filterWork.Length < _filters) _filterWork = new long[_filters];
-            fixed (ulong* columnBits = owner._columnBits)
-                for (int f = 0; f < _filters; f++)
-                {
-                    long work = 1;
-                    for (int w = 0; w < _rowWords; w++) work += BitOperations.PopCount(columnBits[(long)f * _rowWords + w]);
-                    _filterWork[f] = work;
-                }
-            _sumTasks = (_filters + FiltersPerTask - 1) / FiltersPerTask;
-            if (_firstFilters.Length < _sumTasks + 1) _firstFilters = new int[_sumTasks + 1];
-            ZeroSkippingGemm.CutByWork(_filterWork.AsSpan(0, _filters), _firstFilters.AsSpan(0, _sumTasks + 1));
+            // Which task sums a block changes nothing in it: runs of blocks of about equal non-zeros, a few a thread.
+            if (_blockWork.Length < _blocks) _blockWork = new long[_blocks];
+            for (int b = 0; b < _blocks; b++)
+            {
+                long work = 1;
+                for (int w = b * WordsPerBlock; w < Math.Min(_rowWords, (b + 1) * WordsPerBlock); w++) work += _nonZeros[w];
+                _blockWork[b] = work;
+            }
+            _blockTasks = Math.Min(_blocks, BlockTasksPerThread * WorkerPool.Threads);
+            if (_firstBlocks.Length < _blockTasks + 1) _firstBlocks = new int[_blockTasks + 1];
+            ZeroSkippingGemm.CutByWork(_blockWork.AsSpan(0, _blocks), _firstBlocks.AsSpan(0, _blockTasks + 1));
+            if (_chunkRunEnds.Length < _chunks) _chunkRunEnds = new int[_chunks];
+            for (int c = 0, t = 0; c < _chunks; c++)
+            {
+                int first = c * _blocksPerChunk;
+                while (_firstBlocks[t + 1] <= first) t++;
+                _chunkRunEnds[c] = Math.Min(Math.Min(_blocks, first + _blocksPerChunk), _firstBlocks[t + 1]);
+            }
+            _combineTasks = (_filters + FiltersPerCombine - 1) / FiltersPerCombine;
             return true;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Multiply()
         {
-            try { Execute(_sumTasks, (long)_rows * _filters * _patch >= Gemm.ParallelMultiplyAdds); }
+            int slots = WorkerPool.SlotCount;
+            if (_rowScratch.Length < slots) Array.Resize(ref _rowScratch, slots);
+            for (int s = 0; s < slots; s++)
+                if (_rowScratch[s] == null || _rowScratch[s].Length < _patch) _rowScratch[s] = new float[_patch];
+            long length = (long)_filters * _patch;
+            if (owner._partials.Length < _chunks * length) owner._partials = new float[_chunks * length];
+            if (owner._blockSums.Length < _blocks * length) owner._blockSums = new float[_blocks * length];
+            bool parallel = (long)_rows * _filters * _patch >= Gemm.ParallelMultiplyAdds;
+            try
+            {
+                Execute(Phase.Blocks, _blockTasks, parallel);
+                Execute(Phase.Combine, _combineTasks, parallel);
+            }
             finally { _input = _dz = null; _rowOffsets = null; }
         }
 
-        private void Execute(int tasks, bool parallel)
+        private void Execute(Phase phase, int tasks, bool parallel)
         {
+            _phase = phase;
             if (parallel) WorkerPool.Run(this, tasks);
             else for (int t = 0; t < tasks; t++) Run(t);
         }
@@ -419,8 +446,12 @@ internal sealed unsafe class ZeroSkippingConvolution
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int task)
         {
-            if (_surveying) Survey(task);
-            else Sum(task);
+            switch (_phase)
+            {
+                case Phase.Survey: Survey(task); break;
+                case Phase.Blocks: Blocks(task); break;
+                default: Combine(task); break;
+            }
         }
 
         /// <summary>Rows [64 task, 64 task + 64): their masks, each filter's word of them, and a share of the input checked.</summary>
@@ -443,37 +474,52 @@ internal sealed unsafe class ZeroSkippingConvolution
             _finite[task] = ExactSpans.AllFinite(new ReadOnlySpan<float>(_input + from, (int)(to - from)));
         }
 
-        /// <summary>The task's run of filters, block by block.</summary>
+        /// <summary>The task's run of blocks: each filter's block sum into its chunk's running sum, or kept apart.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Sum(int task)
+        private void Blocks(int task)
         {
-            int firstFilter = _firstFilters[task], lastFilter = _firstFilters[task + 1], patch = _patch;
-            var (chunks, blocksPerChunk) = Gemm.KChunkPlan(KernelIsa.Active, patch, _rows);
-            int blocks = (_rows + Gemm.Kc - 1) / Gemm.Kc;
+            int patch = _patch, firstBlock = _firstBlocks[task], lastBlock = _firstBlocks[task + 1];
+            long length = (long)_filters * patch;
             var rows = new GemmMicroKernels.Table(_rowOffsets);
             fixed (ulong* columnBits = owner._columnBits)
-            fixed (float* partials = owner._partials, sums = owner._sums, blockSums = owner._blockSums)
+            fixed (float* chunkSums = owner._partials, blockSums = owner._blockSums, scratch = _rowScratch[WorkerPool.CurrentSlot])
             fixed (WalkPlan* walks = _walks)
-                for (int chunk = 0; chunk < chunks; chunk++)
+                for (int block = firstBlock; block < lastBlock; block++)
                 {
-                    int firstBlock = chunk * blocksPerChunk, lastBlock = Math.Min(blocks, firstBlock + blocksPerChunk);
-                    // One chunk sums straight into the result; more each into a partial, added to the chunks before.
-                    float* target = chunk == 0 ? sums : partials;
-                    for (int block = firstBlock; block < lastBlock; block++)
+                    int chunk = block / _blocksPerChunk, chunkFirst = chunk * _blocksPerChunk;
+                    int w0 = block * WordsPerBlock, w1 = Math.Min(_rowWords, w0 + WordsPerBlock);
+                    // This task began the chunk: its blocks go into the running sum. Else the block is kept apart.
+                    bool running = chunkFirst >= firstBlock, add = running && block > chunkFirst;
+                    float* target = running ? chunkSums + chunk * length : blockSums + block * length;
+                    for (int f = 0; f < _filters; f++)
                     {
-                        int w0 = block * WordsPerBlock, w1 = Math.Min(_rowWords, w0 + WordsPerBlock);
-                        // A chunk's first block sums straight into its target; the others into a block sum added after.
-                        float* blockTarget = block == firstBlock ? target : blockSums;
-                        for (int f = firstFilter; f < lastFilter; f++)
-                            for (int walk = 0; walk < _walkCount; walk++)
-                                Walk(columnBits + (long)f * _rowWords, w0, w1, _dz + f, _filters, rows, _input, walks[walk], blockTarget + (long)f * patch, add: false);
-                        if (block > firstBlock)
-                            for (int f = firstFilter; f < lastFilter; f++)
-                                ExactSpans.AddTo(new Span<float>(target + (long)f * patch, patch), new ReadOnlySpan<float>(blockSums + (long)f * patch, patch));
+                        float* output = add ? scratch : target + (long)f * patch;
+                        for (int walk = 0; walk < _walkCount; walk++)
+                            Walk(columnBits + (long)f * _rowWords, w0, w1, _dz + f, _filters, rows, _input, walks[walk], output, add: false);
+                        if (add) ExactSpans.AddTo(new Span<float>(target + (long)f * patch, patch), new ReadOnlySpan<float>(scratch, patch));
                     }
-                    if (chunk > 0)
-                        for (int f = firstFilter; f < lastFilter; f++)
-                            ExactSpans.AddTo(new Span<float>(sums + (long)f * patch, patch), new ReadOnlySpan<float>(partials + (long)f * patch, patch));
+                }
+        }
+
+        /// <summary>Filters [FiltersPerCombine task, ...): each chunk's sum completed in block order, then the chunks added in order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Combine(int task)
+        {
+            int patch = _patch, firstFilter = task * FiltersPerCombine, lastFilter = Math.Min(_filters, firstFilter + FiltersPerCombine);
+            long length = (long)_filters * patch;
+            fixed (float* chunkSums = owner._partials, blockSums = owner._blockSums, sums = owner._sums, scratch = _rowScratch[WorkerPool.CurrentSlot])
+                for (int f = firstFilter; f < lastFilter; f++)
+                {
+                    var sum = new Span<float>(sums + (long)f * patch, patch);
+                    for (int chunk = 0; chunk < _chunks; chunk++)
+                    {
+                        var chunkSum = chunk == 0 ? sum : new Span<float>(scratch, patch);
+                        new ReadOnlySpan<float>(chunkSums + chunk * length + (long)f * patch, patch).CopyTo(chunkSum);
+                        int chunkEnd = Math.Min(_blocks, (chunk + 1) * _blocksPerChunk);
+                        for (int block = _chunkRunEnds[chunk]; block < chunkEnd; block++)
+                            ExactSpans.AddTo(chunkSum, new ReadOnlySpan<float>(blockSums + block * length + (long)f * patch, patch));
+                        if (chunk > 0) ExactSpans.AddTo(sum, chunkSum);
+                    }
                 }
         }
     }
