@@ -76,7 +76,7 @@ internal sealed unsafe class ZeroSkippingConvolution
         fixed (ulong* bits = _rowBits)
         fixed (WalkPlan* walks = _rowWalks)
         {
-            if (MarkRows(pdz, rows, filters, bits) > MaxDensity * rows * filters) return false;
+            if (NonZeroBits.MarkRows(pdz, rows, filters, bits) > MaxDensity * rows * filters) return false;
             for (int s = 0; s < samples; s++)
             {
                 float* image = pimages + (long)s * g.InputLength;
@@ -185,30 +185,6 @@ internal sealed unsafe class ZeroSkippingConvolution
         }
         if (open.Runs > 0) walks[count++] = open;
         return count;
-    }
-
-    /// <summary>Bit f of row r's words: dz[r, f] != 0 (NaN counts as non-zero, so it reaches the sum as it would); returns how many are set.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long MarkRows(float* dz, int rows, int filters, ulong* bits)
-    {
-        int words = (filters + 63) / 64;
-        long nonZeros = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            float* x = dz + (long)r * filters;
-            ulong* row = bits + (long)r * words;
-            new Span<ulong>(row, words).Clear();
-            int f = 0;
-            for (; f <= filters - 16; f += 16)
-            {
-                ulong zeros = Vector512.ExtractMostSignificantBits(Vector512.Equals(Vector512.Load(x + f), Vector512<float>.Zero));
-                row[f >> 6] |= (~zeros & 0xFFFF) << (f & 63);
-            }
-            for (; f < filters; f++)
-                if (x[f] != 0) row[f >> 6] |= 1UL << (f & 63);
-            for (int w = 0; w < words; w++) nonZeros += BitOperations.PopCount(row[w]);
-        }
-        return nonZeros;
     }
 
     /// <summary>
@@ -462,11 +438,11 @@ internal sealed unsafe class ZeroSkippingConvolution
             ulong* block = stackalloc ulong[64];
             fixed (ulong* rowBits = owner._rowBits, columnBits = owner._columnBits)
             {
-                _nonZeros[task] = MarkRows(_dz + (long)first * _filters, count, _filters, rowBits + (long)first * _filterWords);
+                _nonZeros[task] = NonZeroBits.MarkRows(_dz + (long)first * _filters, count, _filters, rowBits + (long)first * _filterWords);
                 for (int fw = 0; fw < _filterWords; fw++)
                 {
                     for (int i = 0; i < 64; i++) block[i] = i < count ? rowBits[(long)(first + i) * _filterWords + fw] : 0;
-                    ZeroSkippingGemm.Transpose64(block);
+                    NonZeroBits.Transpose64(block);
                     for (int i = 0; i < 64 && fw * 64 + i < _filters; i++) columnBits[(long)(fw * 64 + i) * _rowWords + task] = block[i];
                 }
             }

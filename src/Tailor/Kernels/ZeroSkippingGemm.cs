@@ -97,36 +97,6 @@ internal sealed unsafe class ZeroSkippingGemm
     }
 
     /// <summary>
-    /// Bit j of row r's words: x[r, j] != 0 (NaN counts as non-zero, so it reaches the sum as it would),
-    /// for rows [first, last); returns how many are set.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private long MarkRows(float* x, int first, int last)
-    {
-        int k = _columns, rowWords = _rowWords;
-        long nonZeros = 0;
-        fixed (ulong* bits = _rowBits)
-        {
-            for (int r = first; r < last; r++)
-            {
-                float* row = x + (long)r * k;
-                ulong* words = bits + (long)r * rowWords;
-                new Span<ulong>(words, rowWords).Clear();
-                int j = 0;
-                for (; j <= k - 16; j += 16)
-                {
-                    ulong zeros = Vector512.ExtractMostSignificantBits(Vector512.Equals(Vector512.Load(row + j), Vector512<float>.Zero));
-                    words[j >> 6] |= (~zeros & 0xFFFF) << (j & 63);
-                }
-                for (; j < k; j++)
-                    if (row[j] != 0) words[j >> 6] |= 1UL << (j & 63);
-                for (int w = 0; w < rowWords; w++) nonZeros += BitOperations.PopCount(words[w]);
-            }
-        }
-        return nonZeros;
-    }
-
-    /// <summary>
     /// The same bits by column (bit r of column j's words) for x's columns [64 cw, 64 cw + 64), a 64 x 64 bit
     /// transpose per block; and for each pair of those columns, its share of the transposed product's work: how many
     /// rows either column has a non-zero in (the terms its two outputs sum), plus one for the pair's own cost.
@@ -145,7 +115,7 @@ internal sealed unsafe class ZeroSkippingGemm
                     int r = rw * 64 + i;
                     block[i] = r < _rows ? rowBits[(long)r * rowWords + cw] : 0;
                 }
-                Transpose64(block);
+                NonZeroBits.Transpose64(block);
                 for (int i = 0; i < 64; i++)
                 {
                     int column = cw * 64 + i;
@@ -181,20 +151,6 @@ internal sealed unsafe class ZeroSkippingGemm
             first[t] = item;
         }
         first[parts] = work.Length;
-    }
-
-    /// <summary>Transposes a 64 x 64 bit matrix in place (bit j of word i becomes bit i of word j) by swapping ever smaller blocks.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Transpose64(ulong* a)
-    {
-        ulong mask = 0x00000000FFFFFFFFUL;
-        for (int width = 32; width != 0; width >>= 1, mask ^= mask << width)
-            for (int i = 0; i < 64; i = (i + width + 1) & ~width)
-            {
-                ulong t = ((a[i] >> width) ^ a[i + width]) & mask;
-                a[i] ^= t << width;
-                a[i + width] ^= t;
-            }
     }
 
     private sealed class ProductJob(ZeroSkippingGemm owner) : ParallelJob
@@ -286,7 +242,8 @@ internal sealed unsafe class ZeroSkippingGemm
             if (_surveying)
             {
                 int first = task * RowPairsPerTask * 2, last = Math.Min(_rows, first + RowPairsPerTask * 2);
-                _nonZeros[task] = owner.MarkRows(_x, first, last);
+                fixed (ulong* bits = owner._rowBits)
+                    _nonZeros[task] = NonZeroBits.MarkRows(_x + (long)first * _k, last - first, _k, bits + (long)first * owner._rowWords);
                 long wLength = (long)_k * _n, from = wLength * task / _tasks, to = wLength * (task + 1) / _tasks;
                 _finite[task] = ExactSpans.AllFinite(new ReadOnlySpan<float>(_b + from, (int)(to - from)));
                 return;

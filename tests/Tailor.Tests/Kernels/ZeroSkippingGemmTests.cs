@@ -216,18 +216,5 @@ public class ZeroSkippingGemmTests
         finally { KernelIsa.Active = (Isa)saved; }
     }
 
-    [Fact]
-    public unsafe void Transpose64_moves_bit_j_of_word_i_to_bit_i_of_word_j()
-    {
-        var rng = new Random(5);
-        var words = new ulong[64];
-        for (int i = 0; i < 64; i++) words[i] = (ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 40);
-        var transposed = (ulong[])words.Clone();
-        fixed (ulong* p = transposed) ZeroSkippingGemm.Transpose64(p);
-        for (int i = 0; i < 64; i++)
-        for (int j = 0; j < 64; j++)
-            Assert.Equal((words[i] >> j) & 1, (transposed[j] >> i) & 1);
-    }
-
     private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
 }
