@@ -42,8 +42,8 @@ internal sealed unsafe class ZeroSkippingConvolution
     private float[] _blockSums = [];
     private WalkPlan[] _rowWalks = [];
     private int _rowWalkCount;
-    /// <summary>The patch length and image row stride (or -1, for patch rows written side by side) of the planned row walks.</summary>
-    private (int, int) _rowWalkKey = (-1, -1);
+    /// <summary>The patch length, kernel rows and image row stride (or -1, for patch rows written side by side) of the planned row walks.</summary>
+    private (int, int, int) _rowWalkKey = (-1, -1, -1);
     private readonly KernelGradientJob _job;
 
     public ZeroSkippingConvolution() => _job = new KernelGradientJob(this);
@@ -69,7 +69,7 @@ internal sealed unsafe class ZeroSkippingConvolution
         if (_rowBits.Length < rows * words) _rowBits = new ulong[rows * words];
         // Where every window lies inside the image, a walk adds its sums straight to the image gradient, a kernel row
         // (a run of the patch) to a row of the image; elsewhere it writes the patch row, which Im2Col then folds.
-        bool direct = PatchOffsets.InPlace(g, 1) && g.DilationWidth == 1;
+        bool direct = PatchOffsets.InPlace(g, 1) && g.DilationWidth == 1 && g.KernelWidth * g.Channels % Vector == 0;
         PlanRowWalks(g, direct);
         var kernelRows = new GemmMicroKernels.Strided(patch);
         fixed (float* pdz = dz, pk = kernelT, prow = row, pimages = images)
@@ -103,7 +103,7 @@ internal sealed unsafe class ZeroSkippingConvolution
     private void PlanRowWalks(in ConvGeometry g, bool direct)
     {
         int patch = g.PatchLength, runs = direct ? g.KernelHeight : 1, runLength = patch / runs;
-        var key = (patch, direct ? g.Width * g.Channels * g.DilationHeight : -1);
+        var key = (patch, runs, direct ? g.Width * g.Channels * g.DilationHeight : -1);
         if (_rowWalkKey == key) return;
         Span<int> columns = stackalloc int[runs + 1], outputs = stackalloc int[runs];
         for (int run = 0; run < runs; run++)

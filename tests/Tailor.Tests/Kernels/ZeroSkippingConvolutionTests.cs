@@ -48,28 +48,51 @@ public class ZeroSkippingConvolutionTests
 
     [SkippableTheory]
     [MemberData(nameof(Geometries))]
+    // Kernel rows of 24 values (8 channels, 3 wide) in a patch of 48: patch rows written whole, then folded.
+    [InlineData(7, 7, 8, 2, 3, 1, 1, Padding.Valid, 9)]
     public void The_input_gradient_gives_the_bits_of_Gemm_and_the_fold(int h, int w, int c, int kh, int kw, int stride, int dilation, Padding padding, int filters)
     {
         SkipWithoutAvx512();
         var g = ConvGeometry.Create(h, w, c, kh, kw, stride, stride, padding, dilation, dilation);
-        int patch = g.PatchLength, positions = g.OutputPositions;
         foreach (int samples in new[] { 1, 3 })
+            CheckInputGradient(new ZeroSkippingConvolution(), g, filters, samples);
+    }
+
+    /// <summary>One instance through patches of one length cut into 3 kernel rows, 1, and rows written whole: each its own walks.</summary>
+    [SkippableFact]
+    public void Walks_planned_for_one_geometry_are_not_taken_for_another_of_the_same_patch_length()
+    {
+        SkipWithoutAvx512();
+        var skipping = new ZeroSkippingConvolution();
+        foreach (var g in new[]
         {
-            var rng = new Random(h * 1000 + c * 10 + filters + samples);
-            int rows = samples * positions;
-            var dz = SparseGradient(rng, rows * filters, zeros: 0.8);
-            var kernelT = Dense(rng, filters * patch);
-
-            var cols = new float[rows * patch];
-            Gemm.Multiply(false, false, rows, patch, filters, dz, filters, kernelT, patch, cols, patch);
-            var expected = new float[samples * g.InputLength];
-            for (int s = 0; s < samples; s++)
-                Im2Col.Fold(g, cols.AsSpan(s * positions * patch, positions * patch), expected.AsSpan(s * g.InputLength, g.InputLength));
-
-            var actual = Enumerable.Repeat(float.NaN, samples * g.InputLength).ToArray();
-            Assert.True(new ZeroSkippingConvolution().TryInputGradient(g, samples, dz, filters, kernelT, new float[patch], actual));
-            Assert.Equal(BitsOf(expected), BitsOf(actual));
+            ConvGeometry.Create(7, 7, 16, 3, 1, 1, 1, Padding.Valid),
+            ConvGeometry.Create(7, 7, 16, 1, 3, 1, 1, Padding.Valid),
+            ConvGeometry.Create(7, 7, 8, 2, 3, 1, 1, Padding.Valid),
+            ConvGeometry.Create(7, 7, 16, 3, 1, 1, 1, Padding.Valid),
+        })
+        {
+            Assert.Equal(48, g.PatchLength);
+            CheckInputGradient(skipping, g, filters: 7, samples: 2);
         }
+    }
+
+    private static void CheckInputGradient(ZeroSkippingConvolution skipping, ConvGeometry g, int filters, int samples)
+    {
+        int patch = g.PatchLength, positions = g.OutputPositions, rows = samples * positions;
+        var rng = new Random(g.Height * 1000 + g.Channels * 10 + filters + samples);
+        var dz = SparseGradient(rng, rows * filters, zeros: 0.8);
+        var kernelT = Dense(rng, filters * patch);
+
+        var cols = new float[rows * patch];
+        Gemm.Multiply(false, false, rows, patch, filters, dz, filters, kernelT, patch, cols, patch);
+        var expected = new float[samples * g.InputLength];
+        for (int s = 0; s < samples; s++)
+            Im2Col.Fold(g, cols.AsSpan(s * positions * patch, positions * patch), expected.AsSpan(s * g.InputLength, g.InputLength));
+
+        var actual = Enumerable.Repeat(float.NaN, samples * g.InputLength).ToArray();
+        Assert.True(skipping.TryInputGradient(g, samples, dz, filters, kernelT, new float[patch], actual));
+        Assert.Equal(BitsOf(expected), BitsOf(actual));
     }
 
     /// <summary>The geometries whose patches are read in place (every window inside the image): the kernel gradient's.</summary>
