@@ -30,10 +30,7 @@ internal static class ZeroSkippingConvolutionSweep
             int rows = batch * g.OutputPositions, patch = g.PatchLength, positions = g.OutputPositions;
             string at = $"{h}x{w}x{c}, kernel {k}, stride {stride}, {filters} filters, batch {batch}";
             var input = RandomData.Uniform(rng, batch * g.InputLength);
-            var dz = RandomData.Uniform(rng, rows * filters);
-            var keep = RandomData.Uniform(rng, rows * filters, 0, 1);
-            for (int i = 0; i < dz.Length; i++)
-                if (keep[i] < 0.8f) dz[i] = 0;
+            var dz = RandomData.ZeroShare(rng, RandomData.Uniform(rng, rows * filters), 0.8);
             var kernelT = RandomData.Uniform(rng, filters * patch);
             var cols = new float[rows * patch];
             for (int s = 0; s < batch; s++)

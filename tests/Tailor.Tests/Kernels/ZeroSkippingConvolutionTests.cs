@@ -1,4 +1,6 @@
+using Tailor.Common;
 using Tailor.Kernels;
+using Tailor.Tests.Reference;
 using Tailor.Threading;
 
 namespace Tailor.Tests.Kernels;
@@ -11,18 +13,10 @@ namespace Tailor.Tests.Kernels;
 public class ZeroSkippingConvolutionTests
 {
     /// <summary>dz as behind a max pooling: most values exact zeros, a -0 and the rest in [-1, 1).</summary>
-    private static float[] SparseGradient(Random rng, int length, double zeros)
+    private static float[] SparseGradient(Rng rng, int length, double zeros)
     {
-        var x = new float[length];
-        for (int i = 0; i < length; i++) x[i] = rng.NextDouble() < zeros ? 0f : (float)(rng.NextDouble() * 2 - 1);
-        x[rng.Next(length)] = -0f;
-        return x;
-    }
-
-    private static float[] Dense(Random rng, int length)
-    {
-        var x = new float[length];
-        for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var x = RandomData.ZeroShare(rng, RandomData.Uniform(rng, length), zeros);
+        x[rng.NextInt(length)] = -0f;
         return x;
     }
 
@@ -80,9 +74,9 @@ public class ZeroSkippingConvolutionTests
     private static void CheckInputGradient(ZeroSkippingConvolution skipping, ConvGeometry g, int filters, int samples)
     {
         int patch = g.PatchLength, positions = g.OutputPositions, rows = samples * positions;
-        var rng = new Random(g.Height * 1000 + g.Channels * 10 + filters + samples);
+        var rng = new Rng((ulong)(g.Height * 1000 + g.Channels * 10 + filters + samples));
         var dz = SparseGradient(rng, rows * filters, zeros: 0.8);
-        var kernelT = Dense(rng, filters * patch);
+        var kernelT = RandomData.Uniform(rng, filters * patch);
 
         var cols = new float[rows * patch];
         Gemm.Multiply(false, false, rows, patch, filters, dz, filters, kernelT, patch, cols, patch);
@@ -120,7 +114,7 @@ public class ZeroSkippingConvolutionTests
             foreach (int threads in new[] { 1, 2 })
             {
                 WorkerPool.Threads = threads;
-                var (expected, actual, accepted) = KernelGradients(g, batch, filters, new Random(batch * 100 + threads + filters), zeros: 0.8);
+                var (expected, actual, accepted) = KernelGradients(g, batch, filters, new Rng((ulong)(batch * 100 + threads + filters)), zeros: 0.8);
                 Assert.True(accepted);
                 Assert.Equal(BitsOf(expected), BitsOf(actual));
             }
@@ -134,7 +128,7 @@ public class ZeroSkippingConvolutionTests
         SkipWithoutAvx512();
         var g = ConvGeometry.Create(13, 13, 32, 3, 3, 1, 1, Padding.Valid);
         Assert.Equal(3, Gemm.KChunkPlan(Isa.Avx512, g.PatchLength, 64 * g.OutputPositions).Chunks);
-        var (expected, actual, accepted) = KernelGradients(g, 64, 64, new Random(64), zeros: 0.82);
+        var (expected, actual, accepted) = KernelGradients(g, 64, 64, new Rng(64), zeros: 0.82);
         Assert.True(accepted);
         Assert.Equal(BitsOf(expected), BitsOf(actual));
     }
@@ -145,10 +139,10 @@ public class ZeroSkippingConvolutionTests
         SkipWithoutAvx512();
         var g = ConvGeometry.Create(9, 9, 16, 3, 3, 1, 1, Padding.Valid);
         int filters = 24, rows = g.OutputPositions;
-        var rng = new Random(9);
+        var rng = new Rng(9);
         var dz = SparseGradient(rng, rows * filters, 0.8);
         dz[5 * filters + 3] = float.NaN;
-        var kernelT = Dense(rng, filters * g.PatchLength);
+        var kernelT = RandomData.Uniform(rng, filters * g.PatchLength);
         var cols = new float[rows * g.PatchLength];
         Gemm.Multiply(false, false, rows, g.PatchLength, filters, dz, filters, kernelT, g.PatchLength, cols, g.PatchLength);
         var expected = new float[g.InputLength];
@@ -169,17 +163,17 @@ public class ZeroSkippingConvolutionTests
     {
         var g = ConvGeometry.Create(9, 9, 16, 3, 3, 1, 1, Padding.Valid);
         int filters = 8, rows = g.OutputPositions, patch = g.PatchLength;
-        var rng = new Random(5);
+        var rng = new Rng(5);
         var skipping = new ZeroSkippingConvolution();
         var image = new float[g.InputLength];
-        Assert.False(skipping.TryInputGradient(g, 1, Dense(rng, rows * filters), filters, Dense(rng, filters * patch), new float[patch], image));
+        Assert.False(skipping.TryInputGradient(g, 1, RandomData.Uniform(rng, rows * filters), filters, RandomData.Uniform(rng, filters * patch), new float[patch], image));
         // More filters than one block of terms: Gemm would sum them in blocks, which the row walk does not.
         Assert.False(skipping.TryInputGradient(g, 1, new float[rows * 257], 257, new float[257 * patch], new float[patch], image));
         // Eight channels make runs of 24 values: not whole vectors.
         var narrow = ConvGeometry.Create(9, 9, 8, 3, 3, 1, 1, Padding.Valid);
         Assert.False(skipping.TryInputGradient(narrow, 1, new float[rows * filters], filters, new float[filters * narrow.PatchLength], new float[narrow.PatchLength], image));
 
-        var input = Dense(rng, g.InputLength);
+        var input = RandomData.Uniform(rng, g.InputLength);
         input[17] = float.PositiveInfinity; // 0 x inf is NaN: skipping that term would hide it.
         Assert.False(KernelGradients(g, 1, filters, rng, 0.8, input: input).Accepted);
         Assert.False(KernelGradients(g, 1, filters, rng, 0).Accepted);
@@ -195,11 +189,11 @@ public class ZeroSkippingConvolutionTests
     }
 
     /// <summary>Gemm's kernel gradient of patches read in place, and ZeroSkippingConvolution's (NaN where it declined).</summary>
-    private static (float[] Expected, float[] Actual, bool Accepted) KernelGradients(ConvGeometry g, int batch, int filters, Random rng, double zeros,
+    private static (float[] Expected, float[] Actual, bool Accepted) KernelGradients(ConvGeometry g, int batch, int filters, Rng rng, double zeros,
         float[]? dz = null, float[]? input = null)
     {
         int rows = batch * g.OutputPositions, patch = g.PatchLength;
-        input ??= Dense(rng, batch * g.InputLength);
+        input ??= RandomData.Uniform(rng, batch * g.InputLength);
         dz ??= SparseGradient(rng, rows * filters, zeros);
         var rowOffsets = new int[rows];
         PatchOffsets.Rows(g, batch, rowOffsets);

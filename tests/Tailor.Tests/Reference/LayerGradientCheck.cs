@@ -64,12 +64,7 @@ internal static class LayerGradientCheck
         result.Comparisons.Add(Comparison.Of("forward", yValues, expected.Values, ForwardTolerance));
 
         var w = RandomData.Uniform(rng, yValues.Length);
-        if (upstreamZeros > 0)
-        {
-            var draws = RandomData.Uniform(rng, w.Length, 0f, 1f);
-            for (int i = 0; i < w.Length; i++)
-                if (draws[i] < upstreamZeros) w[i] = 0;
-        }
+        if (upstreamZeros > 0) RandomData.ZeroShare(rng, w, upstreamZeros);
         var dx = layer.Backward(new Tensor((float[])w.Clone(), [batch, .. expected.ItemShape]));
         double Loss()
         {

@@ -28,6 +28,17 @@ internal static class RandomData
         return values;
     }
 
+    /// <summary>
+    /// Sets about <paramref name="share"/> of <paramref name="values"/> to exact zeros, a draw each, as a max pooling and
+    /// a ReLU leave a gradient; returns the same array.
+    /// </summary>
+    public static float[] ZeroShare(Rng rng, float[] values, double share)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (rng.NextFloat() < share) values[i] = 0;
+        return values;
+    }
+
     public static double[] ToDouble(ReadOnlySpan<float> values)
     {
         var result = new double[values.Length];
