@@ -37,7 +37,7 @@ internal sealed unsafe class ZeroSkippingConvolution
 
     private ulong[] _rowBits = [];
     private ulong[] _columnBits = [];
-    private float[] _partials = [];
+    private float[] _chunkSums = [];
     private float[] _sums = [];
     private float[] _blockSums = [];
     private WalkPlan[] _rowWalks = [];
@@ -401,7 +401,7 @@ internal sealed unsafe class ZeroSkippingConvolution
             for (int s = 0; s < slots; s++)
                 if (_rowScratch[s] == null || _rowScratch[s].Length < _patch) _rowScratch[s] = new float[_patch];
             long length = (long)_filters * _patch;
-            if (owner._partials.Length < _chunks * length) owner._partials = new float[_chunks * length];
+            if (owner._chunkSums.Length < _chunks * length) owner._chunkSums = new float[_chunks * length];
             if (owner._blockSums.Length < _blocks * length) owner._blockSums = new float[_blocks * length];
             bool parallel = (long)_rows * _filters * _patch >= Gemm.ParallelMultiplyAdds;
             try
@@ -458,7 +458,7 @@ internal sealed unsafe class ZeroSkippingConvolution
             long length = (long)_filters * patch;
             var rows = new GemmMicroKernels.Table(_rowOffsets);
             fixed (ulong* columnBits = owner._columnBits)
-            fixed (float* chunkSums = owner._partials, blockSums = owner._blockSums, scratch = _rowScratch[WorkerPool.CurrentSlot])
+            fixed (float* chunkSums = owner._chunkSums, blockSums = owner._blockSums, scratch = _rowScratch[WorkerPool.CurrentSlot])
             fixed (WalkPlan* walks = _walks)
                 for (int block = firstBlock; block < lastBlock; block++)
                 {
@@ -483,7 +483,7 @@ internal sealed unsafe class ZeroSkippingConvolution
         {
             int patch = _patch, firstFilter = task * FiltersPerCombine, lastFilter = Math.Min(_filters, firstFilter + FiltersPerCombine);
             long length = (long)_filters * patch;
-            fixed (float* chunkSums = owner._partials, blockSums = owner._blockSums, sums = owner._sums, scratch = _rowScratch[WorkerPool.CurrentSlot])
+            fixed (float* chunkSums = owner._chunkSums, blockSums = owner._blockSums, sums = owner._sums, scratch = _rowScratch[WorkerPool.CurrentSlot])
                 for (int f = firstFilter; f < lastFilter; f++)
                 {
                     var sum = new Span<float>(sums + (long)f * patch, patch);
